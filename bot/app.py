@@ -1,0 +1,83 @@
+"""Build the Bolt App: dependencies into the context, listeners registered, one error handler.
+
+    app = build_app(settings, store, prompts)          # Socket Mode or HTTP
+    app = build_app(settings, store, prompts, client)  # tests: a WebClient pointed at the fake
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from bot.core.prompts import Prompts
+from bot.errors import CasegroupError, RoleError
+from bot.listeners import register_listeners
+from bot.reflect import Reflections
+from bot.slack_client import make_client
+from storage import Store
+
+log = logging.getLogger("casegroup")
+
+
+@dataclass
+class Deps:
+    """What every listener needs, put into the Bolt context by middleware."""
+    settings: Settings
+    store: Store
+    prompts: Prompts
+    reflections: Reflections
+
+    def __deepcopy__(self, memo):
+        # Bolt deep-copies the context for lazy listeners; shared services are shared, not copied.
+        return self
+
+
+def build_app(settings: Settings, store: Store, prompts: Prompts, client: WebClient | None = None,
+              verify_token: bool = True) -> App:
+    client = client or make_client(settings.bot_token, settings.api_url)
+    app = App(
+        client=client,
+        signing_secret=settings.signing_secret or None,
+        # Listeners run before the HTTP response, so an answer is committed before Slack is
+        # acknowledged; slow work (digests) goes in lazy listeners.
+        process_before_response=True,
+        # Socket Mode has no signing secret: the WebSocket itself is authenticated.
+        request_verification_enabled=bool(settings.signing_secret),
+        token_verification_enabled=verify_token,
+        logger=logging.getLogger("casegroup.bolt"),
+    )
+    deps = Deps(settings, store, prompts, Reflections(store, prompts))
+
+    @app.middleware
+    def inject_deps(context, next):
+        context["deps"] = deps
+        next()
+
+    @app.error
+    def on_error(error, body, context, client, logger):
+        """The one error-to-message path: typed errors become a friendly, private message."""
+        if isinstance(error, RoleError):
+            store.audit(context.get("user_id") or "", "access.refused", "", str(error)[:200])
+        if isinstance(error, CasegroupError):
+            text = str(error)
+        else:
+            # Never log the body: it may hold reflection text.
+            logger.error("listener failed: %s", type(error).__name__, exc_info=error)
+            text = prompts.say("replies.error")
+        if body.get("command"):
+            return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", "text": text}),
+                                headers={"content-type": "application/json"})
+        user = context.get("user_id")
+        if user:
+            try:
+                client.chat_postMessage(channel=user, text=text)
+            except Exception as send_error:  # noqa: BLE001 - the error path must not raise
+                logger.warning("could not tell %s about an error: %s", user, type(send_error).__name__)
+        return BoltResponse(status=200, body="")
+
+    register_listeners(app)
+    return app

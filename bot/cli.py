@@ -1,0 +1,172 @@
+"""The `casegroup` command (also `python -m bot`).
+
+    casegroup start                 Socket Mode if Slack tokens are set, else the offline mode
+    casegroup run                   Socket Mode
+    casegroup serve [--port 3000]   HTTP mode, POST /slack/events
+    casegroup review import FILE    load (or update) a review file
+    casegroup review list
+    casegroup review invite KEY     DM the case group their invitation
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+
+from bot.config import Settings, load_settings
+from bot.errors import CasegroupError, ConfigError
+
+EXIT_USAGE = 2
+log = logging.getLogger("casegroup")
+
+
+def _store(settings: Settings):
+    from storage import Store
+    return Store(settings.db_path)
+
+
+def _prompts():
+    from bot.core.prompts import load_prompts
+    return load_prompts()
+
+
+def _app(settings: Settings, store=None):
+    from bot.app import build_app
+    return build_app(settings, store or _store(settings), _prompts())
+
+
+def cmd_run(args, settings: Settings) -> int:
+    settings.require("bot_token", "app_token")
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        app = _app(settings)
+    except SlackApiError as error:
+        raise ConfigError(f"Slack refused SLACK_BOT_TOKEN ({error.response.get('error')}): "
+                          "check the bot token in the environment or .env") from None
+    handler = SocketModeHandler(app, app_token=settings.app_token, web_client=app.client)
+    try:
+        handler.connect()
+    except SlackApiError as error:
+        raise ConfigError(f"Slack refused SLACK_APP_TOKEN ({error.response.get('error')}): it must be an "
+                          "app-level token (xapp-...) with the connections:write scope") from None
+    print("casegroup is connected to Slack (Socket Mode). Press Ctrl-C to stop.", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        handler.close()
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    settings.require("bot_token", "signing_secret")
+    from bot.server import make_server
+
+    server = make_server(_app(settings), args.host, args.port)
+    print(f"casegroup is listening on http://{args.host}:{server.effective_port}/slack/events", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    return 0
+
+
+def cmd_start(args, settings: Settings) -> int:
+    if settings.has_slack:
+        return cmd_run(args, settings)
+    print("No Slack tokens found (SLACK_BOT_TOKEN, SLACK_APP_TOKEN): see README, 'Connecting Slack'. "
+          "The offline mode (`casegroup try`) is not available yet.", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def cmd_review_import(args, settings: Settings) -> int:
+    from bot.core.review import parse_review_file
+
+    review = parse_review_file(args.file)
+    result = _store(settings).save_review(review, actor="cli")
+    print(f"{'Imported' if result == 'created' else 'Updated'} review {review.key!r} ({review.title}): "
+          f"{len(review.episodes)} episodes, {len(review.members)} case group members, "
+          f"{len(review.people)} people pseudonymised.")
+    return 0
+
+
+def cmd_review_list(args, settings: Settings) -> int:
+    store = _store(settings)
+    keys = store.review_keys()
+    if not keys:
+        print("No reviews yet. Import one with: casegroup review import FILE")
+        return 0
+    for key in keys:
+        review = store.review(key)
+        stages = store.conversation_stages(key)
+        submitted = sum(1 for s in stages.values() if s == "submitted")
+        print(f"{key}\t{review.title}\tstage: {review.stage}\t{len(review.episodes)} episodes\t"
+              f"{submitted} of {len(review.members)} reflections submitted")
+    return 0
+
+
+def cmd_review_invite(args, settings: Settings) -> int:
+    settings.require("bot_token")
+    from bot.delivery import send
+    from bot.reflect import Reflections
+    from bot.slack_client import make_client
+
+    store = _store(settings)
+    deliveries, skipped = Reflections(store, _prompts()).invite_all(args.key, actor="cli")
+    failures = send(make_client(settings.bot_token, settings.api_url), deliveries)
+    print(f"Invited {len(deliveries) - len(failures)} member(s) of {args.key!r}; "
+          f"{skipped} already taking part or declined.")
+    for failure in failures:
+        print(f"Could not deliver: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="casegroup", description="A Slack bot for Learning Together case reviews.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    start = commands.add_parser("start", help="Socket Mode if Slack tokens are set, else the offline mode")
+    start.set_defaults(func=cmd_start)
+    run = commands.add_parser("run", help="connect to Slack in Socket Mode (needs SLACK_BOT_TOKEN, SLACK_APP_TOKEN)")
+    run.set_defaults(func=cmd_run)
+    serve = commands.add_parser("serve", help="HTTP mode: Slack posts to /slack/events "
+                                              "(needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET)")
+    serve.add_argument("--port", type=int, default=3000, help="port to listen on (default 3000; 0 picks a free one)")
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    serve.set_defaults(func=cmd_serve)
+
+    review = commands.add_parser("review", help="import, list and invite reviews")
+    review_commands = review.add_subparsers(dest="review_command", metavar="ACTION")
+    review_import = review_commands.add_parser("import", help="load a review file (again, to update it)")
+    review_import.add_argument("file", help="the review's TOML file (see README, 'The review file')")
+    review_import.set_defaults(func=cmd_review_import)
+    review_list = review_commands.add_parser("list", help="the reviews in the database")
+    review_list.set_defaults(func=cmd_review_list)
+    review_invite = review_commands.add_parser("invite", help="DM the case group their invitation")
+    review_invite.add_argument("key", help="the review's key, as in its file")
+    review_invite.set_defaults(func=cmd_review_invite)
+    review.set_defaults(func=lambda args, settings: (review.print_help(), EXIT_USAGE)[1])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        settings = load_settings()
+        from bot.logs import configure_logging
+        configure_logging(settings.log_level)
+        return args.func(args, settings)
+    except CasegroupError as error:
+        print(f"casegroup: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130

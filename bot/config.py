@@ -1,0 +1,80 @@
+"""The one config loader: the environment, then `.env` (python-dotenv), checked once.
+
+>>> load_settings({"SLACK_BOT_TOKEN": "xoxb-1"}, dotenv_path=None).bot_token
+'xoxb-1'
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+
+from bot.errors import ConfigError
+
+DEFAULT_API_URL = "https://slack.com/api/"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str = ""
+    app_token: str = ""
+    signing_secret: str = ""
+    db_path: str = "./casegroup.db"
+    api_url: str = DEFAULT_API_URL
+    log_level: str = "INFO"
+
+    @property
+    def has_slack(self) -> bool:
+        return bool(self.bot_token and self.app_token)
+
+    def require(self, *names: str) -> "Settings":
+        """Fail with one clear line if a setting this command needs is missing."""
+        hints = {
+            "bot_token": ("SLACK_BOT_TOKEN", "the bot token (xoxb-...) from the app's OAuth & Permissions page"),
+            "app_token": ("SLACK_APP_TOKEN", "an app-level token (xapp-...) with connections:write, "
+                                             "from the app's Basic Information page"),
+            "signing_secret": ("SLACK_SIGNING_SECRET", "the signing secret from the app's Basic Information page"),
+        }
+        for name in names:
+            if not getattr(self, name):
+                variable, hint = hints[name]
+                raise ConfigError(f"{variable} is not set: add {hint} to the environment or .env")
+        return self
+
+
+def load_settings(environ: dict | None = None, dotenv_path: str | Path | None = ".env") -> Settings:
+    """Read and check every setting. Raises ConfigError naming the variable that is wrong."""
+    values = {}
+    if dotenv_path and Path(dotenv_path).is_file():
+        values.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    def get(name: str) -> str:
+        return (values.get(name) or "").strip()
+
+    bot_token, app_token = get("SLACK_BOT_TOKEN"), get("SLACK_APP_TOKEN")
+    if bot_token and not bot_token.startswith("xoxb-"):
+        raise ConfigError("SLACK_BOT_TOKEN should be a bot token starting with xoxb-")
+    if app_token and not app_token.startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN should be an app-level token starting with xapp-")
+    api_url = get("SLACK_API_URL") or DEFAULT_API_URL
+    parsed = urlparse(api_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"SLACK_API_URL should be an http(s) URL like {DEFAULT_API_URL}")
+    if not api_url.endswith("/"):
+        api_url += "/"  # slack-sdk joins method names onto the base URL: the slash matters
+    db_path = get("CASEGROUP_DB") or "./casegroup.db"
+    if db_path != ":memory:":
+        folder = Path(db_path).expanduser().resolve().parent
+        if not folder.is_dir():
+            raise ConfigError(f"CASEGROUP_DB points into {folder}, which does not exist")
+    log_level = (get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL should be one of {', '.join(LOG_LEVELS)}")
+    return Settings(bot_token=bot_token, app_token=app_token, signing_secret=get("SLACK_SIGNING_SECRET"),
+                    db_path=str(Path(db_path).expanduser()) if db_path != ":memory:" else db_path,
+                    api_url=api_url, log_level=log_level)

@@ -1,0 +1,1 @@
+"""The domain core: pure functions over plain data. Nothing here imports Slack."""

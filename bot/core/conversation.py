@@ -1,0 +1,348 @@
+"""The guided reflection: a state machine over the prompt script.
+
+Pure: it takes the conversation's state, the practitioner's stored answers and
+what they typed, and returns the new state, the answers to store and what to
+say. The listener stores the lot in one transaction, then sends the replies.
+
+A story in three calls:
+
+    talk = Conversation(prompts, review, member, State.new(review.key, member.slack_id), {})
+    talk.start().replies[0].kind        # 'intro'
+    outcome = talk.handle("yes")        # consent first: nothing is stored before it
+    outcome.state.stage, outcome.events # ('asking', ['consented'])
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+
+from bot.core.matching import Factor, match_choice, match_factors
+from bot.core.prompts import Prompts, Step
+from bot.core.review import Episode, Member, Review
+
+STAGES = ("consent", "declined", "asking", "checking", "submitted")
+
+
+@dataclass
+class State:
+    """Where a practitioner is in their reflection on one review. Stored in SQLite."""
+    review_key: str
+    member: str
+    stage: str = "consent"
+    cursor: str = ""          # "KPE1/at_the_time": the slot being asked
+    paused: bool = False
+    editing: bool = False     # changing one answer from the check step; return there after
+    pending: dict | None = None  # a clarifying question awaiting its answer
+    version: int = 0          # how many times the reflection has been submitted
+
+    @classmethod
+    def new(cls, review_key: str, member: str) -> "State":
+        return cls(review_key, member)
+
+
+@dataclass(frozen=True)
+class Slot:
+    episode: Episode
+    step: Step
+
+    @property
+    def token(self) -> str:
+        return f"{self.episode.key}/{self.step.key}"
+
+
+@dataclass
+class Reply:
+    """Something to say. `kind` tells the renderer how: text, intro, ask, clarify, check, answers, help."""
+    kind: str
+    text: str = ""
+    slot: Slot | None = None
+    number: int = 0            # question n ...
+    total: int = 0             # ... of total, within the episode
+    current: object = None     # the stored answer, when asking again
+    candidates: list[str] = field(default_factory=list)
+    footer: str = ""
+    items: list["CheckItem"] = field(default_factory=list)
+
+
+@dataclass
+class CheckItem:
+    number: int
+    slot: Slot
+    value: object            # None when not answered
+
+
+@dataclass
+class Outcome:
+    state: State
+    writes: list[tuple[str, str, object]] = field(default_factory=list)  # (episode, field, value)
+    replies: list[Reply] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)  # consented, declined, submitted, revising
+
+
+def display(value) -> str:
+    """An answer as one line of text: factors joined with semicolons."""
+    if isinstance(value, list):
+        return "; ".join(item["text"] for item in value)
+    return "" if value is None else str(value)
+
+
+def encode(value) -> str:
+    """How an answer is stored: JSON, so that text and factor lists round-trip exactly."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def decode(stored: str):
+    return json.loads(stored)
+
+
+class Conversation:
+    """One practitioner's reflection on one review."""
+
+    def __init__(self, prompts: Prompts, review: Review, member: Member, state: State,
+                 answers: dict[tuple[str, str], object]):
+        self.prompts = prompts
+        self.review = review
+        self.member = member
+        self.state = replace(state)
+        self.answers = dict(answers)
+        self.slots = [Slot(e, s) for e in review.episodes_for(member) for s in prompts.steps]
+
+    # ----- where we are -------------------------------------------------
+
+    def _index(self, token: str) -> int | None:
+        return next((i for i, s in enumerate(self.slots) if s.token == token), None)
+
+    def _answered(self, slot: Slot) -> bool:
+        return (slot.episode.key, slot.step.key) in self.answers
+
+    def _first_open(self, required_only: bool = False) -> int | None:
+        for i, slot in enumerate(self.slots):
+            if not self._answered(slot) and (slot.step.required or not required_only):
+                return i
+        return None
+
+    def current_index(self) -> int:
+        index = self._index(self.state.cursor)
+        if index is None:  # new review or episodes changed on re-import: first open question
+            index = self._first_open() or 0
+        return index
+
+    def current_slot(self) -> Slot | None:
+        return self.slots[self.current_index()] if self.slots else None
+
+    def _say(self, key: str, **values) -> Reply:
+        return Reply("text", self.prompts.say(key, **values))
+
+    def _ask(self, index: int) -> Reply:
+        slot = self.slots[index]
+        per_episode = len(self.prompts.steps)
+        return Reply("ask", slot=slot, number=index % per_episode + 1, total=per_episode,
+                     current=self.answers.get((slot.episode.key, slot.step.key)))
+
+    def _outcome(self, *replies: Reply, writes=(), events=()) -> Outcome:
+        return Outcome(self.state, list(writes), list(replies), list(events))
+
+    def check_items(self) -> list[CheckItem]:
+        return [CheckItem(i + 1, slot, self.answers.get((slot.episode.key, slot.step.key)))
+                for i, slot in enumerate(self.slots)]
+
+    # ----- entry points -------------------------------------------------
+
+    def start(self) -> Outcome:
+        """The invitation: introduction, how words are used, and the consent question."""
+        self.state.stage = "consent"
+        return self._outcome(Reply("intro"))
+
+    def where_we_are(self) -> list[Reply]:
+        """What to show someone coming back: the question they're on, or their answers."""
+        stage = self.state.stage
+        if stage == "consent":
+            return [Reply("intro")]
+        if stage == "declined":
+            return [self._say("intro.declined_reminder", title=self.review.title)]
+        if stage == "checking":
+            return [Reply("check", items=self.check_items())]
+        if stage == "submitted":
+            return [self._say("replies.already_submitted", title=self.review.title)]
+        return [self._ask(self.current_index())]
+
+    def handle(self, text: str) -> Outcome:
+        """What the practitioner typed (or a button said for them)."""
+        text = text.strip()
+        command = self.prompts.command_for(text) if len(text) < 40 else None
+        stage = self.state.stage
+        if stage == "consent":
+            return self._consent(command)
+        if stage == "declined":
+            if command == "yes":
+                return self._consent("yes")
+            return self._outcome(self._say("intro.declined_reminder", title=self.review.title))
+        if command == "help":
+            return self._outcome(Reply("help", self.prompts.say("help.text")))
+        if command == "answers":
+            return self._show_answers()
+        if stage == "submitted":
+            if command == "revise":
+                self.state.stage = "checking"
+                return self._outcome(self._say("replies.revising"), Reply("check", items=self.check_items()),
+                                     events=["revising"])
+            return self._outcome(self._say("replies.already_submitted", title=self.review.title))
+        if command == "submit":
+            return self._submit()
+        if stage == "checking":
+            return self._checking(text, command)
+        return self._asking(text, command)
+
+    # ----- stages -------------------------------------------------------
+
+    def _consent(self, command: str | None) -> Outcome:
+        if command == "yes":
+            self.state.stage = "asking"
+            self.state.cursor = self.slots[self._first_open() or 0].token if self.slots else ""
+            return self._outcome(self._say("intro.consented"), self._ask(self.current_index()),
+                                 events=["consented"])
+        if command == "no":
+            self.state.stage = "declined"
+            return self._outcome(self._say("intro.declined"), events=["declined"])
+        # Nothing is stored before consent: the text is dropped and the question asked again.
+        return self._outcome(self._say("intro.consent_needed"))
+
+    def _show_answers(self) -> Outcome:
+        items = [item for item in self.check_items() if item.value is not None]
+        if not items:
+            replies = [self._say("replies.nothing_to_show")]
+        else:
+            replies = [Reply("answers", items=items)]
+        if self.state.stage == "asking":
+            replies.append(self._ask(self.current_index()))
+        return self._outcome(*replies)
+
+    def _submit(self) -> Outcome:
+        missing = [slot for slot in self.slots if slot.step.required and not self._answered(slot)]
+        if missing:
+            first = self._index(missing[0].token)
+            self.state.stage, self.state.cursor, self.state.editing = "asking", missing[0].token, False
+            self.state.paused, self.state.pending = False, None
+            return self._outcome(self._say("check.outstanding", count=len(missing)), self._ask(first))
+        self.state.stage, self.state.editing, self.state.pending, self.state.paused = "submitted", False, None, False
+        self.state.version += 1
+        return self._outcome(self._say("replies.submitted", title=self.review.title, version=self.state.version),
+                             events=["submitted"])
+
+    def _checking(self, text: str, command: str | None) -> Outcome:
+        stripped = text.strip().rstrip(".")
+        if stripped.isdigit() and 1 <= int(stripped) <= len(self.slots):
+            index = int(stripped) - 1
+            self.state.stage, self.state.cursor, self.state.editing = "asking", self.slots[index].token, True
+            return self._outcome(self._ask(index))
+        return self._outcome(self._say("replies.check_prompt"))
+
+    def _advance(self, index: int, *before: Reply, writes=()) -> Outcome:
+        """After an answer: the next question, or back to the check step."""
+        self.state.pending = None
+        if self.state.editing:
+            self.state.editing = False
+            self.state.stage = "checking"
+            return self._outcome(*before, self._say("replies.editing_done"),
+                                 Reply("check", items=self.check_items()), writes=writes)
+        if index + 1 < len(self.slots):
+            self.state.cursor = self.slots[index + 1].token
+            return self._outcome(*before, self._ask(index + 1), writes=writes)
+        self.state.stage = "checking"
+        return self._outcome(*before, Reply("check", items=self.check_items()), writes=writes)
+
+    def _asking(self, text: str, command: str | None) -> Outcome:
+        index = self.current_index()
+        slot = self.slots[index]
+        self.state.cursor = slot.token
+        if command == "resume" or (self.state.paused and not text):
+            self.state.paused = False
+            return self._outcome(self._say("replies.resumed"), self._ask(index))
+        self.state.paused = False
+        if command == "pause":
+            self.state.paused = True
+            return self._outcome(self._say("replies.paused"))
+        if command == "back":
+            self.state.pending = None
+            if self.state.editing:
+                self.state.editing, self.state.stage = False, "checking"
+                return self._outcome(Reply("check", items=self.check_items()))
+            if index == 0:
+                return self._outcome(self._say("replies.at_start"), self._ask(index))
+            self.state.cursor = self.slots[index - 1].token
+            return self._outcome(self._ask(index - 1))
+        if command == "skip":
+            if self._answered(slot):
+                return self._advance(index)
+            if slot.step.required:
+                return self._outcome(self._say("replies.cannot_skip"), self._ask(index))
+            # An optional question left blank is stored as "", so it reads as skipped, not forgotten.
+            self._store(slot, "")
+            return self._advance(index, writes=[(slot.episode.key, slot.step.key, "")])
+        if self.state.pending:
+            resolved = self._resolve_pending(index, slot, text)
+            if resolved is not None:
+                return resolved
+        if not text:
+            return self._outcome(self._say("replies.required"), self._ask(index))
+        if slot.step.kind == "choice":
+            return self._answer_choice(index, slot, text)
+        if slot.step.kind == "factors":
+            return self._answer_factors(index, slot, text, [])
+        self._store(slot, text)
+        return self._advance(index, writes=[(slot.episode.key, slot.step.key, text)])
+
+    def _store(self, slot: Slot, value) -> None:
+        self.answers[(slot.episode.key, slot.step.key)] = value
+
+    # ----- choices and factors -----------------------------------------
+
+    def _answer_choice(self, index: int, slot: Slot, text: str) -> Outcome:
+        options = slot.step.options
+        found = match_choice(text, [[o.value, o.label] for o in options])
+        if found.index is not None:
+            value = options[found.index].value
+            self._store(slot, value)
+            return self._advance(index, writes=[(slot.episode.key, slot.step.key, value)])
+        if found.ambiguous:
+            self.state.pending = {"kind": "choice", "slot": slot.token,
+                                  "candidates": [options[i].value for i in found.candidates]}
+            return self._outcome(Reply("clarify", self.prompts.say("replies.choice_ambiguous"),
+                                       candidates=[options[i].label for i in found.candidates],
+                                       footer=self.prompts.say("replies.choice_ambiguous_footer")))
+        return self._outcome(Reply("clarify", self.prompts.say("replies.choice_unknown"),
+                                   candidates=[o.label for o in options]))
+
+    def _answer_factors(self, index: int, slot: Slot, text: str, resolved: list[Factor]) -> Outcome:
+        found = match_factors(text, self.prompts.headings, resolved)
+        if found.unclear_item is not None:
+            self.state.pending = {"kind": "factors", "slot": slot.token, "item": found.unclear_item,
+                                  "candidates": found.unclear_candidates,
+                                  "resolved": [f.as_dict() for f in found.resolved],
+                                  "remaining": found.remaining}
+            return self._outcome(Reply("clarify", self.prompts.say("replies.factors_ambiguous",
+                                                                   item=found.unclear_item),
+                                       candidates=found.unclear_candidates,
+                                       footer=self.prompts.say("replies.factors_ambiguous_footer")))
+        value = [f.as_dict() for f in found.resolved]
+        if not value:
+            return self._outcome(self._say("replies.required"), self._ask(index))
+        self._store(slot, value)
+        saved = self._say("replies.factors_saved", count=len(value), list=display(value))
+        return self._advance(index, saved, writes=[(slot.episode.key, slot.step.key, value)])
+
+    def _resolve_pending(self, index: int, slot: Slot, text: str) -> Outcome | None:
+        """A reply to a clarifying question: a number picks a candidate; anything else starts afresh."""
+        pending, self.state.pending = self.state.pending, None
+        if pending.get("slot") != slot.token:
+            return None
+        candidates = pending["candidates"]
+        stripped = text.strip().rstrip(".)")
+        if not (stripped.isdigit() and 1 <= int(stripped) <= len(candidates)):
+            return None
+        chosen = candidates[int(stripped) - 1]
+        if pending["kind"] == "choice":
+            self._store(slot, chosen)
+            return self._advance(index, writes=[(slot.episode.key, slot.step.key, chosen)])
+        resolved = [Factor(**f) for f in pending["resolved"]] + [Factor(pending["item"], chosen)]
+        return self._answer_factors(index, slot, "; ".join(pending["remaining"]), resolved)

@@ -1,0 +1,150 @@
+"""Fuzzy matching of typed choices and contributory factors (rapidfuzz).
+
+A typed choice can be its number or (roughly) its name. When two options score
+too close to call, the caller asks instead of guessing.
+
+>>> match_choice("learned later", [["memory", "My own memory"], ["records"], ["learned_later", "Something I learned later"]]).index
+2
+>>> [f.heading for f in match_factors("workload, info sharing", HEADINGS_FOR_DOCTEST).resolved]
+['conditions of work', 'inter-agency team']
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+from rapidfuzz.utils import default_process
+
+# A name must score this well (0-100) to count as a match at all ...
+MATCH_THRESHOLD = 80
+# ... and beat the runner-up by this much, or we ask which was meant.
+CLEAR_MARGIN = 6
+# Keywords this short (IT, DSL) only match as whole words: fuzzy matching would find them everywhere.
+SHORT_KEYWORD = 3
+
+
+@dataclass
+class ChoiceMatch:
+    index: int | None = None                          # the option chosen, when clear
+    candidates: list[int] = field(default_factory=list)  # close options, when ambiguous
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.index is None and len(self.candidates) > 1
+
+
+def _number(text: str, count: int) -> int | None:
+    stripped = text.strip().rstrip(".)")
+    if stripped.isdigit() and 1 <= int(stripped) <= count:
+        return int(stripped) - 1
+    return None
+
+
+def _score(typed: str, name: str) -> float:
+    typed_p, name_p = default_process(typed), default_process(name)
+    if not typed_p or not name_p:
+        return 0.0
+    if len(name_p) <= SHORT_KEYWORD:
+        return 100.0 if name_p in typed_p.split() else 0.0
+    if typed_p == name_p:
+        return 100.0
+    if len(typed_p) >= len(name_p):
+        # The typed words contain the name somewhere ("my caseload was huge" ~ "caseload").
+        return fuzz.partial_ratio(name_p, typed_p) * (0.95 if len(name_p) >= 5 else 0.85)
+    # The typed words are shorter: they may abbreviate the name ("memory" ~ "my own memory").
+    return max(fuzz.ratio(typed_p, name_p), fuzz.partial_ratio(typed_p, name_p) * 0.9)
+
+
+def rank(typed: str, names_per_option: list[list[str]]) -> list[tuple[float, int]]:
+    """Best score per option, best first."""
+    scores = [(max((_score(typed, n) for n in names), default=0.0), i) for i, names in enumerate(names_per_option)]
+    return sorted(scores, key=lambda s: (-s[0], s[1]))
+
+
+def match_choice(typed: str, names_per_option: list[list[str]]) -> ChoiceMatch:
+    """Which option `typed` means: by number (1-based) or by any of its names."""
+    number = _number(typed, len(names_per_option))
+    if number is not None:
+        return ChoiceMatch(index=number)
+    ranked = rank(typed, names_per_option)
+    best_score, best = ranked[0]
+    if best_score < MATCH_THRESHOLD:
+        return ChoiceMatch()
+    close = [i for score, i in ranked if score >= MATCH_THRESHOLD and best_score - score < CLEAR_MARGIN]
+    if len(close) > 1:
+        return ChoiceMatch(candidates=close)
+    return ChoiceMatch(index=best)
+
+
+@dataclass
+class Factor:
+    """One contributory factor as the practitioner gave it: their words, and the heading it sits under."""
+    text: str
+    heading: str
+
+    def as_dict(self) -> dict:
+        return {"text": self.text, "heading": self.heading}
+
+
+@dataclass
+class FactorsMatch:
+    resolved: list[Factor]
+    # The first item that needs a question, with its candidate headings.
+    unclear_item: str | None = None
+    unclear_candidates: list[str] = field(default_factory=list)
+    remaining: list[str] = field(default_factory=list)  # items after the unclear one, not yet matched
+
+
+def split_items(typed: str) -> list[str]:
+    """Split typed factors into items: on new lines or semicolons if there are any, else on commas."""
+    separator = r"[;\n]" if re.search(r"[;\n]", typed) else ","
+    items = [re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", part).strip() for part in re.split(separator, typed)]
+    return [item for item in items if item]
+
+
+def _heading_names(heading) -> list[str]:
+    return [heading.name, *heading.keywords]
+
+
+def match_factor(item: str, headings) -> tuple[str | None, list[str]]:
+    """(heading, []) when clear, (None, candidates) when ambiguous; 'other' when nothing fits."""
+    number = _number(item, len(headings))
+    if number is not None:
+        return headings[number].name, []
+    names = [_heading_names(h) for h in headings]
+    prefix, colon, _ = item.partition(":")
+    if colon and prefix.strip():
+        # "conditions of work: 480 families" names its heading before the colon.
+        found = match_choice(prefix, names)
+        if found.index is not None:
+            return headings[found.index].name, []
+    found = match_choice(item, names)
+    if found.index is not None:
+        return headings[found.index].name, []
+    if found.ambiguous:
+        return None, [headings[i].name for i in found.candidates]
+    return headings[-1].name if headings[-1].name == "other" else "other", []
+
+
+def match_factors(typed: str, headings, resolved: list[Factor] | None = None) -> FactorsMatch:
+    """Match every item in `typed`; stop at the first that needs a question."""
+    resolved = list(resolved or [])
+    items = split_items(typed)
+    for position, item in enumerate(items):
+        heading, candidates = match_factor(item, headings)
+        if heading is None:
+            return FactorsMatch(resolved, item, candidates, items[position + 1:])
+        text = heading if _number(item, len(headings)) is not None else item
+        resolved.append(Factor(text, heading))
+    return FactorsMatch(resolved)
+
+
+@dataclass(frozen=True)
+class _Heading:  # for the doctest above
+    name: str
+    keywords: tuple
+
+
+HEADINGS_FOR_DOCTEST = [_Heading("conditions of work", ("workload",)),
+                        _Heading("inter-agency team", ("info sharing",)), _Heading("other", ())]

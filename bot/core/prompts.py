@@ -1,0 +1,209 @@
+"""Load and validate the prompt files in prompts/.
+
+>>> prompts = load_prompts()
+>>> prompts.steps[0].key
+'involvement'
+>>> prompts.say("replies.thanks")
+'Thanks, saved.'
+"""
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.errors import PromptsError
+from prompts import PROMPTS_DIR
+
+STEP_KINDS = ("text", "choice", "factors")
+COMMANDS = ("help", "back", "skip", "pause", "resume", "answers", "submit", "revise", "yes", "no")
+# Every text the code asks for by name: a missing one is a start-up error, not a KeyError mid-conversation.
+REQUIRED_TEXTS = {
+    "intro": ["greeting", "purpose", "how_used", "outline", "consent_question", "consent_yes_button",
+              "consent_no_button", "consent_needed", "consented", "declined", "declined_reminder"],
+    "episode": ["header", "context"],
+    "check": ["header", "intro", "episode_header", "unanswered", "skipped", "truncated", "submit_button",
+              "change_placeholder", "outstanding"],
+    "replies": ["thanks", "required", "cannot_skip", "choice_unknown", "choice_ambiguous",
+                "choice_ambiguous_footer", "factors_ambiguous", "factors_ambiguous_footer", "factors_saved",
+                "current_answer", "paused", "resumed", "at_start", "editing_done", "submitted",
+                "already_submitted", "revising", "nothing_to_show", "check_prompt", "stale_button",
+                "not_in_review", "unknown_review", "error"],
+    "help": ["text"],
+}
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    kind: str
+    required: bool
+    question: str
+    label: str = ""
+    hint: str = ""
+    options: tuple[Option, ...] = ()
+
+
+@dataclass(frozen=True)
+class Heading:
+    name: str
+    keywords: tuple[str, ...]
+
+
+@dataclass
+class Prompts:
+    texts: dict
+    steps: list[Step]
+    commands: dict[str, tuple[str, ...]]
+    headings: list[Heading]
+    extra: dict = field(default_factory=dict)  # other prompt files (hindsight phrases, typology, ...)
+
+    def say(self, dotted: str, **values) -> str:
+        """The text at `section.key`, with {placeholders} filled in."""
+        section, key = dotted.split(".", 1)
+        text = self.texts[section][key]
+        return text.format(**values) if values else text
+
+    def step(self, key: str) -> Step:
+        return next(s for s in self.steps if s.key == key)
+
+    def command_for(self, text: str) -> str | None:
+        """Which typed command `text` is, if any: 'pause', 'back', ..., or None."""
+        word = " ".join(text.strip().lower().split()).rstrip(".!")
+        for name, words in self.commands.items():
+            if word in words:
+                return name
+        return None
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return number
+    return None
+
+
+def _where(path: Path, source: str, key: str, needle: str | None = None) -> str:
+    line = _line_of(source, needle or key.rsplit(".", 1)[-1])
+    return f"{path}:{line}" if line else str(path)
+
+
+def _read(path: Path) -> tuple[dict, str]:
+    try:
+        source = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PromptsError(f"{path}: file not found") from None
+    try:
+        return tomllib.loads(source), source
+    except tomllib.TOMLDecodeError as error:
+        raise PromptsError(f"{path}: {error}") from None
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def load_prompts(directory: Path | str | None = None) -> Prompts:
+    """Read conversation.toml and framework.toml (and any other *.toml) from `directory`.
+
+    Raises PromptsError naming the file, key and line of the first mistake.
+    """
+    directory = Path(directory) if directory else PROMPTS_DIR
+    conversation_path = directory / "conversation.toml"
+    data, source = _read(conversation_path)
+
+    for section, keys in REQUIRED_TEXTS.items():
+        table = data.get(section)
+        if not isinstance(table, dict):
+            raise PromptsError(f"{conversation_path}: missing table [{section}]")
+        for key in keys:
+            value = table.get(key)
+            if not isinstance(value, str) or not value.strip():
+                raise PromptsError(f"{_where(conversation_path, source, f'{section}.{key}')}: "
+                                   f"[{section}] {key} must be a non-empty string")
+            try:
+                _placeholders(value)
+            except ValueError as error:
+                raise PromptsError(f"{_where(conversation_path, source, key)}: [{section}] {key}: "
+                                   f"bad placeholder ({error})") from None
+
+    raw_steps = data.get("steps")
+    if not isinstance(raw_steps, list) or not raw_steps:
+        raise PromptsError(f"{conversation_path}: no [[steps]]: the conversation needs at least one question")
+    steps: list[Step] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_steps, start=1):
+        key = raw.get("key")
+        label = f"[[steps]] #{index}" + (f" (key {key!r})" if key else "")
+        where = _where(conversation_path, source, str(key), f'key = "{key}"')
+        if not isinstance(key, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+            raise PromptsError(f"{where}: {label}: key must be lower_snake_case")
+        if key in seen:
+            raise PromptsError(f"{where}: {label}: duplicate step key")
+        seen.add(key)
+        kind = raw.get("kind", "text")
+        if kind not in STEP_KINDS:
+            raise PromptsError(f"{where}: {label}: kind must be one of {', '.join(STEP_KINDS)}, not {kind!r}")
+        question = raw.get("question")
+        if not isinstance(question, str) or not question.strip():
+            raise PromptsError(f"{where}: {label}: question must be a non-empty string")
+        if not isinstance(raw.get("required", True), bool):
+            raise PromptsError(f"{where}: {label}: required must be true or false")
+        options = []
+        if kind == "choice":
+            raw_options = raw.get("options")
+            if not isinstance(raw_options, list) or len(raw_options) < 2:
+                raise PromptsError(f"{where}: {label}: a choice needs at least two options")
+            for option in raw_options:
+                if not isinstance(option, dict) or not option.get("value") or not option.get("label"):
+                    raise PromptsError(f"{where}: {label}: each option needs a value and a label")
+                # Slack caps a button's text at 75 characters.
+                if len(option["label"]) > 75:
+                    raise PromptsError(f"{where}: {label}: option label longer than 75 characters")
+                options.append(Option(str(option["value"]), str(option["label"])))
+        label_text = raw.get("label", key.replace("_", " ").capitalize())
+        if not isinstance(label_text, str) or not label_text.strip() or len(label_text) > 75:
+            raise PromptsError(f"{where}: {label}: label must be text of at most 75 characters")
+        steps.append(Step(key=key, kind=kind, required=raw.get("required", True), question=question,
+                          label=label_text, hint=raw.get("hint", ""), options=tuple(options)))
+
+    raw_commands = data.get("commands")
+    if not isinstance(raw_commands, dict):
+        raise PromptsError(f"{conversation_path}: missing table [commands]")
+    commands: dict[str, tuple[str, ...]] = {}
+    for name in COMMANDS:
+        words = raw_commands.get(name)
+        if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
+            raise PromptsError(f"{_where(conversation_path, source, name, f'{name} =')}: "
+                               f"[commands] {name} must be a list of words")
+        commands[name] = tuple(" ".join(w.lower().split()) for w in words)
+
+    framework_path = directory / "framework.toml"
+    framework, framework_source = _read(framework_path)
+    headings = []
+    for index, raw in enumerate(framework.get("headings", []), start=1):
+        name = raw.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise PromptsError(f"{framework_path}: [[headings]] #{index}: name must be a non-empty string")
+        keywords = raw.get("keywords", [])
+        if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+            raise PromptsError(f"{_where(framework_path, framework_source, name)}: "
+                               f"[[headings]] {name!r}: keywords must be a list of strings")
+        headings.append(Heading(name=name, keywords=tuple(keywords)))
+    if not headings:
+        raise PromptsError(f"{framework_path}: no [[headings]]")
+
+    texts = {section: data[section] for section in REQUIRED_TEXTS}
+    extra = {}
+    for other in sorted(directory.glob("*.toml")):
+        if other.name not in ("conversation.toml", "framework.toml"):
+            extra[other.stem] = _read(other)[0]
+    return Prompts(texts=texts, steps=steps, commands=commands, headings=headings, extra=extra)

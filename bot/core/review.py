@@ -1,0 +1,250 @@
+"""The review: its episodes, case group and the people whose names are never shown.
+
+`parse_review_file(path)` reads the review file format (see README, "The review
+file") and reports every mistake at once, with the table and key.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.errors import ReviewFileError
+
+KINDS = ("children", "adults")
+KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+SLACK_ID_PATTERN = re.compile(r"[UW][A-Z0-9]{2,}")
+MAX_FILE_BYTES = 2_000_000  # a review file is a few KB; anything this large is a mistake
+
+
+@dataclass(frozen=True)
+class Episode:
+    key: str
+    title: str
+    start: dt.date
+    end: dt.date | None = None
+    description: str = ""
+
+    @property
+    def dates(self) -> str:
+        """'4 Mar 2025 to 15 Apr 2025', or one date."""
+        first = f"{self.start.day} {self.start:%b %Y}"
+        return f"{first} to {self.end.day} {self.end:%b %Y}" if self.end else first
+
+
+@dataclass(frozen=True)
+class Member:
+    slack_id: str
+    role: str
+    agency: str
+    episodes: tuple[str, ...]
+
+    @property
+    def attribution(self) -> str:
+        """How a practitioner is named in every output: role and agency, never a name."""
+        return f"{self.role} ({self.agency})"
+
+
+@dataclass(frozen=True)
+class Person:
+    label: str
+    names: tuple[str, ...]
+
+
+@dataclass
+class Review:
+    key: str
+    title: str
+    kind: str
+    board: str
+    leads: tuple[str, ...]
+    team: tuple[str, ...] = ()
+    model: str = ""
+    channel: str = ""
+    episodes: list[Episode] = field(default_factory=list)
+    members: list[Member] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    stage: str = "conversations"
+
+    def episode(self, key: str) -> Episode | None:
+        return next((e for e in self.episodes if e.key == key), None)
+
+    def member(self, slack_id: str) -> Member | None:
+        return next((m for m in self.members if m.slack_id == slack_id), None)
+
+    def episodes_for(self, member: Member) -> list[Episode]:
+        """The member's episodes, in timeline order."""
+        return [e for e in self.episodes if e.key in member.episodes]
+
+    @property
+    def subject(self) -> str:
+        return "child" if self.kind == "children" else "adult"
+
+
+def _date(value, where: str, problems: list[str]) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    problems.append(f"{where}: {value!r} is not a date (use YYYY-MM-DD)")
+    return None
+
+
+def _text(table: dict, name: str, where: str, problems: list[str], required: bool = True, limit: int = 3000) -> str:
+    value = table.get(name, "")
+    if not isinstance(value, str):
+        problems.append(f"{where}: {name} must be text")
+        return ""
+    value = value.strip()
+    if required and not value:
+        problems.append(f"{where}: {name} is missing")
+    if len(value) > limit:
+        problems.append(f"{where}: {name} is longer than {limit} characters")
+    return value
+
+
+def _ids(value, where: str, problems: list[str]) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.append(f"{where} must be a list of Slack user IDs")
+        return ()
+    for slack_id in value:
+        if not SLACK_ID_PATTERN.fullmatch(slack_id):
+            problems.append(f"{where}: {slack_id!r} is not a Slack user ID (like U0123ABCD)")
+    return tuple(value)
+
+
+def parse_review(data: dict) -> Review:
+    """Validate a parsed review file. Raises ReviewFileError (path '-') listing every problem."""
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        raise ReviewFileError("-", ["the file must be a TOML document"])
+    head = data.get("review")
+    if not isinstance(head, dict):
+        raise ReviewFileError("-", ["[review]: the table is missing"])
+    key = head.get("key")
+    if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
+        problems.append("[review]: key must be letters, digits, '-' or '_' (like \"child-d\")")
+        key = str(key)
+    title = _text(head, "title", "[review]", problems, limit=150)
+    board = _text(head, "board", "[review]", problems, limit=300)
+    kind = head.get("kind")
+    if kind not in KINDS:
+        problems.append(f"[review]: kind must be \"children\" or \"adults\", not {kind!r}")
+    leads = _ids(head.get("leads", []), "[review] leads", problems)
+    if not leads:
+        problems.append("[review]: leads must name at least one lead reviewer")
+    team = _ids(head.get("team", []), "[review] team", problems)
+    model = _text(head, "model", "[review]", problems, required=False, limit=40)
+    channel = _text(head, "channel", "[review]", problems, required=False, limit=40)
+
+    episodes: list[Episode] = []
+    raw_episodes = data.get("episodes", [])
+    if not isinstance(raw_episodes, list) or not raw_episodes:
+        problems.append("[[episodes]]: a review needs at least one key practice episode")
+        raw_episodes = []
+    for index, raw in enumerate(raw_episodes, start=1):
+        ekey = raw.get("key") if isinstance(raw, dict) else None
+        where = f"[[episodes]] {ekey}" if isinstance(ekey, str) and ekey else f"[[episodes]] #{index}"
+        if not isinstance(raw, dict):
+            problems.append(f"{where}: must be a table")
+            continue
+        if not isinstance(ekey, str) or not KEY_PATTERN.fullmatch(ekey):
+            problems.append(f"{where}: key must be letters, digits, '-' or '_' (like \"KPE1\")")
+            continue
+        if any(e.key == ekey for e in episodes):
+            problems.append(f"{where}: duplicate episode key")
+            continue
+        start = _date(raw.get("start"), f"{where} start", problems)
+        end = _date(raw["end"], f"{where} end", problems) if raw.get("end") not in (None, "") else None
+        if start and end and end < start:
+            problems.append(f"{where}: end {end} is before start {start}")
+        episode_title = _text(raw, "title", where, problems, limit=140)
+        description = _text(raw, "description", where, problems, required=False)
+        if start:
+            episodes.append(Episode(ekey, episode_title, start, end, description))
+    episode_keys = {e.key for e in episodes} | {
+        r.get("key") for r in raw_episodes if isinstance(r, dict)}
+
+    members: list[Member] = []
+    raw_members = data.get("members", [])
+    if not isinstance(raw_members, list):
+        problems.append("[[members]]: must be an array of tables")
+        raw_members = []
+    for index, raw in enumerate(raw_members, start=1):
+        if not isinstance(raw, dict):
+            problems.append(f"[[members]] #{index}: must be a table")
+            continue
+        slack_id = raw.get("slack_id")
+        where = f"[[members]] {slack_id}" if isinstance(slack_id, str) and slack_id else f"[[members]] #{index}"
+        if not isinstance(slack_id, str) or not SLACK_ID_PATTERN.fullmatch(slack_id):
+            problems.append(f"{where}: slack_id must be a Slack user ID (like U0123ABCD)")
+            continue
+        if any(m.slack_id == slack_id for m in members):
+            problems.append(f"{where}: duplicate member")
+            continue
+        role = _text(raw, "role", where, problems, limit=60)
+        agency = _text(raw, "agency", where, problems, limit=80)
+        assigned = raw.get("episodes", [])
+        if not isinstance(assigned, list) or not assigned or not all(isinstance(e, str) for e in assigned):
+            problems.append(f"{where}: episodes must list at least one episode key")
+            assigned = []
+        for episode_key in assigned:
+            if episode_key not in episode_keys:
+                problems.append(f"{where}: unknown episode {episode_key!r}")
+        if len(set(assigned)) != len(assigned):
+            problems.append(f"{where}: an episode is listed twice")
+        members.append(Member(slack_id, role, agency, tuple(dict.fromkeys(assigned))))
+
+    people: list[Person] = []
+    for index, raw in enumerate(data.get("people", []) if isinstance(data.get("people", []), list) else [], start=1):
+        if not isinstance(raw, dict):
+            problems.append(f"[[people]] #{index}: must be a table")
+            continue
+        label = raw.get("label")
+        where = f"[[people]] {label}" if isinstance(label, str) and label else f"[[people]] #{index}"
+        if not isinstance(label, str) or not label.strip():
+            problems.append(f"{where}: label is missing (like \"Child D\")")
+            continue
+        if any(p.label == label for p in people):
+            problems.append(f"{where}: duplicate label")
+        names = raw.get("names", [])
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
+            problems.append(f"{where}: names must list at least one name")
+            names = []
+        people.append(Person(label.strip(), tuple(n.strip() for n in names)))
+
+    if problems:
+        raise ReviewFileError("-", problems)
+    return Review(key=key, title=title, kind=kind, board=board, leads=leads, team=team, model=model,
+                  channel=channel, episodes=sorted(episodes, key=lambda e: (e.start, e.key)),
+                  members=members, people=people)
+
+
+def parse_review_file(path: Path | str) -> Review:
+    """Read and validate a review file. Raises ReviewFileError naming the file and every problem."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ReviewFileError(path, [f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB"])
+        source = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReviewFileError(path, ["file not found"]) from None
+    except UnicodeDecodeError:
+        raise ReviewFileError(path, ["the file is not UTF-8 text"]) from None
+    except IsADirectoryError:
+        raise ReviewFileError(path, ["that is a folder, not a review file"]) from None
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as error:
+        raise ReviewFileError(path, [f"not valid TOML: {error}"]) from None
+    try:
+        return parse_review(data)
+    except ReviewFileError as error:
+        raise ReviewFileError(path, error.problems) from None

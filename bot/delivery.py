@@ -1,0 +1,34 @@
+"""Sending messages to Slack. The only place that calls chat.postMessage.
+
+A failed send never rolls anything back: answers are committed before we get here.
+"""
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.reflect import Delivery
+
+log = logging.getLogger("casegroup.delivery")
+
+
+def send(client: WebClient, deliveries: list[Delivery]) -> list[str]:
+    """Post each delivery's messages in order. Returns what failed, as 'channel: error' (no message text)."""
+    failures = []
+    for delivery in deliveries:
+        for payload in delivery.payloads:
+            try:
+                client.chat_postMessage(channel=delivery.channel, text=payload["text"],
+                                        blocks=payload["blocks"], unfurl_links=False, unfurl_media=False)
+            except SlackApiError as error:
+                code = error.response.get("error", "unknown_error") if error.response is not None else "unknown_error"
+                log.warning("chat.postMessage to %s failed: %s", delivery.channel, code)
+                failures.append(f"{delivery.channel}: {code}")
+                break  # the rest of this delivery would read out of order
+            except (SlackClientError, OSError) as error:
+                log.warning("chat.postMessage to %s failed: %s", delivery.channel, type(error).__name__)
+                failures.append(f"{delivery.channel}: {type(error).__name__}")
+                break
+    return failures

@@ -1,0 +1,123 @@
+"""The practitioner's flow: from what they typed (or clicked) to what is stored and what is said.
+
+No Slack calls here: each function returns `Delivery`s (a channel and message
+payloads) for the listener to send, after everything is committed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.core.conversation import Conversation, Reply, State
+from bot.core.prompts import Prompts
+from bot.errors import NotFoundError
+from bot.render.blocks import View, messages, notice
+from storage import Store
+
+
+@dataclass
+class Delivery:
+    channel: str
+    payloads: list[dict] = field(default_factory=list)
+
+
+class Reflections:
+    def __init__(self, store: Store, prompts: Prompts):
+        self.store = store
+        self.prompts = prompts
+
+    def _conversation(self, review_key: str, user: str) -> tuple[Conversation, View] | None:
+        review = self.store.review(review_key)
+        member = review.member(user) if review else None
+        if member is None:
+            return None
+        state = self.store.state(review_key, user) or State.new(review_key, user)
+        answers = self.store.answers(review_key, user)
+        return Conversation(self.prompts, review, member, state, answers), View(self.prompts, review, member)
+
+    def invite(self, review_key: str, user: str, actor: str) -> Delivery | None:
+        """The invitation DM: introduction, how words are used, and the consent question.
+
+        Returns None for someone already taking part, or who declined: they are not asked twice.
+        """
+        found = self._conversation(review_key, user)
+        if found is None:
+            raise NotFoundError(f"{user} is not in the case group of {review_key}.")
+        talk, view = found
+        existing = self.store.state(review_key, user)
+        if existing is not None and existing.stage != "consent":
+            return None
+        outcome = talk.start()
+        self.store.record(outcome.state, events=["invited"], actor=actor)
+        return Delivery(user, messages(view, outcome.replies))
+
+    def invite_all(self, review_key: str, actor: str, only: list[str] | None = None) -> tuple[list[Delivery], int]:
+        """Invitations for the case group (or `only` some of it). Returns them and how many were skipped."""
+        review = self.store.review(review_key)
+        if review is None:
+            raise NotFoundError(f"There is no review with the key {review_key!r}.")
+        members = [m.slack_id for m in review.members if only is None or m.slack_id in only]
+        if only:
+            unknown = sorted(set(only) - {m.slack_id for m in review.members})
+            if unknown:
+                raise NotFoundError(f"Not in the case group of {review_key}: {', '.join(unknown)}.")
+        deliveries = [d for d in (self.invite(review_key, m, actor) for m in members) if d]
+        return deliveries, len(members) - len(deliveries)
+
+    def take(self, user: str, text: str, channel: str, event_key: str | None) -> list[Delivery]:
+        """A DM from `user`. Returns nothing when the event was already processed (a Slack retry)."""
+        review_key = self.store.active_review_for_member(user)
+        if review_key is None:
+            if event_key and not self.store.first_time(event_key):
+                return []
+            return [Delivery(channel, [notice(self.prompts.say("replies.not_in_review"))])]
+        talk, view = self._conversation(review_key, user)
+        if self.store.state(review_key, user) is None:
+            # A member writing before their invitation: they get it now, and their text is not kept.
+            outcome = talk.start()
+            events = ["invited"]
+        else:
+            outcome = talk.handle(text)
+            events = outcome.events
+        return self._commit(view, outcome.state, outcome.writes, events, outcome.replies, channel, event_key)
+
+    def click(self, user: str, review_key: str, token: str, typed: str, channel: str,
+              event_key: str | None) -> list[Delivery]:
+        """A button or menu: the same as typing `typed`, if it belongs to the current question."""
+        found = self._conversation(review_key, user)
+        if found is None:
+            if event_key and not self.store.first_time(event_key):
+                return []
+            return [Delivery(channel, [notice(self.prompts.say("replies.not_in_review"))])]
+        talk, view = found
+        state = talk.state
+        current = {"consent": state.stage in ("consent", "declined"),
+                   "check": state.stage == "checking",
+                   "submitted": state.stage == "submitted",
+                   "clarify": state.stage == "asking" and bool(state.pending)}.get(
+            token, state.stage == "asking" and talk.current_slot() is not None
+            and talk.current_slot().token == token)
+        if not current:
+            if event_key and not self.store.first_time(event_key):
+                return []
+            replies = [Reply("text", self.prompts.say("replies.stale_button")), *talk.where_we_are()]
+            return [Delivery(channel, messages(view, replies))]
+        outcome = talk.handle(typed)
+        return self._commit(view, outcome.state, outcome.writes, outcome.events, outcome.replies, channel,
+                            event_key)
+
+    def _commit(self, view: View, state: State, writes, events, replies, channel: str,
+                event_key: str | None) -> list[Delivery]:
+        # Stored before anything is sent (and before Slack is acknowledged): a crash loses nothing.
+        if not self.store.record(state, writes, events, event_key=event_key):
+            return []
+        deliveries = [Delivery(channel, messages(view, replies))]
+        if "submitted" in events:
+            deliveries.append(self._tell_leads(view, state))
+        return deliveries
+
+    def _tell_leads(self, view: View, state: State) -> Delivery:
+        """Tell the review team a reflection is ready: in the review's channel, or by DM to the first lead."""
+        review = view.review
+        text = (f"{view.member.attribution} submitted a reflection on *{review.title}* "
+                f"(version {state.version}, {len(review.episodes_for(view.member))} episode(s)).")
+        return Delivery(review.channel or review.leads[0], [notice(text)])

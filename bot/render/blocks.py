@@ -1,0 +1,248 @@
+"""Block Kit rendering of the conversation's replies. Every Block Kit limit is enforced here.
+
+`messages(replies, view)` turns core Replies into chat.postMessage payloads
+({"text": ..., "blocks": [...]}), split so that no message breaks a limit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.conversation import Reply, display
+from bot.core.prompts import Prompts
+from bot.core.review import Member, Review
+from bot.core.text import neutralise, shorten
+
+# Slack's limits (docs/slack-platform.md). Exceed one and the whole call fails.
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_HEADER_TEXT = 150
+MAX_CONTEXT_ELEMENTS = 10
+MAX_ACTIONS_ELEMENTS = 25
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
+MAX_SELECT_OPTIONS = 100
+MAX_FALLBACK_TEXT = 3000
+# A message with more than about 13k characters of blocks fails with msg_blocks_too_long.
+MAX_MESSAGE_CHARS = 11_000
+# How much of one answer "check your answers" shows; the full text stays stored.
+ANSWER_PREVIEW_CHARS = 600
+
+ACTION_PREFIX = "reflect"
+
+
+def mrkdwn(text: str, verbatim: bool = False) -> dict:
+    element = {"type": "mrkdwn", "text": shorten(text, MAX_SECTION_TEXT)}
+    if verbatim:
+        element["verbatim"] = True  # practitioner text: no auto-linking of names or channels
+    return element
+
+
+def section(text: str, verbatim: bool = False) -> dict:
+    return {"type": "section", "text": mrkdwn(text or " ", verbatim)}
+
+
+def header(text: str) -> dict:
+    return {"type": "header", "text": {"type": "plain_text", "text": shorten(text, MAX_HEADER_TEXT), "emoji": True}}
+
+
+def context(*texts: str) -> dict:
+    return {"type": "context", "elements": [mrkdwn(t) for t in texts[:MAX_CONTEXT_ELEMENTS] if t]}
+
+
+def divider() -> dict:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
+    element = {"type": "button", "action_id": action_id, "value": value[:MAX_BUTTON_VALUE],
+               "text": {"type": "plain_text", "text": shorten(text, MAX_BUTTON_TEXT), "emoji": True}}
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(*elements: dict) -> dict:
+    return {"type": "actions", "elements": list(elements)[:MAX_ACTIONS_ELEMENTS]}
+
+
+def option(text: str, value: str) -> dict:
+    return {"text": {"type": "plain_text", "text": shorten(text, MAX_OPTION_TEXT)}, "value": value[:MAX_OPTION_VALUE]}
+
+
+def fallback_text(blocks: list[dict]) -> str:
+    """The notification text: the first words of the first block that has any."""
+    for block in blocks:
+        text = block.get("text", {}).get("text") if isinstance(block.get("text"), dict) else None
+        if text and text.strip():
+            return shorten(text.strip(), 150)
+    return "casegroup"
+
+
+def split_messages(blocks: list[dict]) -> list[dict]:
+    """Split blocks into messages that each keep within Slack's block and size limits."""
+    messages, current, size = [], [], 0
+    for block in blocks:
+        block_size = len(str(block))
+        if current and (len(current) >= MAX_BLOCKS or size + block_size > MAX_MESSAGE_CHARS):
+            messages.append(current)
+            current, size = [], 0
+        current.append(block)
+        size += block_size
+    if current:
+        messages.append(current)
+    return [{"text": fallback_text(m), "blocks": m} for m in messages]
+
+
+@dataclass
+class View:
+    """What the renderer needs besides the replies."""
+    prompts: Prompts
+    review: Review
+    member: Member
+
+
+def action_value(review_key: str, token: str, typed: str) -> str:
+    """A button's value: which review, which question it belongs to, and what clicking it types."""
+    return f"{review_key}|{token}|{typed}"
+
+
+def _intro(view: View) -> list[dict]:
+    review, member, p = view.review, view.member, view.prompts
+    episodes = view.review.episodes_for(member)
+    subject_label = review.people[0].label if review.people else ("Child A" if review.kind == "children"
+                                                                   else "Adult A")
+    values = dict(title=review.title, board=review.board, role=member.role, agency=member.agency,
+                  subject=review.subject, subject_label=subject_label, count=len(episodes),
+                  episode_list=", ".join(f"{e.key} ({e.title})" for e in episodes))
+    return [
+        header(f"Case review: {review.title}"),
+        section(p.say("intro.greeting", **values)),
+        section(p.say("intro.purpose", **values)),
+        section(p.say("intro.how_used", **values)),
+        section(p.say("intro.outline", **values)),
+        section(p.say("intro.consent_question", **values)),
+        actions(button(p.say("intro.consent_yes_button"), f"{ACTION_PREFIX}_consent_yes",
+                       action_value(review.key, "consent", "yes"), "primary"),
+                button(p.say("intro.consent_no_button"), f"{ACTION_PREFIX}_consent_no",
+                       action_value(review.key, "consent", "no"))),
+    ]
+
+
+def _ask(view: View, reply: Reply) -> list[dict]:
+    slot, p = reply.slot, view.prompts
+    episode, step = slot.episode, slot.step
+    blocks = []
+    if reply.number == 1:
+        blocks.append(header(p.say("episode.header", episode_key=episode.key, episode_title=episode.title)))
+        if episode.description:
+            blocks.append(context(neutralise(episode.description)))
+    blocks.append(context(p.say("episode.context", dates=episode.dates, n=reply.number, total=reply.total)
+                          + f" · {episode.key}"))
+    blocks.append(section(f"*{step.question.strip('*')}*" if not step.question.startswith("*") else step.question))
+    if step.kind == "factors":
+        blocks.append(section("\n".join(f"{i}. {h.name}" for i, h in enumerate(p.headings, start=1))))
+    if step.kind == "choice":
+        blocks.append(section("\n".join(f"{i}. {o.label}" for i, o in enumerate(step.options, start=1))))
+    if step.hint:
+        blocks.append(context(step.hint))
+    if reply.current is not None:
+        current = neutralise(display(reply.current)) or p.say("check.skipped")
+        blocks.append(section(p.say("replies.current_answer", answer=shorten(current, 2500)), verbatim=True))
+    buttons = []
+    if step.kind == "choice":
+        buttons = [button(o.label, f"{ACTION_PREFIX}_choice_{i}", action_value(view.review.key, slot.token, o.value))
+                   for i, o in enumerate(step.options)]
+    if not step.required or reply.current is not None:
+        buttons.append(button("Skip" if reply.current is None else "Keep my answer", f"{ACTION_PREFIX}_skip",
+                              action_value(view.review.key, slot.token, "skip")))
+    if buttons:
+        blocks.append(actions(*buttons))
+    return blocks
+
+
+def _clarify(view: View, reply: Reply) -> list[dict]:
+    token = "clarify"
+    # The question quotes what the practitioner typed, so all of it is neutralised.
+    lines = "\n".join(f"{i}. {neutralise(c)}" for i, c in enumerate(reply.candidates, start=1))
+    blocks = [section(f"{neutralise(reply.text)}\n{lines}", verbatim=True)]
+    if reply.footer:
+        blocks.append(context(reply.footer))
+    if len(reply.candidates) <= 5:
+        blocks.append(actions(*[button(f"{i}. {c}", f"{ACTION_PREFIX}_clarify_{i}",
+                                       action_value(view.review.key, token, str(i)))
+                                for i, c in enumerate(reply.candidates, start=1)]))
+    return blocks
+
+
+def _answers(view: View, reply: Reply, with_actions: bool) -> list[dict]:
+    p = view.prompts
+    blocks = [header(p.say("check.header"))]
+    if with_actions:
+        blocks.append(context(p.say("check.intro")))
+    lines: list[str] = []
+    current_episode = None
+
+    def flush():
+        if lines:
+            blocks.append(section("\n".join(lines), verbatim=True))
+            lines.clear()
+
+    for item in reply.items:
+        episode = item.slot.episode
+        if episode.key != current_episode:
+            flush()
+            current_episode = episode.key
+            blocks.append(section("*" + p.say("check.episode_header", episode_key=episode.key,
+                                              episode_title=episode.title) + "*"))
+        if item.value is None:
+            answer = p.say("check.unanswered")
+        elif display(item.value) == "":
+            answer = p.say("check.skipped")
+        else:
+            answer = shorten(neutralise(display(item.value)), ANSWER_PREVIEW_CHARS, " " + p.say("check.truncated"))
+        entry = f"*{item.number}. {item.slot.step.label}*\n{answer}"
+        if sum(len(line) + 1 for line in lines) + len(entry) > MAX_SECTION_TEXT - 100:
+            flush()
+        lines.append(entry)
+    flush()
+    if with_actions:
+        choices = [option(f"{i.number}. {i.slot.episode.key} · {i.slot.step.label}",
+                          action_value(view.review.key, "check", str(i.number)))
+                   for i in reply.items[:MAX_SELECT_OPTIONS]]
+        blocks.append(actions(
+            button(p.say("check.submit_button"), f"{ACTION_PREFIX}_submit",
+                   action_value(view.review.key, "check", "submit"), "primary"),
+            {"type": "static_select", "action_id": f"{ACTION_PREFIX}_change",
+             "placeholder": {"type": "plain_text", "text": shorten(p.say("check.change_placeholder"), 150)},
+             "options": choices},
+        ))
+    return blocks
+
+
+def reply_blocks(view: View, reply: Reply) -> list[dict]:
+    if reply.kind == "intro":
+        return _intro(view)
+    if reply.kind == "ask":
+        return _ask(view, reply)
+    if reply.kind == "clarify":
+        return _clarify(view, reply)
+    if reply.kind == "check":
+        return _answers(view, reply, with_actions=True)
+    if reply.kind == "answers":
+        return _answers(view, reply, with_actions=False)
+    return [section(reply.text)]
+
+
+def messages(view: View, replies: list[Reply]) -> list[dict]:
+    """The chat.postMessage payloads for a list of replies, in order, within every limit."""
+    blocks: list[dict] = []
+    for reply in replies:
+        blocks.extend(reply_blocks(view, reply))
+    return split_messages(blocks)
+
+
+def notice(text: str) -> dict:
+    """A one-section message: for errors, refusals and short confirmations."""
+    return {"text": shorten(text, MAX_FALLBACK_TEXT), "blocks": [section(text)]}

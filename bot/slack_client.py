@@ -1,0 +1,24 @@
+"""The one Slack Web API client factory."""
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (ConnectionErrorRetryHandler,
+                                                    RateLimitErrorRetryHandler, ServerErrorRetryHandler)
+
+# Slack answers 429 with Retry-After when a channel gets more than about one message a second.
+RATE_LIMIT_RETRIES = 3
+TIMEOUT_SECONDS = 10
+
+
+def make_client(token: str, base_url: str) -> WebClient:
+    """A WebClient that retries rate limits, connection errors and 5xx answers."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=TIMEOUT_SECONDS,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )

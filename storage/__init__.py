@@ -1,0 +1,300 @@
+"""Storage in the domain's own words. SQL stays inside this package.
+
+    store = Store(":memory:")
+    store.save_review(review, actor="cli")      # 'created', then 'updated' on a re-import
+    store.roles_of("child-d", "U0LEAD01")        # {'lead'}
+
+One SQLite file (WAL mode, a busy timeout, created 0600). Each thread gets its
+own connection; writes that must land together go through `transaction()`.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Callable, Iterator
+
+import sqlite_utils
+
+from bot.core.conversation import State, decode, encode
+from bot.core.review import Episode, Member, Person, Review
+from storage.migrations import migrate
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def utc_now() -> dt.datetime:
+    """The one clock. Pass another to Store(clock=...) in tests."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Store:
+    def __init__(self, path: str | Path, clock: Callable[[], dt.datetime] = utc_now):
+        self.path = str(path)
+        self.clock = clock
+        self._local = threading.local()
+        self._memory = self.path == ":memory:"
+        if not self._memory:
+            self._create_private(self.path)
+        migrate(self.db, self.now())
+
+    @staticmethod
+    def _create_private(path: str) -> None:
+        """Create the database file readable by its owner only, before SQLite opens it."""
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise FileNotFoundError(f"the folder {directory} does not exist")
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        os.close(fd)
+        os.chmod(path, 0o600)
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """This thread's connection (sqlite3 connections must not be shared across threads)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            if self._memory:
+                # One shared in-memory database for every thread (the offline mode's default).
+                db = getattr(self, "_memory_db", None)
+                if db is None:
+                    conn = sqlite3.connect(":memory:", check_same_thread=False)
+                    self._memory_db = db = sqlite_utils.Database(conn)
+                    self._memory_lock = threading.RLock()
+            else:
+                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+                db = sqlite_utils.Database(conn)
+                db.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+                if db.execute("pragma journal_mode").fetchone()[0] != "wal":
+                    db.enable_wal()
+                db.execute("pragma synchronous = normal")
+            db.execute("pragma foreign_keys = on")
+            self._local.db = db
+        return db
+
+    def now(self) -> str:
+        return self.clock().astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """All or nothing. BEGIN IMMEDIATE takes the write lock up front, so two writers
+        queue on the busy timeout instead of failing half-way with 'database is locked'."""
+        db = self.db
+        lock = getattr(self, "_memory_lock", None)
+        if lock:
+            lock.acquire()
+        try:
+            if db.conn.in_transaction:
+                with db.atomic():
+                    yield db
+                return
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.rollback()
+                raise
+            else:
+                db.execute("COMMIT")
+        finally:
+            if lock:
+                lock.release()
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None and not self._memory:
+            db.close()
+            self._local.db = None
+
+    # ----- audit ----------------------------------------------------------
+
+    def audit(self, actor: str, action: str, review_key: str = "", detail: str = "") -> None:
+        """Record who did what. `detail` names things (episode keys, counts), never reflection text."""
+        with self.transaction() as db:
+            db["audit"].insert({"at": self.now(), "actor": actor, "action": action,
+                                "review_key": review_key, "detail": detail})
+
+    def audit_trail(self, review_key: str | None = None) -> list[dict]:
+        where, args = ("review_key = ?", [review_key]) if review_key else (None, None)
+        return list(self.db["audit"].rows_where(where, args, order_by="id"))
+
+    # ----- reviews --------------------------------------------------------
+
+    def save_review(self, review: Review, actor: str) -> str:
+        """Create or update a review from its file, all in one transaction.
+
+        Answers, conversations and submitted reflections are never touched: a
+        re-import changes the review's description, not what people have said.
+        """
+        now = self.now()
+        with self.transaction() as db:
+            existing = db["reviews"].count_where("key = ?", [review.key])
+            row = {"key": review.key, "title": review.title, "kind": review.kind, "model": review.model,
+                   "board": review.board, "channel": review.channel, "updated_at": now}
+            if existing:
+                db["reviews"].update(review.key, row)
+            else:
+                db["reviews"].insert({**row, "stage": review.stage, "created_at": now})
+            for table in ("review_roles", "episodes", "members", "people"):
+                db.execute(f"delete from {table} where review_key = ?", [review.key])
+            db["review_roles"].insert_all(
+                [{"review_key": review.key, "slack_id": s, "role": "lead"} for s in review.leads]
+                + [{"review_key": review.key, "slack_id": s, "role": "team"} for s in review.team])
+            db["episodes"].insert_all([
+                {"review_key": review.key, "key": e.key, "title": e.title, "start": e.start.isoformat(),
+                 "end": e.end.isoformat() if e.end else None, "description": e.description}
+                for e in review.episodes])
+            db["members"].insert_all([
+                {"review_key": review.key, "slack_id": m.slack_id, "role": m.role, "agency": m.agency,
+                 "episodes": json.dumps(list(m.episodes))} for m in review.members])
+            db["people"].insert_all([
+                {"review_key": review.key, "label": p.label, "names": json.dumps(list(p.names))}
+                for p in review.people])
+            action = "review.updated" if existing else "review.imported"
+            db["audit"].insert({"at": now, "actor": actor, "action": action, "review_key": review.key,
+                                "detail": f"{len(review.episodes)} episodes, {len(review.members)} members"})
+        return "updated" if existing else "created"
+
+    def review(self, key: str) -> Review | None:
+        db = self.db
+        row = db.execute("select key, title, kind, model, board, channel, stage from reviews where key = ?",
+                         [key]).fetchone()
+        if row is None:
+            return None
+        roles = db.execute("select slack_id, role from review_roles where review_key = ? order by rowid",
+                           [key]).fetchall()
+        episodes = [Episode(k, t, dt.date.fromisoformat(s), dt.date.fromisoformat(e) if e else None, d or "")
+                    for k, t, s, e, d in db.execute(
+                        "select key, title, start, end, description from episodes where review_key = ? "
+                        "order by start, key", [key])]
+        members = [Member(s, r, a, tuple(json.loads(e))) for s, r, a, e in db.execute(
+            "select slack_id, role, agency, episodes from members where review_key = ? order by rowid", [key])]
+        people = [Person(label, tuple(json.loads(names))) for label, names in db.execute(
+            "select label, names from people where review_key = ? order by rowid", [key])]
+        return Review(key=row[0], title=row[1], kind=row[2], model=row[3] or "", board=row[4],
+                      channel=row[5] or "", stage=row[6],
+                      leads=tuple(s for s, r in roles if r == "lead"),
+                      team=tuple(s for s, r in roles if r == "team"),
+                      episodes=episodes, members=members, people=people)
+
+    def review_keys(self) -> list[str]:
+        return [r[0] for r in self.db.execute("select key from reviews order by created_at, key")]
+
+    def roles_of(self, review_key: str, slack_id: str) -> set[str]:
+        """{'lead'}, {'team'}, {'member'}, or several, or none, for this person in this review."""
+        roles = {r[0] for r in self.db.execute(
+            "select role from review_roles where review_key = ? and slack_id = ?", [review_key, slack_id])}
+        if self.db.execute("select 1 from members where review_key = ? and slack_id = ?",
+                           [review_key, slack_id]).fetchone():
+            roles.add("member")
+        return roles
+
+    def reviews_of(self, slack_id: str) -> dict[str, set[str]]:
+        """Every review this person takes part in, with their roles in each."""
+        found: dict[str, set[str]] = {}
+        for key, role in self.db.execute(
+                "select review_key, role from review_roles where slack_id = ? "
+                "union all select review_key, 'member' from members where slack_id = ?", [slack_id, slack_id]):
+            found.setdefault(key, set()).add(role)
+        return found
+
+    def active_review_for_member(self, slack_id: str) -> str | None:
+        """The review a practitioner's DM is about: the one they were last active in."""
+        row = self.db.execute(
+            "select m.review_key from members m left join conversations c "
+            "on c.review_key = m.review_key and c.member = m.slack_id "
+            "where m.slack_id = ? order by (c.stage in ('submitted', 'declined')), c.updated_at desc, "
+            "m.rowid limit 1", [slack_id]).fetchone()
+        return row[0] if row else None
+
+    # ----- conversations --------------------------------------------------
+
+    def state(self, review_key: str, member: str) -> State | None:
+        row = self.db.execute(
+            "select stage, cursor, paused, editing, pending, version from conversations "
+            "where review_key = ? and member = ?", [review_key, member]).fetchone()
+        if row is None:
+            return None
+        stage, cursor, paused, editing, pending, version = row
+        return State(review_key, member, stage, cursor or "", bool(paused), bool(editing),
+                     json.loads(pending) if pending else None, version or 0)
+
+    def answers(self, review_key: str, member: str) -> dict[tuple[str, str], object]:
+        return {(e, f): decode(v) for e, f, v in self.db.execute(
+            "select episode, field, value from answers where review_key = ? and member = ?",
+            [review_key, member])}
+
+    def claim_event(self, db: sqlite_utils.Database, event_key: str) -> bool:
+        """Inside a transaction: True the first time `event_key` is seen, False for a repeat."""
+        cursor = db.execute("insert or ignore into processed_events (event_key, received_at) values (?, ?)",
+                            [event_key, self.now()])
+        return cursor.rowcount == 1
+
+    def first_time(self, event_key: str) -> bool:
+        """Claim an event that stores nothing else: True the first time, False for a repeat."""
+        with self.transaction() as db:
+            return self.claim_event(db, event_key)
+
+    def record(self, state: State, writes=(), events=(), actor: str = "", event_key: str | None = None) -> bool:
+        """Store a conversation step in one transaction: the event claim, the answers,
+        the new state, consent and submission records, and the audit rows.
+
+        Returns False (and stores nothing) when `event_key` was already processed.
+        """
+        now = self.now()
+        with self.transaction() as db:
+            if event_key is not None and not self.claim_event(db, event_key):
+                return False
+            for episode, field, value in writes:
+                db.execute("insert into answers (review_key, member, episode, field, value, answered_at) "
+                           "values (?, ?, ?, ?, ?, ?) on conflict (review_key, member, episode, field) "
+                           "do update set value = excluded.value, answered_at = excluded.answered_at",
+                           [state.review_key, state.member, episode, field, encode(value), now])
+            row = {"review_key": state.review_key, "member": state.member, "stage": state.stage,
+                   "cursor": state.cursor, "paused": int(state.paused), "editing": int(state.editing),
+                   "pending": json.dumps(state.pending) if state.pending else None,
+                   "version": state.version, "updated_at": now}
+            for event in events:
+                if event in ("invited", "consented", "declined", "submitted"):
+                    row[f"{event}_at"] = now
+            db["conversations"].upsert(row, pk=("review_key", "member"))
+            if "submitted" in events:
+                snapshot = {}
+                for episode, field, value in db.execute(
+                        "select episode, field, value from answers where review_key = ? and member = ?",
+                        [state.review_key, state.member]):
+                    snapshot.setdefault(episode, {})[field] = decode(value)
+                db["reflection_versions"].insert({
+                    "review_key": state.review_key, "member": state.member, "version": state.version,
+                    "submitted_at": now, "answers": json.dumps(snapshot, ensure_ascii=False)})
+            for event in events:
+                detail = f"version {state.version}" if event == "submitted" else ""
+                db["audit"].insert({"at": now, "actor": actor or state.member, "action": f"reflection.{event}",
+                                    "review_key": state.review_key, "detail": detail})
+            if writes:
+                db["audit"].insert({"at": now, "actor": actor or state.member, "action": "answer.saved",
+                                    "review_key": state.review_key,
+                                    "detail": ", ".join(f"{e}/{f}" for e, f, _ in writes)})
+        return True
+
+    # ----- submitted reflections -------------------------------------------
+
+    def reflection_versions(self, review_key: str, member: str) -> list[dict]:
+        return [{"version": v, "submitted_at": at, "answers": json.loads(a)} for v, at, a in self.db.execute(
+            "select version, submitted_at, answers from reflection_versions where review_key = ? and member = ? "
+            "order by version", [review_key, member])]
+
+    def latest_reflections(self, review_key: str) -> dict[str, dict]:
+        """Each member's latest submitted reflection: {slack_id: {episode: {field: value}}}."""
+        rows = self.db.execute(
+            "select member, answers from reflection_versions r where review_key = ? and version = "
+            "(select max(version) from reflection_versions where review_key = r.review_key "
+            "and member = r.member)", [review_key])
+        return {member: json.loads(answers) for member, answers in rows}
+
+    def conversation_stages(self, review_key: str) -> dict[str, str]:
+        return dict(self.db.execute("select member, stage from conversations where review_key = ?",
+                                    [review_key]).fetchall())

@@ -1,0 +1,66 @@
+"""Schema, created in code and changed in numbered, idempotent steps.
+
+Each step runs once, inside the transaction that records it in `migrations`.
+Add a step at the end; never edit one that has shipped.
+"""
+from __future__ import annotations
+
+import sqlite_utils
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db["reviews"].create({
+        "key": str, "title": str, "kind": str, "model": str, "board": str, "channel": str,
+        "stage": str, "created_at": str, "updated_at": str,
+    }, pk="key", if_not_exists=True)
+    # Who leads the review and who reads its digests. Case group members live in `members`.
+    db["review_roles"].create({"review_key": str, "slack_id": str, "role": str},
+                              pk=("review_key", "slack_id", "role"), if_not_exists=True)
+    db["episodes"].create({
+        "review_key": str, "key": str, "title": str, "start": str, "end": str, "description": str,
+    }, pk=("review_key", "key"), if_not_exists=True)
+    db["members"].create({
+        "review_key": str, "slack_id": str, "role": str, "agency": str, "episodes": str,
+    }, pk=("review_key", "slack_id"), if_not_exists=True)
+    db["people"].create({"review_key": str, "label": str, "names": str},
+                        pk=("review_key", "label"), if_not_exists=True)
+    db["conversations"].create({
+        "review_key": str, "member": str, "stage": str, "cursor": str, "paused": int, "editing": int,
+        "pending": str, "version": int, "invited_at": str, "consented_at": str, "declined_at": str,
+        "submitted_at": str, "updated_at": str,
+    }, pk=("review_key", "member"), if_not_exists=True)
+    db["answers"].create({
+        "review_key": str, "member": str, "episode": str, "field": str, "value": str, "answered_at": str,
+    }, pk=("review_key", "member", "episode", "field"), if_not_exists=True)
+    db["reflection_versions"].create({
+        "id": int, "review_key": str, "member": str, "version": int, "submitted_at": str, "answers": str,
+    }, pk="id", if_not_exists=True)
+    db["reflection_versions"].create_index(["review_key", "member", "version"], unique=True,
+                                           if_not_exists=True)
+    # Slack delivers at least once: each event, click or submission is claimed here exactly once.
+    db["processed_events"].create({"event_key": str, "received_at": str}, pk="event_key",
+                                  if_not_exists=True)
+    # Who did what, when. Never any reflection text.
+    db["audit"].create({
+        "id": int, "at": str, "actor": str, "action": str, "review_key": str, "detail": str,
+    }, pk="id", if_not_exists=True)
+    db["audit"].create_index(["review_key", "at"], if_not_exists=True)
+
+
+MIGRATIONS = [
+    (1, "initial schema", _m001_initial),
+]
+
+
+def migrate(db: sqlite_utils.Database, now: str) -> list[int]:
+    """Apply every step not yet applied. Returns the numbers applied this time."""
+    db["migrations"].create({"id": int, "name": str, "applied_at": str}, pk="id", if_not_exists=True)
+    applied = []
+    for number, name, step in MIGRATIONS:
+        with db.atomic():
+            if db.execute("select 1 from migrations where id = ?", [number]).fetchone():
+                continue
+            step(db)
+            db["migrations"].insert({"id": number, "name": name, "applied_at": now})
+            applied.append(number)
+    return applied

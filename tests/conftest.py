@@ -1,0 +1,82 @@
+"""Shared fixtures: a fake Slack Web API on loopback, a real SQLite file, the real Bolt App."""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_app
+from bot.config import Settings
+from bot.core.prompts import load_prompts
+from bot.core.review import parse_review_file
+from bot.slack_client import make_client
+from storage import Store
+from tests.fakeslack import FakeSlack
+from tests.slackdriver import SlackDriver
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT.parent / "shared" / "data" / "sample-review"
+SIGNING_SECRET = "test-signing-secret"
+
+
+@pytest.fixture
+def fake():
+    server = FakeSlack().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "casegroup.db"
+
+
+@pytest.fixture
+def store(db_path) -> Store:
+    return Store(db_path)
+
+
+@pytest.fixture(scope="session")
+def prompts():
+    return load_prompts()
+
+
+@pytest.fixture(scope="session")
+def sample_review():
+    return parse_review_file(SAMPLE / "review.toml")
+
+
+@pytest.fixture(scope="session")
+def sample_reflections() -> list[dict]:
+    return tomllib.loads((SAMPLE / "reflections.toml").read_text())["reflections"]
+
+
+def settings_for(fake: FakeSlack, db_path) -> Settings:
+    return Settings(bot_token="xoxb-test", app_token="xapp-test", signing_secret=SIGNING_SECRET,
+                    db_path=str(db_path), api_url=fake.url)
+
+
+@pytest.fixture
+def settings(fake, db_path) -> Settings:
+    return settings_for(fake, db_path)
+
+
+def make_app(settings: Settings, store: Store, prompts):
+    return build_app(settings, store, prompts, make_client(settings.bot_token, settings.api_url))
+
+
+@pytest.fixture
+def app(settings, store, prompts):
+    return make_app(settings, store, prompts)
+
+
+@pytest.fixture
+def slack(app) -> SlackDriver:
+    return SlackDriver(app, SIGNING_SECRET)
+
+
+@pytest.fixture
+def imported(store, sample_review):
+    store.save_review(sample_review, actor="test")
+    return sample_review

@@ -1,0 +1,36 @@
+"""Story helpers shared by tests: a practitioner typing their whole reflection."""
+from __future__ import annotations
+
+from bot.core.prompts import Prompts
+
+FIELDS = ["involvement", "at_the_time", "front_of_mind", "options", "hoped_to_achieve", "knowledge_source",
+          "factors", "went_well", "changes"]
+
+
+def typed_value(reflection: dict, field: str) -> str:
+    """What a practitioner types for `field`: factors one per semicolon, an empty answer as `skip`."""
+    value = reflection[field]
+    if isinstance(value, list):
+        return "; ".join(value)
+    return value if value else "skip"
+
+
+def reflections_by_member(reflections: list[dict], review) -> dict[str, list[dict]]:
+    """Each member's reflections in the order the bot asks: their episodes in timeline order."""
+    order = [e.key for e in review.episodes]
+    by_member: dict[str, list[dict]] = {}
+    for reflection in reflections:
+        by_member.setdefault(reflection["member"], []).append(reflection)
+    for items in by_member.values():
+        items.sort(key=lambda r: order.index(r["episode"]))
+    return by_member
+
+
+def answer_everything(slack, user: str, reflections: list[dict], prompts: Prompts, submit: bool = True) -> None:
+    """Consent, then type every answer of every episode, then submit."""
+    slack.dm(user, "yes")
+    for reflection in reflections:
+        for step in prompts.steps:
+            slack.dm(user, typed_value(reflection, step.key))
+    if submit:
+        slack.dm(user, "submit")

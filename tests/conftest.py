@@ -80,3 +80,11 @@ def slack(app) -> SlackDriver:
 def imported(store, sample_review):
     store.save_review(sample_review, actor="test")
     return sample_review
+
+
+@pytest.fixture
+def invited(slack, fake, imported):
+    """The sample review imported and its case group invited by a lead, from Slack."""
+    slack.command("U0LEAD01", "/review", "invite child-d", fake.response_url)
+    fake.wait_for("response_url")
+    return imported

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import re
 import logging
 from dataclasses import dataclass
 
@@ -54,6 +55,11 @@ def build_app(settings: Settings, store: Store, prompts: Prompts, client: WebCli
 
     @app.middleware
     def inject_deps(context, next):
+        # One workspace per installation: a request from another team is refused before any listener runs.
+        installed = context.authorize_result.team_id if context.authorize_result else None
+        if installed and context.team_id and context.team_id != installed:
+            store.audit(context.user_id or "", "access.wrong_workspace", "", f"team {context.team_id}")
+            return BoltResponse(status=403, body="This app is not installed in that workspace.")
         context["deps"] = deps
         next()
 
@@ -80,4 +86,11 @@ def build_app(settings: Settings, store: Store, prompts: Prompts, client: WebCli
         return BoltResponse(status=200, body="")
 
     register_listeners(app)
+
+    @app.action(re.compile(".*"))
+    def unknown_action(ack, action, logger):
+        """A button from an old message or another app version: acknowledged, so Slack shows no error."""
+        ack()
+        logger.info("ignored unknown action %s", str(action.get("action_id"))[:80])
+
     return app

@@ -122,8 +122,8 @@ def cmd_review_invite(args, settings: Settings) -> int:
     failures = send(make_client(settings.bot_token, settings.api_url), deliveries)
     print(f"Invited {len(deliveries) - len(failures)} member(s) of {args.key!r}; "
           f"{skipped} already taking part or declined.")
-    for failure in failures:
-        print(f"Could not deliver: {failure}", file=sys.stderr)
+    for delivery, code in failures:
+        print(f"Could not deliver to {delivery.about}: Slack said {code}", file=sys.stderr)
     return 1 if failures else 0
 
 

@@ -14,8 +14,12 @@ from bot.reflect import Delivery
 log = logging.getLogger("casegroup.delivery")
 
 
-def send(client: WebClient, deliveries: list[Delivery]) -> list[str]:
-    """Post each delivery's messages in order. Returns what failed, as 'channel: error' (no message text)."""
+def send(client: WebClient, deliveries: list[Delivery]) -> list[tuple[Delivery, str]]:
+    """Post each delivery's messages in order. Returns what failed: (delivery, Slack's error code).
+
+    Rate limits, 5xx answers and dropped connections are retried by the client (bot/slack_client.py);
+    what is still failing here is not retryable.
+    """
     failures = []
     for delivery in deliveries:
         for payload in delivery.payloads:
@@ -25,10 +29,18 @@ def send(client: WebClient, deliveries: list[Delivery]) -> list[str]:
             except SlackApiError as error:
                 code = error.response.get("error", "unknown_error") if error.response is not None else "unknown_error"
                 log.warning("chat.postMessage to %s failed: %s", delivery.channel, code)
-                failures.append(f"{delivery.channel}: {code}")
+                failures.append((delivery, code))
                 break  # the rest of this delivery would read out of order
             except (SlackClientError, OSError) as error:
                 log.warning("chat.postMessage to %s failed: %s", delivery.channel, type(error).__name__)
-                failures.append(f"{delivery.channel}: {type(error).__name__}")
+                failures.append((delivery, type(error).__name__))
                 break
+    return failures
+
+
+def send_and_report(client: WebClient, deliveries: list[Delivery], reflections) -> list[tuple[Delivery, str]]:
+    """Send; then tell the leads of the reviews concerned about anything Slack would not take."""
+    failures = send(client, deliveries)
+    if failures:
+        send(client, reflections.failure_report(failures))
     return failures

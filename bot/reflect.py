@@ -18,6 +18,8 @@ from storage import Store
 class Delivery:
     channel: str
     payloads: list[dict] = field(default_factory=list)
+    review_key: str = ""   # which review it is about, so a failure can be reported to its leads
+    about: str = ""        # who it was for, by role and agency
 
 
 class Reflections:
@@ -26,7 +28,7 @@ class Reflections:
         self.prompts = prompts
 
     def _conversation(self, review_key: str, user: str) -> tuple[Conversation, View] | None:
-        review = self.store.review(review_key)
+        review = self.store.review(review_key, only_member=user)
         member = review.member(user) if review else None
         if member is None:
             return None
@@ -48,7 +50,7 @@ class Reflections:
             return None
         outcome = talk.start()
         self.store.record(outcome.state, events=["invited"], actor=actor)
-        return Delivery(user, messages(view, outcome.replies))
+        return Delivery(user, messages(view, outcome.replies), review_key, view.member.attribution)
 
     def invite_all(self, review_key: str, actor: str, only: list[str] | None = None) -> tuple[list[Delivery], int]:
         """Invitations for the case group (or `only` some of it). Returns them and how many were skipped."""
@@ -64,53 +66,53 @@ class Reflections:
         return deliveries, len(members) - len(deliveries)
 
     def take(self, user: str, text: str, channel: str, event_key: str | None) -> list[Delivery]:
-        """A DM from `user`. Returns nothing when the event was already processed (a Slack retry)."""
-        review_key = self.store.active_review_for_member(user)
-        if review_key is None:
+        """A DM from `user`. Returns nothing when the event was already processed (a Slack retry).
+
+        The whole step (claim the event, read the state, decide, store) runs under the
+        database's write lock, so two messages arriving together can't both answer one question.
+        """
+        with self.store.transaction():
             if event_key and not self.store.first_time(event_key):
                 return []
-            return [Delivery(channel, [notice(self.prompts.say("replies.not_in_review"))])]
-        talk, view = self._conversation(review_key, user)
-        if self.store.state(review_key, user) is None:
-            # A member writing before their invitation: they get it now, and their text is not kept.
-            outcome = talk.start()
-            events = ["invited"]
-        else:
-            outcome = talk.handle(text)
-            events = outcome.events
-        return self._commit(view, outcome.state, outcome.writes, events, outcome.replies, channel, event_key)
+            review_key = self.store.active_review_for_member(user)
+            if review_key is None:
+                return [Delivery(channel, [notice(self.prompts.say("replies.not_in_review"))])]
+            talk, view = self._conversation(review_key, user)
+            if self.store.state(review_key, user) is None:
+                # A member writing before their invitation: they get it now, and their text is not kept.
+                outcome, events = talk.start(), ["invited"]
+            else:
+                outcome = talk.handle(text)
+                events = outcome.events
+            return self._commit(view, outcome.state, outcome.writes, events, outcome.replies, channel)
 
     def click(self, user: str, review_key: str, token: str, typed: str, channel: str,
               event_key: str | None) -> list[Delivery]:
         """A button or menu: the same as typing `typed`, if it belongs to the current question."""
-        found = self._conversation(review_key, user)
-        if found is None:
+        with self.store.transaction():
             if event_key and not self.store.first_time(event_key):
                 return []
-            return [Delivery(channel, [notice(self.prompts.say("replies.not_in_review"))])]
-        talk, view = found
-        state = talk.state
-        current = {"consent": state.stage in ("consent", "declined"),
-                   "check": state.stage == "checking",
-                   "submitted": state.stage == "submitted",
-                   "clarify": state.stage == "asking" and bool(state.pending)}.get(
-            token, state.stage == "asking" and talk.current_slot() is not None
-            and talk.current_slot().token == token)
-        if not current:
-            if event_key and not self.store.first_time(event_key):
-                return []
-            replies = [Reply("text", self.prompts.say("replies.stale_button")), *talk.where_we_are()]
-            return [Delivery(channel, messages(view, replies))]
-        outcome = talk.handle(typed)
-        return self._commit(view, outcome.state, outcome.writes, outcome.events, outcome.replies, channel,
-                            event_key)
+            found = self._conversation(review_key, user)
+            if found is None:
+                return [Delivery(channel, [notice(self.prompts.say("replies.not_in_review"))])]
+            talk, view = found
+            state = talk.state
+            current = {"consent": state.stage in ("consent", "declined"),
+                       "check": state.stage == "checking",
+                       "submitted": state.stage == "submitted",
+                       "clarify": state.stage == "asking" and bool(state.pending)}.get(
+                token, state.stage == "asking" and talk.current_slot() is not None
+                and talk.current_slot().token == token)
+            if not current:
+                replies = [Reply("text", self.prompts.say("replies.stale_button")), *talk.where_we_are()]
+                return [Delivery(channel, messages(view, replies))]
+            outcome = talk.handle(typed)
+            return self._commit(view, outcome.state, outcome.writes, outcome.events, outcome.replies, channel)
 
-    def _commit(self, view: View, state: State, writes, events, replies, channel: str,
-                event_key: str | None) -> list[Delivery]:
+    def _commit(self, view: View, state: State, writes, events, replies, channel: str) -> list[Delivery]:
         # Stored before anything is sent (and before Slack is acknowledged): a crash loses nothing.
-        if not self.store.record(state, writes, events, event_key=event_key):
-            return []
-        deliveries = [Delivery(channel, messages(view, replies))]
+        self.store.record(state, writes, events)
+        deliveries = [Delivery(channel, messages(view, replies), view.review.key, view.member.attribution)]
         if "submitted" in events:
             deliveries.append(self._tell_leads(view, state))
         return deliveries
@@ -121,3 +123,18 @@ class Reflections:
         text = (f"{view.member.attribution} submitted a reflection on *{review.title}* "
                 f"(version {state.version}, {len(review.episodes_for(view.member))} episode(s)).")
         return Delivery(review.channel or review.leads[0], [notice(text)])
+
+    def failure_report(self, failed: list[tuple[Delivery, str]]) -> list[Delivery]:
+        """Tell each review's leads, in plain words, which messages Slack would not take."""
+        reports = []
+        for review_key in dict.fromkeys(d.review_key for d, _ in failed if d.review_key):
+            review = self.store.review(review_key)
+            if review is None:
+                continue
+            lines = [f"• to {d.about or 'the review channel'}: Slack said `{code}`"
+                     for d, code in failed if d.review_key == review_key]
+            text = (f"I couldn't deliver some messages for *{review.title}*. Nothing anyone wrote was lost; "
+                    f"the person may need to open a DM with the bot, or be re-invited with "
+                    f"`/review invite {review.key}`.\n" + "\n".join(lines))
+            reports.append(Delivery(review.leads[0], [notice(text)]))
+        return reports

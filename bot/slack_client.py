@@ -1,6 +1,9 @@
 """The one Slack Web API client factory."""
 from __future__ import annotations
 
+from http.client import RemoteDisconnected
+from urllib.error import URLError
+
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (ConnectionErrorRetryHandler,
                                                     RateLimitErrorRetryHandler, ServerErrorRetryHandler)
@@ -17,7 +20,10 @@ def make_client(token: str, base_url: str) -> WebClient:
         base_url=base_url,
         timeout=TIMEOUT_SECONDS,
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
+            # A timed-out call is tried again: a rare duplicate message is better than a practitioner
+            # left without their next question.
+            ConnectionErrorRetryHandler(max_retry_count=2, error_types=[
+                URLError, ConnectionResetError, RemoteDisconnected, TimeoutError]),
             RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
             ServerErrorRetryHandler(max_retry_count=2),
         ],

@@ -158,7 +158,9 @@ class Store:
                                 "detail": f"{len(review.episodes)} episodes, {len(review.members)} members"})
         return "updated" if existing else "created"
 
-    def review(self, key: str) -> Review | None:
+    def review(self, key: str, only_member: str | None = None) -> Review | None:
+        """The review as its file describes it. With `only_member`, `members` holds just that
+        member (a DM needs one; loading a large case group on every message would be waste)."""
         db = self.db
         row = db.execute("select key, title, kind, model, board, channel, stage from reviews where key = ?",
                          [key]).fetchone()
@@ -170,8 +172,10 @@ class Store:
                     for k, t, s, e, d in db.execute(
                         "select key, title, start, end, description from episodes where review_key = ? "
                         "order by start, key", [key])]
+        member_filter, args = ("and slack_id = ?", [key, only_member]) if only_member else ("", [key])
         members = [Member(s, r, a, tuple(json.loads(e))) for s, r, a, e in db.execute(
-            "select slack_id, role, agency, episodes from members where review_key = ? order by rowid", [key])]
+            f"select slack_id, role, agency, episodes from members where review_key = ? {member_filter} "
+            "order by rowid", args)]
         people = [Person(label, tuple(json.loads(names))) for label, names in db.execute(
             "select label, names from people where review_key = ? order by rowid", [key])]
         return Review(key=row[0], title=row[1], kind=row[2], model=row[3] or "", board=row[4],

@@ -22,6 +22,8 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
     db["members"].create({
         "review_key": str, "slack_id": str, "role": str, "agency": str, "episodes": str,
     }, pk=("review_key", "slack_id"), if_not_exists=True)
+    db["members"].create_index(["slack_id"], if_not_exists=True)  # "which review is this DM about?"
+    db["review_roles"].create_index(["slack_id"], if_not_exists=True)
     db["people"].create({"review_key": str, "label": str, "names": str},
                         pk=("review_key", "label"), if_not_exists=True)
     db["conversations"].create({

@@ -3,7 +3,7 @@ import re
 
 from slack_bolt import App
 
-from bot.delivery import send
+from bot.delivery import send_and_report
 from bot.render.blocks import ACTION_PREFIX
 
 
@@ -21,7 +21,7 @@ def handle_reflection_action(ack, body, action, context, client):
         deliveries = deps.reflections.take(user, "help", channel, event_key)
     else:
         deliveries = deps.reflections.click(user, review_key, token, typed, channel, event_key)
-    send(client, deliveries)
+    send_and_report(client, deliveries, deps.reflections)
 
 
 def register(app: App) -> None:

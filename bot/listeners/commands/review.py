@@ -70,7 +70,7 @@ def review_invite(deps, user, args, respond, client):
     if skipped:
         text += f" {skipped} already taking part (or who declined) were not asked again."
     if failures:
-        text += f" {len(failures)} invitation(s) could not be delivered ({', '.join(failures)})."
+        text += " Not delivered: " + "; ".join(f"{d.about} (Slack said `{code}`)" for d, code in failures) + "."
     respond(text)
 
 

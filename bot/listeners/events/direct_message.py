@@ -1,7 +1,7 @@
 """A practitioner types in the bot's DM: one step of their guided reflection."""
 from slack_bolt import App
 
-from bot.delivery import send
+from bot.delivery import send_and_report
 
 # Edits, deletions, joins and the bot's own posts are not answers.
 IGNORED_SUBTYPES = {"message_changed", "message_deleted", "bot_message", "channel_join", "message_replied"}
@@ -17,7 +17,7 @@ def handle_direct_message(body, event, context, client):
     # Slack retries an event it thinks we missed: the event id makes each one count once.
     event_key = body.get("event_id") or f"msg:{event.get('channel')}:{event.get('ts')}"
     deliveries = deps.reflections.take(user, event.get("text") or "", event["channel"], event_key)
-    send(client, deliveries)
+    send_and_report(client, deliveries, deps.reflections)
 
 
 def register(app: App) -> None:

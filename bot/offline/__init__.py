@@ -120,7 +120,7 @@ def run_try(who: str | None = None, review_file: str | None = None, db: str | No
     else:
         session.say("Session ended. The database was in memory, so nothing was kept: use --db FILE to keep "
                     "a session.")
-    saved = [p for p in folder.path.iterdir() if p.name != LOG_NAME] if folder.path else []
+    saved = [p for p in folder.path.iterdir() if p.name != LOG_NAME] if folder.path and folder.path.is_dir() else []
     if saved:
         session.say(f"The files casegroup shared are in {folder.path}")
     if log.path:
@@ -135,6 +135,8 @@ def _converse(session, lines: Iterator[str] | None, log: SessionLog) -> None:
             import readline  # noqa: F401 - line editing and history for input()
         except ImportError:
             pass
+    elif lines is None:
+        lines = (line.rstrip("\n") for line in sys.stdin)  # piped in: shown as if typed, like a script
     errors = log.errors
     while True:
         try:
@@ -143,7 +145,7 @@ def _converse(session, lines: Iterator[str] | None, log: SessionLog) -> None:
             else:
                 line = next(lines, None)
                 if line is None:
-                    session.say("\n(end of the script)")
+                    session.say("\n(end of input)")
                     return
                 session.out("\n" + session.prompt + line)  # as it would have looked, typed
             if not session.handle(line):

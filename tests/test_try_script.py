@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from bot.core.conversation import display
 from bot.core.text import unescape
 from bot.offline.requests import dm_channel
@@ -143,10 +144,11 @@ def test_make_run_without_tokens_says_how_to_connect_slack_then_starts_the_offli
     assert "Paramedic> /quit" in result.stdout  # piped input is shown as if typed
 
 
-def test_bad_options_stop_with_one_line(tmp_path):
-    nobody = run_try(tmp_path, [], "--as", "nobody at all")
-    assert nobody.returncode == 2 and nobody.stderr.startswith("casegroup: --as nobody at all: not someone")
-    missing = run_try(tmp_path, [], "--script", str(tmp_path / "missing.txt"))
-    assert missing.returncode == 2 and "--script" in missing.stderr and "Traceback" not in missing.stderr
-    no_folder = run_try(tmp_path, [], "--db", str(tmp_path / "nowhere" / "try.db"))
-    assert no_folder.returncode == 2 and "does not exist" in no_folder.stderr
+def test_bad_options_stop_with_one_line(tmp_path, capsys):
+    assert main(["try", "--as", "nobody at all"]) == 2
+    assert capsys.readouterr().err.startswith("casegroup: --as nobody at all: not someone in review adult-f")
+    assert main(["try", "--script", str(tmp_path / "missing.txt")]) == 2
+    assert capsys.readouterr().err == f"casegroup: --script {tmp_path / 'missing.txt'}: can't read it " \
+                                      "(FileNotFoundError)\n"
+    assert main(["try", "--db", str(tmp_path / "nowhere" / "try.db")]) == 2
+    assert "does not exist" in capsys.readouterr().err

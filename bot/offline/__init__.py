@@ -62,7 +62,7 @@ def _script_lines(path: str) -> Iterator[str]:
     except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError) as error:
         raise CasegroupError(f"--script {path}: can't read it ({type(error).__name__})") from None
     # Lines starting with # are comments, for annotated demo scripts.
-    yield from (line for line in lines if not line.startswith("#"))
+    return iter([line for line in lines if not line.startswith("#")])
 
 
 def run_try(who: str | None = None, review_file: str | None = None, db: str | None = None,
@@ -71,7 +71,7 @@ def run_try(who: str | None = None, review_file: str | None = None, db: str | No
     from bot.core.prompts import load_prompts
     from bot.core.review import parse_review_file
     from bot.logs import configure_logging
-    from bot.offline.session import TrySession
+    from bot.offline.session import TrySession, find_person, people_of
     from storage import Store
 
     def say(text: str = "") -> None:
@@ -80,38 +80,22 @@ def run_try(who: str | None = None, review_file: str | None = None, db: str | No
     out = out or say
     lines = _script_lines(script) if script else None
     review = parse_review_file(review_file or DEMO_REVIEW)
+    me = find_person(people_of(review), who or "1")
+    if me is None:
+        raise CasegroupError(f"--as {who}: not someone in review {review.key}; use lead, team, "
+                             f"1 to {len(review.members)} or a Slack ID")
     if db and not Path(db).expanduser().resolve().parent.is_dir():
         raise CasegroupError(f"--db {db}: the folder {Path(db).expanduser().resolve().parent} does not exist")
     folder = FilesFolder(files or (Path(db).with_name(Path(db).stem + "-files") if db else None))
     log = SessionLog(folder)
-    configure_logging(log_level, log)
+    configure_logging(log_level, log)  # the log would get in the conversation's way
     store = Store(Path(db).expanduser() if db else ":memory:")
     fresh = store.review(review.key) is None
     if fresh:
         store.save_review(review, actor="casegroup try")
     session = TrySession(store, load_prompts(), store.review(review.key), out, folder, log_level)
     try:
-        me = session.find(who or "1")
-        if me is None:
-            raise CasegroupError(f"--as {who}: not someone in review {review.key}; use lead, team, "
-                                 f"1 to {len(review.members)} or a Slack ID")
-        session.say("casegroup try: the real casegroup bot in your terminal. Nothing is sent anywhere: Slack "
-                    "is played by a stand-in inside this program (on 127.0.0.1), and everything stays "
-                    + (f"in {db}." if db else "in memory."))
-        session.say(f"Review {review.key}: {review.title} ({review.board}), {len(review.episodes)} key "
-                    f"practice episodes, {len(review.members)} people in the case group.")
-        session.say(session.whos_who(me))
-        session.say("Type /help for the terminal's commands, /quit to stop.")
-        if fresh:
-            session.say(f"\nSetting up, as the lead reviewer: sending the invitations with "
-                        f"`/review invite {review.key}`.")
-            session.command("/review", f"invite {review.key}", user=review.leads[0])
-        else:
-            session.say(f"\nReview {review.key} is already in {db}: carrying on where you stopped.")
-        out("")
-        session.switch(me.slack_id)
-        if not fresh and session.review.member(me.slack_id):
-            session.say("Type `resume` to see where you were.")
+        _welcome(session, me, db, fresh)
         _converse(session, lines, log)
     finally:
         session.close()
@@ -120,12 +104,33 @@ def run_try(who: str | None = None, review_file: str | None = None, db: str | No
     else:
         session.say("Session ended. The database was in memory, so nothing was kept: use --db FILE to keep "
                     "a session.")
-    saved = [p for p in folder.path.iterdir() if p.name != LOG_NAME] if folder.path and folder.path.is_dir() else []
-    if saved:
+    if folder.path and folder.path.is_dir() and any(p.name != LOG_NAME for p in folder.path.iterdir()):
         session.say(f"The files casegroup shared are in {folder.path}")
     if log.path:
         session.say(f"casegroup's log is in {log.path}")
     return 0
+
+
+def _welcome(session, me, db: str | None, fresh: bool) -> None:
+    """Say what this is and who is who; on a new review, the lead invites the case group, as in Slack."""
+    review = session.review
+    session.say("casegroup try: the real casegroup bot in your terminal. Nothing is sent anywhere: Slack "
+                "is played by a stand-in inside this program (on 127.0.0.1), and everything stays "
+                + (f"in {db}." if db else "in memory."))
+    session.say(f"Review {review.key}: {review.title} ({review.board}), {len(review.episodes)} key "
+                f"practice episodes, {len(review.members)} people in the case group.")
+    session.say(session.whos_who(me))
+    session.say("Type /help for the terminal's commands, /quit to stop.")
+    if fresh:
+        session.say(f"\nSetting up, as the lead reviewer: sending the invitations with "
+                    f"`/review invite {review.key}`.")
+        session.command("/review", f"invite {review.key}", user=review.leads[0])
+    else:
+        session.say(f"\nReview {review.key} is already in {db}: carrying on where you stopped.")
+    session.out("")
+    session.switch(me.slack_id)
+    if not fresh and review.member(me.slack_id):
+        session.say("Type `resume` to see where you were.")
 
 
 def _converse(session, lines: Iterator[str] | None, log: SessionLog) -> None:

@@ -98,6 +98,27 @@ class Mail:
     container: dict = field(default_factory=dict)
 
 
+def people_of(review: Review) -> list[Person]:
+    """Who the terminal can be: the lead(s), the review team, then the case group by number."""
+    people = [Person(review.leads[0], "Lead reviewer", "lead")]
+    people += [Person(s, "Lead reviewer", s) for s in review.leads[1:]]
+    people += [Person(s, "Review team", "team" if i == 0 else s) for i, s in enumerate(review.team)]
+    people += [Person(m.slack_id, m.role, str(i)) for i, m in enumerate(review.members, start=1)]
+    return people
+
+
+def find_person(people: list[Person], who: str) -> Person | None:
+    """`lead`, `team`, a case group number, a Slack ID, or a unique part of a role."""
+    who = who.strip()
+    for person in people:
+        if who.lower() == person.who.lower() or who == person.slack_id:
+            return person
+    if SLACK_ID_PATTERN.fullmatch(who):
+        return Person(who, who, who)  # someone Slack knows and the review doesn't
+    matches = {p.slack_id: p for p in people if who and who.lower() in p.name.lower()}
+    return next(iter(matches.values())) if len(matches) == 1 else None
+
+
 class TrySession:
     def __init__(self, store: Store, prompts: Prompts, review: Review, out: Callable[[str], None] = print,
                  files_dir: Callable[[], Path] | None = None, log_level: str = "INFO"):
@@ -113,7 +134,7 @@ class TrySession:
         self.app = build_app(settings, store, prompts, make_client(settings.bot_token, settings.api_url),
                              executor=self.executor)
         self.slack = SignedRequests(self.app, signing_secret)
-        self.people = self._people(review)
+        self.people = people_of(review)
         self.me = self.people[0] if len(self.people) > 1 else Person("U0OFFLINE", "Visitor")
         self._seen = len(self.api.calls())
         self._asker = self.me.slack_id          # who a response_url post answers
@@ -125,28 +146,11 @@ class TrySession:
 
     # ----- people ----------------------------------------------------------
 
-    @staticmethod
-    def _people(review: Review) -> list[Person]:
-        """Who the terminal can be: the lead(s), the review team, then the case group by number."""
-        people = [Person(review.leads[0], "Lead reviewer", "lead")]
-        people += [Person(s, "Lead reviewer", s) for s in review.leads[1:]]
-        people += [Person(s, "Review team", "team" if i == 0 else s) for i, s in enumerate(review.team)]
-        people += [Person(m.slack_id, m.role, str(i)) for i, m in enumerate(review.members, start=1)]
-        return people
-
     def person(self, slack_id: str) -> Person:
         return next((p for p in self.people if p.slack_id == slack_id), Person(slack_id, slack_id, slack_id))
 
     def find(self, who: str) -> Person | None:
-        """`lead`, `team`, a case group number, a Slack ID, or a unique part of a role."""
-        who = who.strip()
-        for person in self.people:
-            if who.lower() == person.who.lower() or who == person.slack_id:
-                return person
-        if SLACK_ID_PATTERN.fullmatch(who):
-            return Person(who, who, who)  # someone Slack knows and the review doesn't
-        matches = {p.slack_id: p for p in self.people if who and who.lower() in p.name.lower()}
-        return next(iter(matches.values())) if len(matches) == 1 else None
+        return find_person(self.people, who)
 
     def whos_who(self, you: Person | None = None) -> str:
         lines = [f"Who you can be in review {self.review.key} (type /as and the first column):"]
@@ -395,12 +399,12 @@ class TrySession:
 
 
 def _ranges(numbers: list[int]) -> str:
-    """[1, 2, 3, 5] -> '1 to 3 and 5'."""
+    """[1, 2, 3, 5] -> '1 to 3 and 5'; [1, 2] -> '1 and 2'."""
     parts, start = [], None
     for i, n in enumerate(numbers):
         if start is None:
             start = n
         if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
-            parts.append(str(start) if start == n else f"{start} to {n}")
+            parts += [str(start)] if start == n else [str(start), str(n)] if n == start + 1 else [f"{start} to {n}"]
             start = None
     return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]

@@ -12,6 +12,7 @@ from bot.cli import main
 from bot.core.conversation import display
 from bot.core.text import unescape
 from bot.offline.requests import dm_channel
+from bot.render.blocks import actions, button, header, section
 from bot.offline.session import TrySession
 from bot.core.review import parse_review_file
 from bot.offline import DEMO_REVIEW
@@ -132,6 +133,29 @@ def test_a_markdown_file_the_bot_uploads_is_saved_to_the_folder_and_its_path_pri
     assert saved.read_text(encoding="utf-8") == "# KPE2\n\nDigest & more\n"
     assert f"Shared a file, Digest: KPE2: saved to {saved}" in "\n".join(printed)
     assert "The digest for KPE2." in "\n".join(printed)
+
+
+def test_a_home_view_the_bot_publishes_is_printed_and_its_buttons_are_numbered(prompts):
+    printed: list[str] = []
+    store = Store(":memory:")
+    store.save_review(parse_review_file(DEMO_REVIEW), actor="test")
+    session = TrySession(store, prompts, store.review("adult-f"), printed.append)
+    try:
+        session.switch("lead")
+        session.home()  # the real app_home_opened event, whatever the bot does with it
+        printed.clear()
+        # What a Home tab listener sends, through the bot's own client.
+        session.app.client.views_publish(user_id="U0DLEAD1", view={"type": "home", "blocks": [
+            header("Your reviews"), section("*adult-f*: 1 of 6 reflections submitted"),
+            actions(button("Open the digest", "home_digest", "adult-f"))]})
+        session.settle()
+        session.handle("2")
+    finally:
+        session.close()
+    assert printed[:2] == ["", "casegroup (your App Home):"]
+    assert printed[2].split("\n") == ["  Your reviews", "  ============", "", "  adult-f: 1 of 6 reflections submitted",
+                                      "    [1] Open the digest"]
+    assert "There's no choice 2: the choices are 1." in printed[-1]
 
 
 def test_make_run_without_tokens_says_how_to_connect_slack_then_starts_the_offline_mode(tmp_path):

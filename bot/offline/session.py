@@ -235,7 +235,9 @@ class TrySession:
             return
         self.say(f"(you clicked \"{choice.label}\")")
         self._asker = self.me.slack_id
-        self.slack.click(self.me.slack_id, choice, shown.container, self.api.response_url)
+        response = self.slack.click(self.me.slack_id, choice, shown.container, self.api.response_url)
+        if response.status == 404:
+            self.say("casegroup has nothing listening for that button.")
         self.settle()
 
     def home(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import logging
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from slack_bolt import App, BoltResponse
@@ -38,7 +39,8 @@ class Deps:
 
 
 def build_app(settings: Settings, store: Store, prompts: Prompts, client: WebClient | None = None,
-              verify_token: bool = True) -> App:
+              verify_token: bool = True, executor: Executor | None = None) -> App:
+    """`executor` runs the lazy listeners (Bolt's default: a pool of 5 threads)."""
     client = client or make_client(settings.bot_token, settings.api_url)
     app = App(
         client=client,
@@ -50,6 +52,7 @@ def build_app(settings: Settings, store: Store, prompts: Prompts, client: WebCli
         request_verification_enabled=bool(settings.signing_secret),
         token_verification_enabled=verify_token,
         logger=logging.getLogger("casegroup.bolt"),
+        listener_executor=executor,
     )
     deps = Deps(settings, store, prompts, Reflections(store, prompts))
 

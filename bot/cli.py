@@ -1,6 +1,7 @@
 """The `casegroup` command (also `python -m bot`).
 
     casegroup start                 Socket Mode if Slack tokens are set, else the offline mode
+    casegroup try [--as WHO]        the bot in the terminal, without Slack: nothing is sent anywhere
     casegroup run                   Socket Mode
     casegroup serve [--port 3000]   HTTP mode, POST /slack/events
     casegroup review import FILE    load (or update) a review file
@@ -80,9 +81,15 @@ def cmd_serve(args, settings: Settings) -> int:
 def cmd_start(args, settings: Settings) -> int:
     if settings.has_slack:
         return cmd_run(args, settings)
-    print("No Slack tokens found (SLACK_BOT_TOKEN, SLACK_APP_TOKEN): see README, 'Connecting Slack'. "
-          "The offline mode (`casegroup try`) is not available yet.", file=sys.stderr)
-    return EXIT_USAGE
+    print("No Slack tokens found (SLACK_BOT_TOKEN, SLACK_APP_TOKEN): to connect Slack see README, "
+          "'Connecting Slack'. Starting the offline mode, `casegroup try`.", file=sys.stderr, flush=True)
+    return cmd_try(build_parser().parse_args(["try"]), settings)
+
+
+def cmd_try(args, settings: Settings) -> int:
+    from bot.offline import run_try
+    return run_try(who=args.who, review_file=args.review, db=args.db, script=args.script, files=args.files,
+                   log_level=settings.log_level)
 
 
 def cmd_review_import(args, settings: Settings) -> int:
@@ -132,6 +139,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     start = commands.add_parser("start", help="Socket Mode if Slack tokens are set, else the offline mode")
     start.set_defaults(func=cmd_start)
+    try_ = commands.add_parser("try", help="the bot in your terminal, without Slack: nothing is sent anywhere")
+    try_.add_argument("--as", dest="who", metavar="WHO",
+                      help="who you are: lead, team, a case group number (default 1) or a Slack ID")
+    try_.add_argument("--review", metavar="FILE", help="a review file (default: the bundled demo review)")
+    try_.add_argument("--db", metavar="FILE",
+                      help="keep the session in this SQLite file and carry on from it next time (default: memory)")
+    try_.add_argument("--script", metavar="FILE",
+                      help="read the lines to type from FILE (# starts a comment line) instead of the keyboard")
+    try_.add_argument("--files", metavar="DIR",
+                      help="where files the bot shares are saved (default: beside --db, or a temporary folder)")
+    try_.set_defaults(func=cmd_try)
     run = commands.add_parser("run", help="connect to Slack in Socket Mode (needs SLACK_BOT_TOKEN, SLACK_APP_TOKEN)")
     run.set_defaults(func=cmd_run)
     serve = commands.add_parser("serve", help="HTTP mode: Slack posts to /slack/events "

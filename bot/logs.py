@@ -22,8 +22,9 @@ class NoRequestBodies(logging.Filter):
         return True
 
 
-def configure_logging(level: str = "INFO") -> None:
-    handler = logging.StreamHandler()
+def configure_logging(level: str = "INFO", handler: logging.Handler | None = None) -> None:
+    """Log to stderr, or to `handler` (the offline mode keeps logs out of the conversation)."""
+    handler = handler or logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(NoRequestBodies())
     root = logging.getLogger()

@@ -79,10 +79,12 @@ class Outcome:
     events: list[str] = field(default_factory=list)  # consented, declined, submitted, revising
 
 
-def display(value) -> str:
-    """An answer as one line of text: factors joined with semicolons."""
+def display(value, step: Step | None = None) -> str:
+    """An answer as one line of text: factors joined with semicolons, a choice by its label."""
     if isinstance(value, list):
         return "; ".join(item["text"] for item in value)
+    if step is not None and step.kind == "choice":
+        return next((o.label for o in step.options if o.value == value), str(value))
     return "" if value is None else str(value)
 
 
@@ -168,7 +170,7 @@ class Conversation:
 
     def handle(self, text: str) -> Outcome:
         """What the practitioner typed (or a button said for them)."""
-        text = text.strip()
+        typed, text = text, text.strip()
         command = self.prompts.command_for(text) if len(text) < 40 else None
         stage = self.state.stage
         if stage == "consent":
@@ -191,7 +193,7 @@ class Conversation:
             return self._submit()
         if stage == "checking":
             return self._checking(text, command)
-        return self._asking(text, command)
+        return self._asking(text, command, typed)
 
     # ----- stages -------------------------------------------------------
 
@@ -251,7 +253,7 @@ class Conversation:
         self.state.stage = "checking"
         return self._outcome(*before, Reply("check", items=self.check_items()), writes=writes)
 
-    def _asking(self, text: str, command: str | None) -> Outcome:
+    def _asking(self, text: str, command: str | None, typed: str) -> Outcome:
         index = self.current_index()
         slot = self.slots[index]
         self.state.cursor = slot.token
@@ -289,8 +291,9 @@ class Conversation:
             return self._answer_choice(index, slot, text)
         if slot.step.kind == "factors":
             return self._answer_factors(index, slot, text, [])
-        self._store(slot, text)
-        return self._advance(index, writes=[(slot.episode.key, slot.step.key, text)])
+        # Stored exactly as typed (whitespace too): what the practitioner wrote is theirs.
+        self._store(slot, typed)
+        return self._advance(index, writes=[(slot.episode.key, slot.step.key, typed)])
 
     def _store(self, slot: Slot, value) -> None:
         self.answers[(slot.episode.key, slot.step.key)] = value

@@ -148,7 +148,7 @@ def _ask(view: View, reply: Reply) -> list[dict]:
     if step.hint:
         blocks.append(context(step.hint))
     if reply.current is not None:
-        current = neutralise(display(reply.current)) or p.say("check.skipped")
+        current = neutralise(display(reply.current, step)) or p.say("check.skipped")
         blocks.append(section(p.say("replies.current_answer", answer=shorten(current, 2500)), verbatim=True))
     buttons = []
     if step.kind == "choice":
@@ -201,7 +201,7 @@ def _answers(view: View, reply: Reply, with_actions: bool) -> list[dict]:
         elif display(item.value) == "":
             answer = p.say("check.skipped")
         else:
-            answer = shorten(neutralise(display(item.value)), ANSWER_PREVIEW_CHARS, " " + p.say("check.truncated"))
+            answer = shorten(neutralise(display(item.value, item.slot.step)), ANSWER_PREVIEW_CHARS, " " + p.say("check.truncated"))
         entry = f"*{item.number}. {item.slot.step.label}*\n{answer}"
         if sum(len(line) + 1 for line in lines) + len(entry) > MAX_SECTION_TEXT - 100:
             flush()

@@ -84,8 +84,9 @@ def body_of(response) -> dict:
 
 
 def posts_to(fake, user: str) -> list[str]:
-    """The text and blocks of every message sent to `user`, one string each."""
-    return [json.dumps(c, ensure_ascii=False) for c in fake.calls("chat.postMessage") if c.get("channel") == user]
+    """The text and blocks of every message sent to `user` (by user id or in their DM), one string each."""
+    return [json.dumps(c, ensure_ascii=False) for c in fake.calls("chat.postMessage")
+            if c.get("channel") in (user, "D" + user[1:])]
 
 
 def home_of(fake, user: str) -> dict:
@@ -93,3 +94,20 @@ def home_of(fake, user: str) -> dict:
     views = [c["view"] for c in fake.calls("views.publish") if c.get("user_id") == user]
     assert views, f"no Home tab published for {user}"
     return views[-1]
+
+
+def wait_until(predicate, timeout: float = 10.0, what: str = "condition"):
+    """For lazy listeners: wait until `predicate()` is truthy, and return it."""
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def said_to(fake, user: str, words: str) -> list[str]:
+    """Wait for a message to `user` containing `words`; return every such message."""
+    return wait_until(lambda: [p for p in posts_to(fake, user) if words in p], what=f"{words!r} to {user}")

@@ -53,7 +53,8 @@ class FakeSlack:
     # ----- control ---------------------------------------------------------
 
     def start(self) -> "FakeSlack":
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # A short poll interval: stop() waits for it, and every test stops a server.
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         return self
 
     def stop(self) -> None:

@@ -81,7 +81,8 @@ def load_settings(environ: dict | None = None, dotenv_path: str | Path | None = 
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL should be one of {', '.join(LOG_LEVELS)}")
     retention_days = _whole_number(get, "CASEGROUP_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, minimum=1)
-    day_start, day_end = _checked("CASEGROUP_WORKING_HOURS", parse_hours, get("CASEGROUP_WORKING_HOURS") or "09:00-17:00")
+    day_start, day_end = _checked("CASEGROUP_WORKING_HOURS", parse_hours,
+                                  get("CASEGROUP_WORKING_HOURS") or "09:00-17:00")
     timezone = get("CASEGROUP_TIMEZONE") or "Europe/London"
     _checked("CASEGROUP_TIMEZONE", zone, timezone)
     reminder_rules = ReminderRules(

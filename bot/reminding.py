@@ -80,8 +80,8 @@ class Reminders:
         return zones[member]
 
     def _message(self, review: Review, row: ReminderRow) -> Delivery:
-        required = {step.key for step in self.prompts.steps if step.required}
-        progress = review_progress(review, self.store.case_group_progress(review.key), required).of(row.member)
+        progress = review_progress(review, self.store.case_group_progress(review.key),
+                                   self.prompts.required_keys).of(row.member)
         total = len(progress.member.episodes)
         return Delivery(row.member, [reminder_message(self.prompts, review, row.stage, progress.episodes_left,
                                                       total)])

@@ -68,8 +68,8 @@ class Running:
         return self.prompts.say(f"stages.{stage}")
 
     def progress(self, review_key: str) -> ReviewProgress:
-        required = {step.key for step in self.prompts.steps if step.required}
-        return review_progress(self.review(review_key), self.store.case_group_progress(review_key), required)
+        return review_progress(self.review(review_key), self.store.case_group_progress(review_key),
+                               self.prompts.required_keys)
 
     def home(self, user: str) -> Home:
         home = Home(user)

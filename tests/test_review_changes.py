@@ -84,7 +84,8 @@ def test_invitations_only_in_conversations_from_slack_and_the_command_line(
     slack.command(LEAD, "/review", "invite child-d <@U0HV0001|hv>", fake.response_url)
     assert "Invited 1 member(s)" in wait_until(
         lambda: [c["text"] for c in fake.calls("response_url") if "Invited" in c["text"]])[0]
-    assert {c["channel"] for c in fake.calls("chat.postMessage")} == {"U0HV0001", "D0HV0001"}  # the invitation; the earlier "not yet"
+    # The earlier "nothing for you yet" in their DM, and now the invitation.
+    assert {c["channel"] for c in fake.calls("chat.postMessage")} == {"D0HV0001", "U0HV0001"}
 
 
 def test_stage_names_and_the_closed_review(fake, slack, store, imported):

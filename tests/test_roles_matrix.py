@@ -88,7 +88,8 @@ def test_form_submissions(role, callback_id, values, allowed, change, fake, slac
         assert len(changes) == 1 and changes[0]["actor"] == user
         assert not refused(store, user)
     else:
-        assert changes == [] and len(store.review("child-d").members) == 7 and len(store.review("child-d").episodes) == 5
+        review = store.review("child-d")
+        assert changes == [] and len(review.members) == 7 and len(review.episodes) == 5
         assert said_to(fake, user, "Sorry, only")
         assert len(refused(store, user)) == 1
 

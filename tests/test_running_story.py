@@ -8,7 +8,7 @@ import json
 import sqlite3
 
 from bot.cli import main
-from tests.runningkit import body_of, clock, home_of, open_home, said_to, store, wait_until  # noqa: F401
+from tests.runningkit import clock, home_of, open_home, said_to, store, wait_until  # noqa: F401
 from tests.stories import answer_everything, reflections_by_member
 
 LEAD, TEAM, OUTSIDER = "U0LEAD01", "U0TEAM01", "U0OUT001"

@@ -86,6 +86,11 @@ class Prompts:
         text = self.texts[section][key]
         return text.format(**values) if values else text
 
+    @property
+    def required_keys(self) -> set[str]:
+        """The questions every episode needs answered before a reflection can be submitted."""
+        return {step.key for step in self.steps if step.required}
+
     def step(self, key: str) -> Step:
         return next(s for s in self.steps if s.key == key)
 

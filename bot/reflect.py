@@ -132,6 +132,8 @@ class Reflections:
         # Stored before anything is sent (and before Slack is acknowledged): a crash loses nothing.
         if not self.store.record(state, writes, events, event_key=event_key):
             return []
+        if "withdrawn" in events:
+            self.store.scrub(vacuum=False)  # their words leave the disk now, not at the next checkpoint
         deliveries = [Delivery(channel, messages(view, replies))]
         if "submitted" in events:
             deliveries.append(self._tell_leads(view, state))

@@ -114,13 +114,15 @@ class ReviewRunning:
                                 "detail": ", ".join(f"{n} {table}" for table, n in counts.items())})
         return counts
 
-    def scrub(self) -> bool:
-        """Rewrite the file without free pages and empty the write-ahead log, so that deleted text is
-        gone from the disk too. Returns False if another connection kept the log from being emptied."""
+    def scrub(self, vacuum: bool = True) -> bool:
+        """Empty the write-ahead log into the file (and rewrite the file without free pages), so that
+        deleted text is gone from the disk too: `secure_delete` has zeroed it in the current pages, and
+        the log's older copies go. Returns False if another connection kept the log from being emptied."""
         if self.path == ":memory:":
             return True
         db = self.db
-        db.execute("vacuum")
+        if vacuum:
+            db.execute("vacuum")
         busy, _, _ = db.execute("pragma wal_checkpoint(truncate)").fetchone()
         return busy == 0
 

@@ -13,5 +13,5 @@ def require_role(store: Store, review_key: str, user: str, allowed: set[str], do
     if not roles & allowed:
         needed = " or ".join(ROLE_NAMES[r] for r in sorted(allowed))
         raise RoleError(f"Sorry, only {needed} of that review can {doing}. "
-                        f"If you think you should have access, please ask the lead reviewers.")
+                        f"If you think you should have access, please ask the lead reviewers.", review_key)
     return roles

@@ -70,7 +70,7 @@ def build_app(settings: Settings, store: Store, prompts: Prompts, client: WebCli
     def on_error(error, body, context, client, logger):
         """The one error-to-message path: typed errors become a friendly, private message."""
         if isinstance(error, RoleError):
-            store.audit(context.get("user_id") or "", "access.refused", "", str(error)[:200])
+            store.audit(context.get("user_id") or "", "access.refused", error.review_key, str(error)[:200])
         if isinstance(error, CasegroupError):
             text = str(error)
         else:

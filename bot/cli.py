@@ -7,6 +7,7 @@
     casegroup review import FILE    load (or update) a review file
     casegroup review list
     casegroup review invite KEY     DM the case group their invitation
+    casegroup purge [--yes]         delete the conversations of closed reviews past their retention date
 """
 from __future__ import annotations
 
@@ -37,13 +38,20 @@ def _app(settings: Settings, store=None):
     return build_app(settings, store or _store(settings), _prompts())
 
 
+def _reminders(settings: Settings, store, app):
+    """The background thread that sends due reminders while the bot runs."""
+    from bot.reminding import reminder_loop
+    return reminder_loop(store, _prompts(), settings.reminder_rules, app.client).start()
+
+
 def cmd_run(args, settings: Settings) -> int:
     settings.require("bot_token", "app_token")
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_sdk.errors import SlackApiError
 
+    store = _store(settings)
     try:
-        app = _app(settings)
+        app = _app(settings, store)
     except SlackApiError as error:
         raise ConfigError(f"Slack refused SLACK_BOT_TOKEN ({error.response.get('error')}): "
                           "check the bot token in the environment or .env") from None
@@ -54,11 +62,13 @@ def cmd_run(args, settings: Settings) -> int:
         raise ConfigError(f"Slack refused SLACK_APP_TOKEN ({error.response.get('error')}): it must be an "
                           "app-level token (xapp-...) with the connections:write scope") from None
     print("casegroup is connected to Slack (Socket Mode). Press Ctrl-C to stop.", flush=True)
+    reminders = _reminders(settings, store, app)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
+        reminders.stop()
         handler.close()
     return 0
 
@@ -67,13 +77,17 @@ def cmd_serve(args, settings: Settings) -> int:
     settings.require("bot_token", "signing_secret")
     from bot.server import make_server
 
-    server = make_server(_app(settings), args.host, args.port)
+    store = _store(settings)
+    app = _app(settings, store)
+    server = make_server(app, args.host, args.port)
     print(f"casegroup is listening on http://{args.host}:{server.effective_port}/slack/events", flush=True)
+    reminders = _reminders(settings, store, app)
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
+        reminders.stop()
         server.close()
     return 0
 
@@ -134,6 +148,35 @@ def cmd_review_invite(args, settings: Settings) -> int:
     return 1 if failures else 0
 
 
+def cmd_purge(args, settings: Settings) -> int:
+    from bot.running import Running, day
+
+    store = _store(settings)
+    running = Running(store, _prompts(), settings)
+    reviews = running.purgeable()
+    if not reviews:
+        print("No closed review is past its retention date: nothing to purge.")
+        return 0
+    print("These closed reviews are past their retention date:")
+    for review in reviews:
+        print(f"  {review.key}\t{review.title}\tkept until {day(store.lifecycle(review.key).retain_until)}")
+    if not args.yes:
+        try:
+            answer = input(f"Delete the conversations of {len(reviews)} review(s) for good? Answers, submitted "
+                           "reflections and pseudonyms go; the audit trail stays. This can't be undone. "
+                           "Type 'yes' to go on: ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() != "yes":
+            print("Nothing was deleted.")
+            return 1
+    for review in reviews:
+        counts = running.purge(review.key, actor="cli")
+        print(f"Purged {review.key!r}: " + ", ".join(f"{n} {table.replace('_', ' ')}" for table, n in counts.items())
+              + "; an audit row records each.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casegroup", description="A Slack bot for Learning Together case reviews.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -169,6 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
     review_invite.add_argument("key", help="the review's key, as in its file")
     review_invite.set_defaults(func=cmd_review_invite)
     review.set_defaults(func=lambda args, settings: (review.print_help(), EXIT_USAGE)[1])
+
+    purge = commands.add_parser("purge", help="irreversibly delete the conversations of closed reviews past their "
+                                              "retention date (CASEGROUP_RETENTION_DAYS); the audit trail stays")
+    purge.add_argument("--yes", action="store_true", help="don't ask for confirmation")
+    purge.set_defaults(func=cmd_purge)
     return parser
 
 

@@ -12,6 +12,8 @@ from urllib.parse import urlparse
 
 from dotenv import dotenv_values
 
+from bot.core.lifecycle import DEFAULT_RETENTION_DAYS
+from bot.core.reminders import ReminderRules, parse_days, parse_hours, zone
 from bot.errors import ConfigError
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -26,6 +28,9 @@ class Settings:
     db_path: str = "./casegroup.db"
     api_url: str = DEFAULT_API_URL
     log_level: str = "INFO"
+    # Running a review: how long a closed review's conversations are kept, and the reminder rules.
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    reminder_rules: ReminderRules = ReminderRules()
 
     @property
     def has_slack(self) -> bool:
@@ -75,6 +80,34 @@ def load_settings(environ: dict | None = None, dotenv_path: str | Path | None = 
     log_level = (get("LOG_LEVEL") or "INFO").upper()
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL should be one of {', '.join(LOG_LEVELS)}")
+    retention_days = _whole_number(get, "CASEGROUP_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, minimum=1)
+    day_start, day_end = _checked("CASEGROUP_WORKING_HOURS", parse_hours,
+                                  get("CASEGROUP_WORKING_HOURS") or "09:00-17:00")
+    timezone = get("CASEGROUP_TIMEZONE") or "Europe/London"
+    _checked("CASEGROUP_TIMEZONE", zone, timezone)
+    reminder_rules = ReminderRules(
+        every_days=_whole_number(get, "CASEGROUP_REMINDER_EVERY_DAYS", 3, minimum=1),
+        max_total=_whole_number(get, "CASEGROUP_REMINDER_MAX", 3, minimum=0),
+        day_start=day_start, day_end=day_end,
+        working_days=_checked("CASEGROUP_WORKING_DAYS", parse_days, get("CASEGROUP_WORKING_DAYS") or "Mon-Fri"),
+        default_timezone=timezone)
     return Settings(bot_token=bot_token, app_token=app_token, signing_secret=get("SLACK_SIGNING_SECRET"),
                     db_path=str(Path(db_path).expanduser()) if db_path != ":memory:" else db_path,
-                    api_url=api_url, log_level=log_level)
+                    api_url=api_url, log_level=log_level, retention_days=retention_days,
+                    reminder_rules=reminder_rules)
+
+
+def _checked(name: str, parse, text: str):
+    try:
+        return parse(text)
+    except ValueError as error:
+        raise ConfigError(f"{name}: {error}") from None
+
+
+def _whole_number(get, name: str, default: int, minimum: int) -> int:
+    text = get(name)
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < minimum:
+        raise ConfigError(f"{name} should be a whole number of at least {minimum}, not {text!r}")
+    return int(text)

@@ -25,6 +25,22 @@ class ReviewFileError(CasegroupError):
 class RoleError(CasegroupError):
     """The caller doesn't hold the role this command or action needs for this review."""
 
+    def __init__(self, message: str, review_key: str = ""):
+        super().__init__(message)
+        self.review_key = review_key  # so that the refusal is audited against the review
+
 
 class NotFoundError(CasegroupError):
     """A review, episode or member that doesn't exist."""
+
+
+class StageError(CasegroupError):
+    """Something the review's current stage doesn't allow (invitations outside conversations, ...)."""
+
+
+class InvalidInput(CasegroupError):
+    """A form filled in wrongly. `errors` maps each field to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(errors)
+        super().__init__(" ".join(self.errors.values()))

@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.core.conversation import Conversation, Reply, State
+from bot.core.lifecycle import can_invite
 from bot.core.prompts import Prompts
-from bot.errors import NotFoundError
+from bot.errors import NotFoundError, StageError
 from bot.render.blocks import View, messages, notice
 from storage import Store
 
@@ -57,6 +58,10 @@ class Reflections:
         review = self.store.review(review_key)
         if review is None:
             raise NotFoundError(f"There is no review with the key {review_key!r}.")
+        if not can_invite(review.stage):
+            raise StageError(f"Invitations go out only while a review is in its conversations stage, and "
+                             f"{review_key} is in {self.prompts.say('stages.' + review.stage)}. A lead can move it "
+                             f"on with `/review stage {review_key} conversations`.")
         members = [m.slack_id for m in review.members if only is None or m.slack_id in only]
         if only:
             unknown = sorted(set(only) - {m.slack_id for m in review.members})
@@ -79,12 +84,16 @@ class Reflections:
                 return [Delivery(channel, [notice(self.prompts.say("replies.not_in_review"))])]
             talk, view = self._conversation(review_key, user)
             if self.store.state(review_key, user) is None:
+                if not can_invite(view.review.stage):
+                    return [Delivery(channel, [notice(self.prompts.say("lifecycle.not_started",
+                                                                       title=view.review.title))])]
                 # A member writing before their invitation: they get it now, and their text is not kept.
                 outcome, events = talk.start(), ["invited"]
             else:
                 outcome = talk.handle(text)
                 events = outcome.events
-            return self._commit(view, outcome.state, outcome.writes, events, outcome.replies, channel)
+            deliveries = self._commit(view, outcome.state, outcome.writes, events, outcome.replies, channel)
+        return self._after_commit(events, deliveries)
 
     def click(self, user: str, review_key: str, token: str, typed: str, channel: str,
               event_key: str | None) -> list[Delivery]:
@@ -100,14 +109,29 @@ class Reflections:
             current = {"consent": state.stage in ("consent", "declined"),
                        "check": state.stage == "checking",
                        "submitted": state.stage == "submitted",
-                       "clarify": state.stage == "asking" and bool(state.pending)}.get(
+                       "clarify": state.stage == "asking" and bool(state.pending),
+                       "confirm": (state.pending or {}).get("kind") == "withdraw"}.get(
                 token, state.stage == "asking" and talk.current_slot() is not None
                 and talk.current_slot().token == token)
             if not current:
                 replies = [Reply("text", self.prompts.say("replies.stale_button")), *talk.where_we_are()]
                 return [Delivery(channel, messages(view, replies))]
             outcome = talk.handle(typed)
-            return self._commit(view, outcome.state, outcome.writes, outcome.events, outcome.replies, channel)
+            deliveries = self._commit(view, outcome.state, outcome.writes, outcome.events, outcome.replies,
+                                      channel)
+        return self._after_commit(outcome.events, deliveries)
+
+    def resume(self, user: str, review_key: str, channel: str) -> list[Delivery]:
+        """"Continue where I left off" (Home tab, reminders): this review becomes the one the DM is about,
+        and the practitioner sees the question they're on, or their answers."""
+        found = self._conversation(review_key, user)
+        if found is None:
+            raise NotFoundError(f"You're not in the case group of {review_key}.")
+        talk, view = found
+        if self.store.state(review_key, user) is None:
+            return [Delivery(channel, [notice(self.prompts.say("lifecycle.not_started", title=view.review.title))])]
+        self.store.touch_conversation(review_key, user)
+        return [Delivery(channel, messages(view, talk.where_we_are()))]
 
     def _commit(self, view: View, state: State, writes, events, replies, channel: str) -> list[Delivery]:
         # Stored before anything is sent (and before Slack is acknowledged): a crash loses nothing.
@@ -115,6 +139,13 @@ class Reflections:
         deliveries = [Delivery(channel, messages(view, replies), view.review.key, view.member.attribution)]
         if "submitted" in events:
             deliveries.append(self._tell_leads(view, state))
+        return deliveries
+
+    def _after_commit(self, events, deliveries: list[Delivery]) -> list[Delivery]:
+        if "withdrawn" in events:
+            # Their words leave the disk now, not at the next checkpoint (outside the transaction:
+            # a checkpoint can't empty the log while one is open).
+            self.store.scrub(vacuum=False)
         return deliveries
 
     def _tell_leads(self, view: View, state: State) -> Delivery:

@@ -23,6 +23,7 @@ import sqlite_utils
 from bot.core.conversation import State, decode, encode
 from bot.core.review import Episode, Member, Person, Review
 from storage.migrations import migrate
+from storage.running import ReviewRunning
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -32,7 +33,7 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-class Store:
+class Store(ReviewRunning):
     def __init__(self, path: str | Path, clock: Callable[[], dt.datetime] = utc_now):
         self.path = str(path)
         self.clock = clock
@@ -72,6 +73,8 @@ class Store:
                     db.enable_wal()
                 db.execute("pragma synchronous = normal")
             db.execute("pragma foreign_keys = on")
+            # Deleted rows (a withdrawal, a purge) are overwritten with zeros, not left in free space.
+            db.execute("pragma secure_delete = on")
             self._local.db = db
         return db
 
@@ -210,7 +213,7 @@ class Store:
         row = self.db.execute(
             "select m.review_key from members m left join conversations c "
             "on c.review_key = m.review_key and c.member = m.slack_id "
-            "where m.slack_id = ? order by (c.stage in ('submitted', 'declined')), c.updated_at desc, "
+            "where m.slack_id = ? order by (c.stage in ('submitted', 'declined', 'withdrawn')), c.updated_at desc, "
             "m.rowid limit 1", [slack_id]).fetchone()
         return row[0] if row else None
 
@@ -262,7 +265,7 @@ class Store:
                    "pending": json.dumps(state.pending) if state.pending else None,
                    "version": state.version, "updated_at": now}
             for event in events:
-                if event in ("invited", "consented", "declined", "submitted"):
+                if event in ("invited", "consented", "declined", "submitted", "withdrawn"):
                     row[f"{event}_at"] = now
             db["conversations"].upsert(row, pk=("review_key", "member"))
             if "submitted" in events:
@@ -274,8 +277,10 @@ class Store:
                 db["reflection_versions"].insert({
                     "review_key": state.review_key, "member": state.member, "version": state.version,
                     "submitted_at": now, "answers": json.dumps(snapshot, ensure_ascii=False)})
+            deleted = self._delete_answers(db, state) if "withdrawn" in events else ""
             for event in events:
                 detail = f"version {state.version}" if event == "submitted" else ""
+                detail = deleted if event == "withdrawn" else detail
                 db["audit"].insert({"at": now, "actor": actor or state.member, "action": f"reflection.{event}",
                                     "review_key": state.review_key, "detail": detail})
             if writes:
@@ -283,6 +288,16 @@ class Store:
                                     "review_key": state.review_key,
                                     "detail": ", ".join(f"{e}/{f}" for e, f, _ in writes)})
         return True
+
+    @staticmethod
+    def _delete_answers(db: sqlite_utils.Database, state: State) -> str:
+        """A practitioner withdrew consent: their answers and submitted versions for this review go."""
+        counts = []
+        for table in ("answers", "reflection_versions"):
+            cursor = db.execute(f"delete from {table} where review_key = ? and member = ?",
+                                [state.review_key, state.member])
+            counts.append(f"{cursor.rowcount} {table.replace('_', ' ')} deleted")
+        return ", ".join(counts)
 
     # ----- submitted reflections -------------------------------------------
 
@@ -300,5 +315,6 @@ class Store:
         return {member: json.loads(answers) for member, answers in rows}
 
     def conversation_stages(self, review_key: str) -> dict[str, str]:
+        """{member: stage}: consent, declined, asking, checking, submitted, or withdrawn (answers deleted)."""
         return dict(self.db.execute("select member, stage from conversations where review_key = ?",
                                     [review_key]).fetchall())

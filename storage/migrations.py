@@ -49,8 +49,30 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
     db["audit"].create_index(["review_key", "at"], if_not_exists=True)
 
 
+def _add_columns(db: sqlite_utils.Database, table: str, columns: dict) -> None:
+    existing = db[table].columns_dict
+    for name, kind in columns.items():
+        if name not in existing:
+            db[table].add_column(name, kind)
+
+
+def _m002_lifecycle(db: sqlite_utils.Database) -> None:
+    # The review's stage already exists; when it last changed, when it closed, until when its
+    # conversations are kept, and when `casegroup purge` deleted them. Stage changes are audited.
+    _add_columns(db, "reviews", {"stage_changed_at": str, "closed_at": str, "retain_until": str,
+                                 "purged_at": str})
+    _add_columns(db, "conversations", {"withdrawn_at": str})
+    # Reminders survive restarts: the next due time lives here. Before the first reminder the
+    # due time is the invitation plus the interval, so a row appears only once there is news.
+    db["reminders"].create({
+        "review_key": str, "member": str, "due_at": str, "sent_count": int, "last_sent_at": str,
+        "snoozed_until": str,
+    }, pk=("review_key", "member"), not_null={"sent_count"}, defaults={"sent_count": 0}, if_not_exists=True)
+
+
 MIGRATIONS = [
     (1, "initial schema", _m001_initial),
+    (2, "review lifecycle, withdrawal and reminders", _m002_lifecycle),
 ]
 
 

@@ -58,7 +58,7 @@ def test_a_paramedic_types_answers_clicks_a_choice_goes_back_pauses_quits_and_re
     clicked = terminal.type("3", "question 7 of 9")  # the numbered choice
     assert '(you clicked "Something I learned later")' in clicked
     back = terminal.type("back", "question 6 of 9")
-    assert "Your answer so far: learned_later" in " ".join(back.split())
+    assert "Your answer so far: Something I learned later" in " ".join(back.split())
     assert "[4] Keep my answer" in back
     assert "Paused." in terminal.type("pause", "Everything you've written is saved")
     terminal.child.sendline("/quit")

@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 
+from bot.core.lifecycle import can_revise, can_withdraw, is_read_only
 from bot.core.matching import Factor, match_choice, match_factors
 from bot.core.prompts import Prompts, Step
 from bot.core.review import Episode, Member, Review
 
-STAGES = ("consent", "declined", "asking", "checking", "submitted")
+STAGES = ("consent", "declined", "asking", "checking", "submitted", "withdrawn")
 
 
 @dataclass
@@ -52,7 +53,8 @@ class Slot:
 
 @dataclass
 class Reply:
-    """Something to say. `kind` tells the renderer how: text, intro, ask, clarify, check, answers, help."""
+    """Something to say. `kind` tells the renderer how: text, intro, ask, clarify, confirm, check, answers,
+    help."""
     kind: str
     text: str = ""
     slot: Slot | None = None
@@ -76,7 +78,7 @@ class Outcome:
     state: State
     writes: list[tuple[str, str, object]] = field(default_factory=list)  # (episode, field, value)
     replies: list[Reply] = field(default_factory=list)
-    events: list[str] = field(default_factory=list)  # consented, declined, submitted, revising
+    events: list[str] = field(default_factory=list)  # consented, declined, submitted, revising, withdrawn
 
 
 def display(value, step: Step | None = None) -> str:
@@ -162,6 +164,8 @@ class Conversation:
             return [Reply("intro")]
         if stage == "declined":
             return [self._say("intro.declined_reminder", title=self.review.title)]
+        if stage == "withdrawn":
+            return [self._say("lifecycle.withdrawn_reminder", title=self.review.title)]
         if stage == "checking":
             return [Reply("check", items=self.check_items())]
         if stage == "submitted":
@@ -173,6 +177,14 @@ class Conversation:
         typed, text = text, text.strip()
         command = self.prompts.command_for(text) if len(text) < 40 else None
         stage = self.state.stage
+        if stage == "withdrawn":
+            return self._outcome(*self.where_we_are())
+        if is_read_only(self.review.stage) and command not in ("help", "answers"):
+            return self._outcome(self._say("lifecycle.read_only", title=self.review.title))
+        if (self.state.pending or {}).get("kind") == "withdraw":
+            return self._confirm_withdrawal(command)
+        if command == "withdraw":
+            return self._withdraw()
         if stage == "consent":
             return self._consent(command)
         if stage == "declined":
@@ -184,6 +196,9 @@ class Conversation:
         if command == "answers":
             return self._show_answers()
         if stage == "submitted":
+            if command == "revise" and not can_revise(self.review.stage):
+                return self._outcome(self._say("lifecycle.revise_too_late", title=self.review.title,
+                                               stage=self._stage_name()))
             if command == "revise":
                 self.state.stage = "checking"
                 return self._outcome(self._say("replies.revising"), Reply("check", items=self.check_items()),
@@ -208,6 +223,31 @@ class Conversation:
             return self._outcome(self._say("intro.declined"), events=["declined"])
         # Nothing is stored before consent: the text is dropped and the question asked again.
         return self._outcome(self._say("intro.consent_needed"))
+
+    def _stage_name(self) -> str:
+        return self.prompts.say(f"stages.{self.review.stage}")
+
+    def _withdraw(self) -> Outcome:
+        """Withdrawing consent deletes answers, so it is asked twice: `withdraw`, then `yes`."""
+        title = self.review.title
+        if self.state.stage in ("consent", "declined"):
+            return self._outcome(self._say("lifecycle.nothing_to_withdraw", title=title))
+        if not can_withdraw(self.review.stage):
+            return self._outcome(self._say("lifecycle.withdraw_too_late", title=title, stage=self._stage_name()))
+        self.state.pending = {"kind": "withdraw"}
+        return self._outcome(Reply("confirm", self.prompts.say("lifecycle.withdraw_confirm", title=title),
+                                   candidates=[self.prompts.say("lifecycle.withdraw_yes_button"),
+                                               self.prompts.say("lifecycle.withdraw_no_button")]))
+
+    def _confirm_withdrawal(self, command: str | None) -> Outcome:
+        self.state.pending = None
+        if command != "yes":
+            return self._outcome(self._say("lifecycle.withdraw_cancelled"), *self.where_we_are())
+        if not can_withdraw(self.review.stage):
+            return self._withdraw()
+        self.state.stage, self.state.cursor, self.state.editing, self.state.paused = "withdrawn", "", False, False
+        self.answers = {}
+        return self._outcome(self._say("lifecycle.withdrawn", title=self.review.title), events=["withdrawn"])
 
     def _show_answers(self) -> Outcome:
         items = [item for item in self.check_items() if item.value is not None]

@@ -18,7 +18,7 @@ from bot.errors import PromptsError
 from prompts import PROMPTS_DIR
 
 STEP_KINDS = ("text", "choice", "factors")
-COMMANDS = ("help", "back", "skip", "pause", "resume", "answers", "submit", "revise", "yes", "no")
+COMMANDS = ("help", "back", "skip", "pause", "resume", "answers", "submit", "revise", "yes", "no", "withdraw")
 # Every text the code asks for by name: a missing one is a start-up error, not a KeyError mid-conversation.
 REQUIRED_TEXTS = {
     "intro": ["greeting", "purpose", "how_used", "outline", "consent_question", "consent_yes_button",
@@ -32,6 +32,20 @@ REQUIRED_TEXTS = {
                 "already_submitted", "revising", "nothing_to_show", "check_prompt", "stale_button",
                 "not_in_review", "unknown_review", "error"],
     "help": ["text"],
+}
+# Texts in other prompt files, checked the same way and then said like the others: say("home.outsider").
+REQUIRED_FILE_TEXTS = {
+    "running.toml": {
+        "stages": ["setup", "conversations", "meeting", "analysis", "closed"],
+        "status": ["not_invited", "invited", "consented", "in_progress", "submitted", "declined", "withdrawn"],
+        "lifecycle": ["not_started", "read_only", "revise_too_late", "nothing_to_withdraw", "withdraw_confirm",
+                      "withdraw_yes_button", "withdraw_no_button", "withdraw_cancelled", "withdraw_too_late",
+                      "withdrawn", "withdrawn_reminder"],
+        "reminders": ["nudge_invited", "nudge", "continue_button", "snooze_button", "snoozed"],
+        "home": ["outsider", "practitioner_header", "practitioner_review", "practitioner_done", "lead_header",
+                 "legend", "last_reminder", "never_reminded", "more_members", "more_reviews", "nudge_all_button",
+                 "nudge_one_placeholder", "summary_button", "next_stage_button", "summary_hint"],
+    },
 }
 
 
@@ -72,6 +86,11 @@ class Prompts:
         text = self.texts[section][key]
         return text.format(**values) if values else text
 
+    @property
+    def required_keys(self) -> set[str]:
+        """The questions every episode needs answered before a reflection can be submitted."""
+        return {step.key for step in self.steps if step.required}
+
     def step(self, key: str) -> Step:
         return next(s for s in self.steps if s.key == key)
 
@@ -111,6 +130,24 @@ def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+def _check_texts(path: Path, data: dict, source: str, required: dict[str, list[str]]) -> None:
+    """Every text the code asks for is there, non-empty, with well-formed placeholders."""
+    for section, keys in required.items():
+        table = data.get(section)
+        if not isinstance(table, dict):
+            raise PromptsError(f"{path}: missing table [{section}]")
+        for key in keys:
+            value = table.get(key)
+            if not isinstance(value, str) or not value.strip():
+                raise PromptsError(f"{_where(path, source, f'{section}.{key}')}: "
+                                   f"[{section}] {key} must be a non-empty string")
+            try:
+                _placeholders(value)
+            except ValueError as error:
+                raise PromptsError(f"{_where(path, source, key)}: [{section}] {key}: "
+                                   f"bad placeholder ({error})") from None
+
+
 def load_prompts(directory: Path | str | None = None) -> Prompts:
     """Read conversation.toml and framework.toml (and any other *.toml) from `directory`.
 
@@ -120,20 +157,12 @@ def load_prompts(directory: Path | str | None = None) -> Prompts:
     conversation_path = directory / "conversation.toml"
     data, source = _read(conversation_path)
 
-    for section, keys in REQUIRED_TEXTS.items():
-        table = data.get(section)
-        if not isinstance(table, dict):
-            raise PromptsError(f"{conversation_path}: missing table [{section}]")
-        for key in keys:
-            value = table.get(key)
-            if not isinstance(value, str) or not value.strip():
-                raise PromptsError(f"{_where(conversation_path, source, f'{section}.{key}')}: "
-                                   f"[{section}] {key} must be a non-empty string")
-            try:
-                _placeholders(value)
-            except ValueError as error:
-                raise PromptsError(f"{_where(conversation_path, source, key)}: [{section}] {key}: "
-                                   f"bad placeholder ({error})") from None
+    _check_texts(conversation_path, data, source, REQUIRED_TEXTS)
+    texts = {section: data[section] for section in REQUIRED_TEXTS}
+    for name, required in REQUIRED_FILE_TEXTS.items():
+        other_data, other_source = _read(directory / name)
+        _check_texts(directory / name, other_data, other_source, required)
+        texts.update({section: other_data[section] for section in required})
 
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
@@ -201,9 +230,8 @@ def load_prompts(directory: Path | str | None = None) -> Prompts:
     if not headings:
         raise PromptsError(f"{framework_path}: no [[headings]]")
 
-    texts = {section: data[section] for section in REQUIRED_TEXTS}
     extra = {}
     for other in sorted(directory.glob("*.toml")):
-        if other.name not in ("conversation.toml", "framework.toml"):
+        if other.name not in ("conversation.toml", "framework.toml", *REQUIRED_FILE_TEXTS):
             extra[other.stem] = _read(other)[0]
     return Prompts(texts=texts, steps=steps, commands=commands, headings=headings, extra=extra)

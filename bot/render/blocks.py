@@ -24,6 +24,10 @@ MAX_OPTION_TEXT = 75
 MAX_OPTION_VALUE = 150
 MAX_SELECT_OPTIONS = 100
 MAX_FALLBACK_TEXT = 3000
+MAX_VIEW_BLOCKS = 100          # a modal or the Home tab
+MAX_VIEW_TITLE = 24            # a modal's title, submit and close labels
+MAX_PRIVATE_METADATA = 3000
+MAX_INPUT_LENGTH = 3000        # plain_text_input max_length
 # A message with more than about 13k characters of blocks fails with msg_blocks_too_long.
 MAX_MESSAGE_CHARS = 11_000
 # How much of one answer "check your answers" shows; the full text stays stored.
@@ -221,6 +225,15 @@ def _answers(view: View, reply: Reply, with_actions: bool) -> list[dict]:
     return blocks
 
 
+def _confirm(view: View, reply: Reply) -> list[dict]:
+    """A yes/no question about something that can't be undone: the buttons type `yes` and `no`."""
+    yes, no = reply.candidates
+    return [section(reply.text),
+            actions(button(yes, f"{ACTION_PREFIX}_confirm_yes", action_value(view.review.key, "confirm", "yes"),
+                           "danger"),
+                    button(no, f"{ACTION_PREFIX}_confirm_no", action_value(view.review.key, "confirm", "no")))]
+
+
 def reply_blocks(view: View, reply: Reply) -> list[dict]:
     if reply.kind == "intro":
         return _intro(view)
@@ -228,6 +241,8 @@ def reply_blocks(view: View, reply: Reply) -> list[dict]:
         return _ask(view, reply)
     if reply.kind == "clarify":
         return _clarify(view, reply)
+    if reply.kind == "confirm":
+        return _confirm(view, reply)
     if reply.kind == "check":
         return _answers(view, reply, with_actions=True)
     if reply.kind == "answers":
@@ -246,3 +261,40 @@ def messages(view: View, replies: list[Reply]) -> list[dict]:
 def notice(text: str) -> dict:
     """A one-section message: for errors, refusals and short confirmations."""
     return {"text": shorten(text, MAX_FALLBACK_TEXT), "blocks": [section(text)]}
+
+
+# ----- views: the Home tab and modals ---------------------------------------
+
+def plain_text(text: str, limit: int = MAX_HEADER_TEXT) -> dict:
+    return {"type": "plain_text", "text": shorten(text, limit), "emoji": True}
+
+
+def static_select(action_id: str, placeholder: str, options: list[dict], multi: bool = False) -> dict:
+    return {"type": "multi_static_select" if multi else "static_select", "action_id": action_id,
+            "placeholder": plain_text(placeholder), "options": options[:MAX_SELECT_OPTIONS]}
+
+
+def input_block(block_id: str, label: str, element: dict, optional: bool = False, hint: str = "") -> dict:
+    block = {"type": "input", "block_id": block_id, "label": plain_text(label, 2000), "element": element,
+             "optional": optional}
+    if hint:
+        block["hint"] = plain_text(hint, 2000)
+    return block
+
+
+def text_input(action_id: str, max_length: int, multiline: bool = False) -> dict:
+    return {"type": "plain_text_input", "action_id": action_id, "multiline": multiline,
+            "max_length": min(max_length, MAX_INPUT_LENGTH)}
+
+
+def home_view(blocks: list[dict]) -> dict:
+    """A Home tab. The renderer summarises to stay within the limit; the cut here is the last guard."""
+    return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
+
+
+def modal(callback_id: str, title: str, submit: str, blocks: list[dict], private_metadata: str = "") -> dict:
+    if len(private_metadata) > MAX_PRIVATE_METADATA:
+        raise ValueError("private_metadata is longer than Slack allows")
+    return {"type": "modal", "callback_id": callback_id, "title": plain_text(title, MAX_VIEW_TITLE),
+            "submit": plain_text(submit, MAX_VIEW_TITLE), "close": plain_text("Cancel", MAX_VIEW_TITLE),
+            "private_metadata": private_metadata, "blocks": blocks[:MAX_VIEW_BLOCKS]}

@@ -1,7 +1,8 @@
 from slack_bolt import App
 
-from bot.listeners.actions import reflection
+from bot.listeners.actions import home, reflection
 
 
 def register(app: App) -> None:
     reflection.register(app)
+    home.register(app)

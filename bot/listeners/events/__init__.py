@@ -1,7 +1,8 @@
 from slack_bolt import App
 
-from bot.listeners.events import direct_message
+from bot.listeners.events import app_home, direct_message
 
 
 def register(app: App) -> None:
     direct_message.register(app)
+    app_home.register(app)

@@ -1,0 +1,187 @@
+"""Reminders: the friendly nudge a practitioner with outstanding episodes gets, by schedule or by hand.
+
+The rules are in bot/core/reminders.py; the schedule lives in SQLite, so it survives restarts;
+the time is the store's clock, so tests move it. The running bot calls `send_due` from a
+background thread (ReminderLoop); tests call it directly after moving the clock.
+
+    reminders = Reminders(store, prompts, settings.reminder_rules)
+    reminders.send_due(client)                                   # [('child-d', 'U0HV0001'), ...]
+    report = reminders.nudge(client, "child-d", actor="U0LEAD01")    # a lead's "nudge all outstanding"
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.core.progress import review_progress
+from bot.core.prompts import Prompts
+from bot.core.reminders import (REASONS, ReminderRules, Schedule, after_sending, first_due,
+                                next_working_moment, snoozed_until, why_not, zone)
+from bot.core.review import Review
+from bot.delivery import send
+from bot.errors import StageError
+from bot.reflect import Delivery
+from bot.render.home_blocks import reminder_message
+from bot.render.blocks import notice
+from bot.running import day
+from storage import Store
+from storage.running import ReminderRow
+
+log = logging.getLogger("casegroup.reminders")
+SCHEDULER = "casegroup"  # the actor of scheduled reminders in the audit trail
+
+
+@dataclass
+class NudgeReport:
+    sent: list[str] = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)  # reason -> how many
+    failures: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        said = f"Reminded {len(self.sent)} case group member(s)."
+        if self.skipped:
+            said += " Not reminded: " + ", ".join(f"{n} {REASONS[r]}" for r, n in self.skipped.most_common()) + "."
+        if self.failures:
+            said += f" {len(self.failures)} reminder(s) could not be delivered."
+        return said
+
+
+class Reminders:
+    def __init__(self, store: Store, prompts: Prompts, rules: ReminderRules):
+        self.store = store
+        self.prompts = prompts
+        self.rules = rules
+
+    def _schedule(self, row: ReminderRow) -> Schedule:
+        """Before the first reminder, the due time is the invitation plus the interval."""
+        schedule = row.schedule
+        if schedule.due_at is None and row.invited_at is not None:
+            schedule.due_at = first_due(row.invited_at, self.rules)
+        return schedule
+
+    def _zone(self, client: WebClient, member: str, zones: dict):
+        """The practitioner's own time zone, from users.info; the configured one if Slack doesn't say."""
+        if member not in zones:
+            name = self.rules.default_timezone
+            try:
+                name = (client.users_info(user=member).get("user") or {}).get("tz") or name
+            except (SlackApiError, SlackClientError, OSError) as error:
+                log.warning("users.info for %s failed (%s): using %s", member, type(error).__name__, name)
+            try:
+                zones[member] = zone(name)
+            except ValueError:
+                zones[member] = zone(self.rules.default_timezone)
+        return zones[member]
+
+    def _message(self, review: Review, row: ReminderRow) -> Delivery:
+        progress = review_progress(review, self.store.case_group_progress(review.key),
+                                   self.prompts.required_keys).of(row.member)
+        total = len(progress.member.episodes)
+        return Delivery(row.member, [reminder_message(self.prompts, review, row.stage, progress.episodes_left,
+                                                      total)])
+
+    def _remind(self, review: Review, row: ReminderRow, actor: str, by_hand: bool) -> Delivery:
+        # Counted before it is sent: a crash between the two never sends the same reminder twice.
+        now = self.store.clock()
+        self.store.record_reminder(review.key, row.member, after_sending(now, self.rules), actor, by_hand)
+        return self._message(review, row)
+
+    def send_due(self, client: WebClient) -> list[tuple[str, str]]:
+        """Send every reminder due now. Returns (review key, member) for each one sent."""
+        now = self.store.clock()
+        zones: dict = {}
+        reviews: dict[str, Review] = {}
+        deliveries, sent = [], []
+        for row in self.store.reminder_rows():
+            schedule = self._schedule(row)
+            if why_not(now, "conversations", row.stage, schedule, self.rules):
+                continue
+            moment = next_working_moment(now, self._zone(client, row.member, zones), self.rules)
+            if moment > now:
+                # Outside their working hours: wait for their next working day, without asking Slack again.
+                self.store.defer_reminder(row.review_key, row.member, moment)
+                continue
+            review = reviews.setdefault(row.review_key, self.store.review(row.review_key))
+            deliveries.append(self._remind(review, row, SCHEDULER, by_hand=False))
+            sent.append((row.review_key, row.member))
+        for failure in send(client, deliveries):
+            log.warning("reminder not delivered: %s", failure)
+        return sent
+
+    def nudge(self, client: WebClient, review_key: str, actor: str, only: list[str] | None = None) -> NudgeReport:
+        """A lead reminds the outstanding members (or `only` some) now. Every rule holds except the
+        schedule's due time, and these reminders count towards the cap too."""
+        review = self.store.review(review_key)
+        if review.stage != "conversations":
+            raise StageError(f"Reminders go out only while a review is in its conversations stage, and "
+                             f"{review_key} is in {self.prompts.say('stages.' + review.stage)}.")
+        rows = {row.member: row for row in self.store.reminder_rows(review_key)}
+        now = self.store.clock()
+        report, zones, deliveries = NudgeReport(), {}, []
+        for member in review.members:
+            if only is not None and member.slack_id not in only:
+                continue
+            row = rows.get(member.slack_id)
+            reason = why_not(now, review.stage, row.stage if row else None,
+                             self._schedule(row) if row else Schedule(), self.rules, by_hand=True)
+            if reason is None and next_working_moment(now, self._zone(client, member.slack_id, zones),
+                                                      self.rules) > now:
+                reason = "after_hours"
+            if reason:
+                report.skipped[reason] += 1
+                continue
+            deliveries.append(self._remind(review, row, actor, by_hand=True))
+            report.sent.append(member.slack_id)
+        report.failures = send(client, deliveries)
+        return report
+
+    def snooze(self, review_key: str, member: str) -> Delivery:
+        """The practitioner's "snooze a week" button."""
+        review = self.store.review(review_key)
+        until = snoozed_until(self.store.clock(), self.rules)
+        self.store.snooze_reminders(review_key, member, until)
+        return Delivery(member, [notice(self.prompts.say("reminders.snoozed", title=review.title,
+                                                         until=day(until)))])
+
+
+class ReminderLoop:
+    """Calls `tick` every `interval` seconds on a background thread, until `stop()`."""
+
+    def __init__(self, tick: Callable[[], object], interval: float = 300.0):
+        self.tick = tick
+        self.interval = interval
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="casegroup-reminders", daemon=True)
+
+    def start(self) -> "ReminderLoop":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.tick()
+            except Exception as error:  # noqa: BLE001 - one bad tick must not stop the reminders
+                log.error("reminder check failed: %s", type(error).__name__, exc_info=error)
+            self._stopping.wait(self.interval)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+
+def reminder_loop(store: Store, prompts: Prompts, rules: ReminderRules, client: WebClient,
+                  interval: float = 300.0) -> ReminderLoop:
+    """The loop `casegroup run` and `serve` start: every few minutes, send what is due."""
+    reminders = Reminders(store, prompts, rules)
+    return ReminderLoop(lambda: reminders.send_due(client), interval)

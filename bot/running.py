@@ -1,0 +1,143 @@
+"""The lead's side of a review: progress, stages, changes to the case group, the Home tab's
+contents, and purging. No Slack calls here: listeners and the command line render and send.
+
+    running = Running(store, prompts, settings)
+    running.progress("child-d").counts("KPE1")
+    running.change_stage("child-d", "analysis", actor="U0LEAD01")   # a sentence for the lead
+    running.purge("child-d", actor="cli")
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from bot.config import Settings
+from bot.core.changes import with_episode, with_member
+from bot.core.lifecycle import STAGES, is_read_only, parse_stage, retention_date, stage_change_problem
+from bot.core.progress import MemberProgress, ReviewProgress, review_progress
+from bot.core.prompts import Prompts
+from bot.core.review import Review
+from bot.errors import NotFoundError, StageError
+from storage import Store
+from storage.running import Lifecycle
+
+
+@dataclass
+class LeadCard:
+    """A review the person runs (lead) or reads (team), as the Home tab shows it."""
+    roles: set[str]
+    progress: ReviewProgress
+    lifecycle: Lifecycle
+
+    @property
+    def review(self) -> Review:
+        return self.progress.review
+
+
+@dataclass
+class PractitionerCard:
+    review: Review
+    progress: MemberProgress
+
+
+@dataclass
+class Home:
+    user: str
+    lead_cards: list[LeadCard] = field(default_factory=list)
+    practitioner_cards: list[PractitionerCard] = field(default_factory=list)
+
+
+def day(when: dt.datetime | None) -> str:
+    """'3 Dec 2025', for leads and practitioners alike."""
+    return f"{when.day} {when:%b %Y}" if when else ""
+
+
+class Running:
+    def __init__(self, store: Store, prompts: Prompts, settings: Settings):
+        self.store = store
+        self.prompts = prompts
+        self.settings = settings
+
+    def review(self, review_key: str) -> Review:
+        review = self.store.review(review_key)
+        if review is None:
+            raise NotFoundError(f"There is no review with the key {review_key!r}.")
+        return review
+
+    def stage_name(self, stage: str) -> str:
+        return self.prompts.say(f"stages.{stage}")
+
+    def progress(self, review_key: str) -> ReviewProgress:
+        return review_progress(self.review(review_key), self.store.case_group_progress(review_key),
+                               self.prompts.required_keys)
+
+    def home(self, user: str) -> Home:
+        home = Home(user)
+        for key, roles in sorted(self.store.reviews_of(user).items()):
+            if roles & {"lead", "team"}:
+                home.lead_cards.append(LeadCard(roles, self.progress(key), self.store.lifecycle(key)))
+            if "member" in roles:
+                progress = self.progress(key)
+                home.practitioner_cards.append(PractitionerCard(progress.review, progress.of(user)))
+        return home
+
+    # ----- stages ---------------------------------------------------------
+
+    def change_stage(self, review_key: str, wanted: str, actor: str) -> str:
+        """Move the review on (or back). Returns what to tell the lead; StageError if it can't."""
+        review = self.review(review_key)
+        stage = parse_stage(wanted)
+        if stage is None:
+            names = ", ".join(f"`{s}` ({self.stage_name(s)})" for s in STAGES)
+            raise StageError(f"I don't know the stage {wanted[:40]!r}. The stages are {names}.")
+        problem = stage_change_problem(review.stage, stage)
+        if problem:
+            raise StageError(problem)
+        retain_until = None
+        if stage == "closed":
+            retain_until = retention_date(self.store.clock(), self.settings.retention_days)
+        self.store.set_stage(review_key, stage, actor, retain_until)
+        text = (f"*{review.title}* (`{review_key}`) moved from {self.stage_name(review.stage)} "
+                f"to {self.stage_name(stage)}.")
+        if stage == "closed":
+            text += (f" Its reflections are now read-only, and its conversations are kept until "
+                     f"{day(retain_until)}; after that `casegroup purge` deletes them.")
+        elif stage == "analysis":
+            text += " Practitioners can no longer revise or withdraw their reflections."
+        elif stage == "conversations":
+            text += " Invitations and reminders can go out."
+        return text
+
+    # ----- changes to the case group --------------------------------------
+
+    def changeable(self, review_key: str) -> Review:
+        review = self.review(review_key)
+        if is_read_only(review.stage):
+            raise StageError(f"{review_key} is closed, so its case group and episodes can't change.")
+        return review
+
+    def add_member(self, review_key: str, actor: str, slack_id: str, role: str, agency: str,
+                   episodes: list[str]) -> str:
+        changed = with_member(self.changeable(review_key), slack_id, role, agency, episodes)
+        self.store.save_review(changed, actor=actor)
+        member = changed.member(slack_id)
+        self.store.audit(actor, "member.added", review_key, f"{slack_id}, episodes {', '.join(member.episodes)}")
+        return (f"Added {member.attribution} to the case group of `{review_key}`, for "
+                f"{', '.join(member.episodes)}. Invite them with `/review invite {review_key} <@{slack_id}>`.")
+
+    def add_episode(self, review_key: str, actor: str, key: str, title: str, start: str, end: str,
+                    description: str, members: list[str]) -> str:
+        changed = with_episode(self.changeable(review_key), key, title, start, end, description, members)
+        self.store.save_review(changed, actor=actor)
+        self.store.audit(actor, "episode.added", review_key, f"{key}, assigned to {len(members)} member(s)")
+        return f"Added episode {key} to `{review_key}`, assigned to {len(members)} case group member(s)."
+
+    # ----- retention ------------------------------------------------------
+
+    def purgeable(self) -> list[Review]:
+        return [self.store.review(key) for key in self.store.reviews_past_retention()]
+
+    def purge(self, review_key: str, actor: str) -> dict[str, int]:
+        counts = self.store.purge_review(review_key, actor)
+        self.store.scrub()
+        return counts

@@ -1,0 +1,107 @@
+"""Who may do what: each role × each /review subcommand, Home button and form. Allowed, or a polite,
+audited refusal. Roles are per review: one person can lead one review and be a case group member of another."""
+import json
+
+import pytest
+
+from bot.reflect import Reflections
+from tests.runningkit import body_of, clock, posts_to, said_to, store, submit_view, wait_until  # noqa: F401
+
+PEOPLE = {"lead": "U0LEAD01", "team": "U0TEAM01", "member": "U0HV0001", "outsider": "U0OUT001"}
+LEADS, READERS, MEMBERS = {"lead"}, {"lead", "team"}, {"member"}
+
+COMMANDS = [  # (text, who may, evidence of having done it)
+    ("status child-d", READERS, ("response_url", "reflections submitted")),
+    ("invite child-d", LEADS, ("response_url", "Invited")),
+    ("remind child-d", LEADS, ("response_url", "Reminded")),
+    ("stage child-d meeting", LEADS, ("response_url", "moved from")),
+    ("add-member child-d", LEADS, ("views.open", "review_add_member")),
+    ("add-episode child-d", LEADS, ("views.open", "review_add_episode")),
+]
+ACTIONS = [  # (action_id, value, who may, what they are told)
+    ("home_nudge_all", "child-d|all", LEADS, "Reminded"),
+    ("home_nudge_one", "child-d|U0HV0001", LEADS, "Reminded"),
+    ("home_summary", "child-d|summary", READERS, "/summary child-d"),
+    ("home_next_stage", "child-d|meeting", LEADS, "moved from"),
+    ("home_continue", "child-d|continue", MEMBERS, "Do you agree"),
+    ("home_snooze", "child-d|snooze", MEMBERS, "No more reminders"),
+]
+FORMS = [  # (callback_id, values, who may, the audited change)
+    ("review_add_member", {"user": "U0NEW001", "role": "School nurse", "agency": "Northshire Schools",
+                           "episodes": ["KPE4"]}, LEADS, "member.added"),
+    ("review_add_episode", {"key": "KPE6", "title": "Strategy meeting", "start": "2025-11-03", "end": "",
+                            "description": "", "members": ["U0SW0001"]}, LEADS, "episode.added"),
+]
+
+
+@pytest.fixture
+def invited(store, imported, prompts):
+    Reflections(store, prompts).invite_all("child-d", actor="test")
+    return imported
+
+
+def refused(store, user: str) -> list[dict]:
+    return [a for a in store.audit_trail("child-d") if a["action"] == "access.refused" and a["actor"] == user]
+
+
+@pytest.mark.parametrize("role", PEOPLE)
+@pytest.mark.parametrize("text, allowed, evidence", COMMANDS, ids=[c[0].split()[0] for c in COMMANDS])
+def test_review_subcommands(role, text, allowed, evidence, fake, slack, store, invited):
+    user = PEOPLE[role]
+    response = slack.command(user, "/review", text, fake.response_url)
+    method, words = evidence
+    if role in allowed:
+        assert "Sorry" not in response.body
+        wait_until(lambda: [c for c in fake.calls(method) if words in json.dumps(c)], what=f"{words} via {method}")
+        assert not refused(store, user)
+    else:
+        answer = body_of(response)
+        assert answer["response_type"] == "ephemeral" and answer["text"].startswith("Sorry, only")
+        assert "please ask the lead reviewers" in answer["text"]
+        assert len(refused(store, user)) == 1
+        assert store.review("child-d").stage == "conversations" and not fake.calls("views.open")
+
+
+@pytest.mark.parametrize("role", PEOPLE)
+@pytest.mark.parametrize("action_id, value, allowed, told", ACTIONS, ids=[a[0] for a in ACTIONS])
+def test_home_buttons(role, action_id, value, allowed, told, fake, slack, store, invited):
+    user = PEOPLE[role]
+    slack.click(user, action_id, value, selected=action_id == "home_nudge_one")
+    if role in allowed:
+        said_to(fake, user, told)
+        assert not refused(store, user)
+    else:
+        assert said_to(fake, user, "Sorry, only")
+        assert len(refused(store, user)) == 1
+        assert not [p for p in posts_to(fake, user) if told in p]
+        assert store.review("child-d").stage == "conversations"
+
+
+@pytest.mark.parametrize("role", PEOPLE)
+@pytest.mark.parametrize("callback_id, values, allowed, change", FORMS, ids=[f[0] for f in FORMS])
+def test_form_submissions(role, callback_id, values, allowed, change, fake, slack, store, invited):
+    user = PEOPLE[role]
+    response = submit_view(slack, user, callback_id, "child-d", values)
+    assert response.status == 200 and "errors" not in response.body
+    changes = [a for a in store.audit_trail("child-d") if a["action"] == change]
+    if role in allowed:
+        assert len(changes) == 1 and changes[0]["actor"] == user
+        assert not refused(store, user)
+    else:
+        review = store.review("child-d")
+        assert changes == [] and len(review.members) == 7 and len(review.episodes) == 5
+        assert said_to(fake, user, "Sorry, only")
+        assert len(refused(store, user)) == 1
+
+
+def test_roles_are_per_review(fake, slack, store, invited, sample_review):
+    """The health visitor leads another review: they may move that one on, not child-d."""
+    from dataclasses import replace
+    store.save_review(replace(sample_review, key="adult-f", title="Adult F", kind="adults", leads=("U0HV0001",),
+                              team=()), actor="test")
+    slack.command("U0HV0001", "/review", "stage adult-f meeting", fake.response_url)
+    wait_until(lambda: [c for c in fake.calls("response_url") if "moved from" in c["text"]])
+    assert store.review("adult-f").stage == "meeting"
+    response = slack.command("U0HV0001", "/review", "stage child-d meeting", fake.response_url)
+    assert "Sorry, only a lead reviewer" in body_of(response)["text"]
+    assert store.review("child-d").stage == "conversations"

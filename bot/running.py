@@ -123,7 +123,7 @@ class Running:
         member = changed.member(slack_id)
         self.store.audit(actor, "member.added", review_key, f"{slack_id}, episodes {', '.join(member.episodes)}")
         return (f"Added {member.attribution} to the case group of `{review_key}`, for "
-                f"{', '.join(member.episodes)}. Invite them with `/review invite {review_key} <@{slack_id}>`.")
+                f"{', '.join(member.episodes)}. Invite them with `/review invite {review_key} {slack_id}`.")
 
     def add_episode(self, review_key: str, actor: str, key: str, title: str, start: str, end: str,
                     description: str, members: list[str]) -> str:

@@ -25,15 +25,31 @@ def body_problem(body: bytes, content_type: str) -> str | None:
         return "body is not UTF-8"
     try:
         if content_type.startswith("application/json"):
-            return None if isinstance(json.loads(text), dict) else "JSON body is not an object"
+            return shape_problem(json.loads(text))
         form = parse_qs(text, keep_blank_values=True)
         if "payload" in form:
-            return None if isinstance(json.loads(form["payload"][0]), dict) else "payload is not an object"
+            return shape_problem(json.loads(form["payload"][0]))
         if "command" in form or "ssl_check" in form:
             return None
         return "not a Slack request"
     except (ValueError, IndexError):
         return "malformed body"
+
+
+def shape_problem(body) -> str | None:
+    """Slack's envelopes have a known shape; one that doesn't is refused here rather than half-parsed
+    by Bolt (whose matchers assume, for example, that `actions` is a list of objects)."""
+    if not isinstance(body, dict):
+        return "body is not an object"
+    if "event" in body and not isinstance(body["event"], dict):
+        return "event is not an object"
+    if "actions" in body and not (isinstance(body["actions"], list)
+                                  and all(isinstance(a, dict) for a in body["actions"])):
+        return "actions is not a list of objects"
+    for key in ("user", "team", "channel", "view"):
+        if body.get(key) is not None and not isinstance(body[key], (dict, str)):
+            return f"{key} has the wrong type"
+    return None
 
 
 def wsgi_app(app: App):

@@ -1,6 +1,7 @@
 """Shared fixtures: a fake Slack Web API on loopback, a real SQLite file, the real Bolt App."""
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from bot.core.prompts import load_prompts
 from bot.core.review import parse_review_file
 from bot.slack_client import make_client
 from storage import Store
+from tests.blockkit import call_problems
 from tests.fakeslack import FakeSlack
 from tests.slackdriver import SlackDriver
 
@@ -20,11 +22,30 @@ SAMPLE = ROOT.parent / "shared" / "data" / "sample-review"
 SIGNING_SECRET = "test-signing-secret"
 
 
+# Slack markup that pings people or hides a link when it reaches Slack raw.
+RAW_MARKUP = ("<!channel", "<!here", "<!everyone", "<!subteam^", "<@U", "<@W", "<#C", "<http", "<mailto:")
+OUTGOING = ("chat.postMessage", "chat.postEphemeral", "chat.update", "response_url", "views.publish", "views.open",
+            "views.update", "views.push", "files.completeUploadExternal", "file.upload")
+
+
+def outgoing_problems(server: FakeSlack) -> list[str]:
+    """Every outgoing call is checked: no raw markup anywhere, and within every Block Kit limit."""
+    problems = []
+    for method in OUTGOING:
+        for args in server.calls(method):
+            sent = json.dumps({k: v for k, v in args.items() if k != "token"}, ensure_ascii=False)
+            problems += [f"{method}: raw {m!r}" for m in RAW_MARKUP if m in sent]
+            problems += [f"{method}: {p}" for p in call_problems(method, args)]
+    return problems
+
+
 @pytest.fixture
 def fake():
+    """The fake Slack Web API. When the test ends, everything the bot sent is checked."""
     server = FakeSlack().start()
     yield server
     server.stop()
+    assert outgoing_problems(server) == []
 
 
 @pytest.fixture

@@ -371,7 +371,8 @@ class Conversation:
         if not value:
             return self._outcome(self._say("replies.required"), self._ask(index))
         self._store(slot, value)
-        saved = self._say("replies.factors_saved", count=len(value), list=display(value))
+        # "quote": the reply repeats the practitioner's own words, so the renderer neutralises it.
+        saved = Reply("quote", self.prompts.say("replies.factors_saved", count=len(value), list=display(value)))
         return self._advance(index, saved, writes=[(slot.episode.key, slot.step.key, value)])
 
     def _resolve_pending(self, index: int, slot: Slot, text: str) -> Outcome | None:

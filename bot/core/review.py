@@ -169,8 +169,9 @@ def parse_review(data: dict) -> Review:
         description = _text(raw, "description", where, problems, required=False)
         if start:
             episodes.append(Episode(ekey, episode_title, start, end, description))
+    # Keys of episodes with other mistakes still count here, so one mistake isn't reported twice.
     episode_keys = {e.key for e in episodes} | {
-        r.get("key") for r in raw_episodes if isinstance(r, dict)}
+        r.get("key") for r in raw_episodes if isinstance(r, dict) and isinstance(r.get("key"), str)}
 
     members: list[Member] = []
     raw_members = data.get("members", [])

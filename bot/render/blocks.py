@@ -247,6 +247,8 @@ def reply_blocks(view: View, reply: Reply) -> list[dict]:
         return _answers(view, reply, with_actions=True)
     if reply.kind == "answers":
         return _answers(view, reply, with_actions=False)
+    if reply.kind == "quote":
+        return [section(neutralise(reply.text), verbatim=True)]
     return [section(reply.text)]
 
 

@@ -96,4 +96,9 @@ def build_app(settings: Settings, store: Store, prompts: Prompts, client: WebCli
         ack()
         logger.info("ignored unknown action %s", str(action.get("action_id"))[:80])
 
+    @app.event(re.compile(".*"))
+    def other_event(event, logger):
+        """An event we don't use (mentions, channel messages): acknowledged, so Slack doesn't retry it."""
+        logger.debug("ignored event %s", str(event.get("type"))[:40])
+
     return app

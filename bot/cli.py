@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import logging
 import sys
 import threading
@@ -34,8 +36,22 @@ def _prompts():
 
 
 def _app(settings: Settings, store=None):
+    """The Bolt App; a token Slack refuses, or a Slack that can't be reached, is one clear line."""
+    from urllib.error import URLError
+
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
+
     from bot.app import build_app
-    return build_app(settings, store or _store(settings), _prompts())
+    try:
+        return build_app(settings, store or _store(settings), _prompts())
+    except (BoltError, SlackApiError) as error:
+        code = re.search(r"'error': '([a-z_]+)'", str(error))
+        raise ConfigError(f"Slack refused SLACK_BOT_TOKEN ({code.group(1) if code else 'auth.test failed'}): "
+                          "check the bot token in the environment or .env") from None
+    except (URLError, OSError) as error:
+        raise ConfigError(f"couldn't reach Slack at {settings.api_url} ({type(error).__name__}): "
+                          "check the network or SLACK_API_URL") from None
 
 
 def _reminders(settings: Settings, store, app):
@@ -50,11 +66,7 @@ def cmd_run(args, settings: Settings) -> int:
     from slack_sdk.errors import SlackApiError
 
     store = _store(settings)
-    try:
-        app = _app(settings, store)
-    except SlackApiError as error:
-        raise ConfigError(f"Slack refused SLACK_BOT_TOKEN ({error.response.get('error')}): "
-                          "check the bot token in the environment or .env") from None
+    app = _app(settings, store)
     handler = SocketModeHandler(app, app_token=settings.app_token, web_client=app.client)
     try:
         handler.connect()
@@ -228,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         settings = load_settings()
+        # The secrets live in `settings` from here on: out of the environment, they can't leak into a
+        # child process, and Bolt doesn't pick the token up a second time.
+        for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"):
+            os.environ.pop(name, None)
         from bot.logs import configure_logging
         configure_logging(settings.log_level)
         return args.func(args, settings)

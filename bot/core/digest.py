@@ -44,8 +44,10 @@ WORDING_THRESHOLD = 80
 # across this many episodes, or is named by this many agencies.
 EMERGING_EPISODES = 2
 EMERGING_AGENCIES = 3
-# Episode look-up (`/summary police incident`): the best of token_set_ratio (every typed word is in
-# the title) and WRatio (misspellings) must reach this, and beat the runner-up by EPISODE_MARGIN.
+# Episode look-up (`/summary police incident`): each typed word scores its closest word in the episode's
+# key and title (rapidfuzz ratio; partial_ratio too for a word of 4+ letters typed as part of a longer
+# one, "bruis" in "bruising"), and the episode scores their average. The best must reach this, and
+# beat the runner-up by EPISODE_MARGIN, or the candidates are offered.
 EPISODE_THRESHOLD = 75
 EPISODE_MARGIN = 10
 
@@ -379,10 +381,18 @@ def match_episode(query: str, episodes: list[Episode]) -> EpisodeMatch:
         if 1 <= int(query) <= len(episodes):
             return EpisodeMatch(episodes[int(query) - 1])  # the n-th episode of the timeline
         return EpisodeMatch()
-    names = [f"{e.key} {e.title}" for e in episodes]
-    scores = np.maximum(
-        process.cdist([query], names, scorer=fuzz.token_set_ratio, processor=default_process)[0],
-        process.cdist([query], names, scorer=fuzz.WRatio, processor=default_process)[0])
+    typed = default_process(query).split()
+    if not typed:
+        return EpisodeMatch()
+    titles = [default_process(f"{e.key} {e.title}").split() for e in episodes]
+    vocabulary = sorted({word for title in titles for word in title})
+    whole = process.cdist(typed, vocabulary, scorer=fuzz.ratio, workers=-1)
+    part = process.cdist(typed, vocabulary, scorer=fuzz.partial_ratio, workers=-1)
+    typed_lengths = np.array([len(w) for w in typed])[:, None]
+    lengths = np.array([len(w) for w in vocabulary])[None, :]
+    words = np.where((typed_lengths >= 4) & (lengths >= typed_lengths), np.maximum(whole, part), whole)
+    column = {word: i for i, word in enumerate(vocabulary)}
+    scores = np.array([words[:, [column[w] for w in title]].max(axis=1).mean() for title in titles])
     order = np.argsort(-scores, kind="stable")
     best = scores[order[0]]
     if best < EPISODE_THRESHOLD:

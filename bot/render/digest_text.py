@@ -160,7 +160,7 @@ table { border-collapse: collapse; width: 100%; margin: .6em 0 1em; } th, td { b
         padding: .35em .5em; text-align: left; vertical-align: top; } th { background: #eef2f4; }
 td.who { width: 22%; font-weight: 600; } blockquote { margin: .5em 0; padding: .4em .8em; background: #f4f6f7;
         border-left: 4px solid #2c4a5a; } .flag { border-left-color: #b8860b; } ul { padding-left: 1.3em; }
-.chart text { font: 10px system-ui, Arial, sans-serif; fill: #1d2a30; } .chart .done { fill: #2c4a5a; }
+.chart text { font: 11px system-ui, Arial, sans-serif; fill: #1d2a30; } .chart .done { fill: #2c4a5a; }
 .chart .todo { fill: #dfe6e9; } .pattern { break-inside: avoid; border: 1px solid #c4ced3; padding: .2em .9em;
         margin: .8em 0; }
 @media print { body { margin: 0; max-width: none; font-size: 10pt; } section.episode { break-before: page; }
@@ -176,7 +176,7 @@ def _h(text) -> str:
 def coverage_chart(digest: Digest, keys: list[str] | None = None) -> str:
     """An inline SVG: one bar per episode in timeline order, filled for the accounts received."""
     entries = [t for t in digest.timeline if keys is None or t.key in keys]
-    row, label_width, bar_width = 22, 300, 260
+    row, label_width, bar_width = 22, 420, 220
     height = row * len(entries) + 10
     parts = [f'<svg class="chart" role="img" aria-label="Coverage of each episode" xmlns="http://www.w3.org/2000/svg" '
              f'width="{label_width + bar_width + 70}" height="{height}" viewBox="0 0 {label_width + bar_width + 70} '
@@ -184,8 +184,9 @@ def coverage_chart(digest: Digest, keys: list[str] | None = None) -> str:
     for i, entry in enumerate(entries):
         y = 5 + i * row
         share = entry.contributed / entry.expected if entry.expected else 0
-        title = entry.title if len(entry.title) <= 42 else entry.title[:41] + "…"
-        parts += [f'<text x="0" y="{y + 13}">{_h(entry.key)} · {_h(title)}</text>',
+        title = entry.title if len(entry.title) <= 40 else entry.title[:39] + "…"
+        start = entry.dates.split(" to ")[0]
+        parts += [f'<text x="0" y="{y + 13}">{_h(entry.key)} · {_h(start)} · {_h(title)}</text>',
                   f'<rect class="todo" x="{label_width}" y="{y + 2}" width="{bar_width}" height="14" rx="2"/>',
                   f'<rect class="done" x="{label_width}" y="{y + 2}" width="{round(bar_width * share, 1)}" '
                   f'height="14" rx="2"/>',

@@ -149,7 +149,8 @@ def cmd_export(args, settings: Settings) -> int:
     review = store.review(args.key)
     if review is None:
         raise NotFoundError(f"there is no review with the key {args.key!r}; `casegroup review list` shows them")
-    fmt = args.format or {".json": "json", ".html": "html", ".htm": "html"}.get(Path(args.out or "").suffix.lower(), "md")
+    suffix = Path(args.out or "").suffix.lower()
+    fmt = args.format or {".json": "json", ".html": "html", ".htm": "html"}.get(suffix, "md")
     episode = None
     if args.episode:
         found = match_episode(args.episode, review.episodes)

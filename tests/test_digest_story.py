@@ -198,3 +198,21 @@ def test_an_ambiguous_episode_offers_the_candidates(fake, slack, store, imported
 
 def test_summary_help_lists_the_ways_to_ask(fake, slack, imported):
     assert "`/summary child-d KPE2`" in ack_text(slack.command("U0LEAD01", "/summary", "help", fake.response_url))
+    time.sleep(0.2)
+    assert fake.calls("response_url") == []  # the help was the whole answer
+
+
+def test_when_the_file_cannot_be_sent_the_lead_is_told_how_else_to_get_it(fake, slack, store, imported, prompts,
+                                                                        sample_reflections):
+    from tests.stories import submit_directly
+    submit_directly(store, imported, sample_reflections, prompts)
+    fake.fail("files.getUploadURLExternal", error="not_allowed_token_type")
+    slack.command("U0LEAD01", "/summary", "KPE4", fake.response_url)
+    deadline = time.monotonic() + 10
+    while not store.audit_trail("child-d")[-1]["action"] == "summary.viewed" and time.monotonic() < deadline:
+        time.sleep(0.01)  # the lazy listener audits last
+    messages = fake.calls("response_url")
+    assert messages[0]["blocks"][0]["text"]["text"].startswith("KPE4: ")
+    assert messages[-1]["text"] == ("I couldn't put the full digest in your DM (not_allowed_token_type). "
+                                    "`casegroup export child-d` writes it from the command line.")
+    assert store.audit_trail("child-d")[-1]["detail"] == "episode KPE4; file not sent: not_allowed_token_type"

@@ -273,12 +273,12 @@ class Digest:
 # ----- fuzzy helpers -----------------------------------------------------------
 
 
-def containment_scores(texts: list[str], words: list[str]) -> np.ndarray:
+def containment_scores(texts: list[str], words: list[str], partial_from: int = 1) -> np.ndarray:
     """How well each word appears in each text (0-100): rapidfuzz partial_ratio in one cdist batch.
 
     partial_ratio finds the best-matching stretch of the longer string, so when a text is
-    shorter than the word ("If" against "if only") plain ratio is used instead: a fragment
-    of a phrase is not the phrase.
+    shorter than the word ("If" against "if only"), or the word is shorter than `partial_from`,
+    plain ratio is used instead: a fragment of a phrase is not the phrase.
     """
     processed_texts = [default_process(t) for t in texts]
     processed_words = [default_process(w) for w in words]
@@ -288,7 +288,7 @@ def containment_scores(texts: list[str], words: list[str]) -> np.ndarray:
     whole = process.cdist(processed_texts, processed_words, scorer=fuzz.ratio, workers=-1)
     text_lengths = np.array([len(t) for t in processed_texts])[:, None]
     word_lengths = np.array([len(w) for w in processed_words])[None, :]
-    return np.where(text_lengths >= word_lengths, partial, whole)
+    return np.where((text_lengths >= word_lengths) & (word_lengths >= partial_from), partial, whole)
 
 
 def _whole_word_scores(texts: list[str], words: list[str]) -> np.ndarray:
@@ -386,11 +386,7 @@ def match_episode(query: str, episodes: list[Episode]) -> EpisodeMatch:
         return EpisodeMatch()
     titles = [default_process(f"{e.key} {e.title}").split() for e in episodes]
     vocabulary = sorted({word for title in titles for word in title})
-    whole = process.cdist(typed, vocabulary, scorer=fuzz.ratio, workers=-1)
-    part = process.cdist(typed, vocabulary, scorer=fuzz.partial_ratio, workers=-1)
-    typed_lengths = np.array([len(w) for w in typed])[:, None]
-    lengths = np.array([len(w) for w in vocabulary])[None, :]
-    words = np.where((typed_lengths >= 4) & (lengths >= typed_lengths), np.maximum(whole, part), whole)
+    words = containment_scores(vocabulary, typed, partial_from=4).T  # typed word x title word
     column = {word: i for i, word in enumerate(vocabulary)}
     scores = np.array([words[:, [column[w] for w in title]].max(axis=1).mean() for title in titles])
     order = np.argsort(-scores, kind="stable")

@@ -64,8 +64,17 @@ def _where(path: Path, source: str, needle: str) -> str:
     return str(path)
 
 
-def _quoted(value: str) -> str:
-    return '"' + value + '"'
+def _entry(path: Path, source: str, table: str, field: str, index: int, raw) -> tuple[str, object]:
+    """Where one [[table]] entry is, for messages ('typology.toml:20: [[patterns]] 'tools''), and its `field`."""
+    value = raw.get(field) if isinstance(raw, dict) else None
+    if isinstance(value, str):
+        needle = f'{field} = "{value}"'
+        where = f"{_where(path, source, needle)}: [[{table}]] {value!r}"
+    else:
+        where = f"{path}: [[{table}]] #{index}"
+    if not isinstance(raw, dict):
+        raise PromptsError(f"{where}: must be a table")
+    return where, value
 
 
 def _text(table: dict, name: str, where: str) -> str:
@@ -99,11 +108,7 @@ def parse_typology(path: Path, data: dict, source: str, headings: list[str]) -> 
     patterns: list[Pattern] = []
     owner: dict[str, str] = {}
     for index, raw in enumerate(raw_patterns, start=1):
-        key = raw.get("key") if isinstance(raw, dict) else None
-        where = (f"{_where(path, source, 'key = ' + _quoted(key))}: [[patterns]] {key!r}" if isinstance(key, str)
-                 else f"{path}: [[patterns]] #{index}")
-        if not isinstance(raw, dict):
-            raise PromptsError(f"{where}: must be a table")
+        where, key = _entry(path, source, "patterns", "key", index, raw)
         if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
             raise PromptsError(f"{where}: key must be lower-case letters, digits and _ (like \"tools\")")
         if any(p.key == key for p in patterns):
@@ -127,11 +132,7 @@ def parse_typology(path: Path, data: dict, source: str, headings: list[str]) -> 
     if not isinstance(raw_themes, list):
         raise PromptsError(f"{path}: themes must be an array of tables ([[themes]])")
     for index, raw in enumerate(raw_themes, start=1):
-        name = raw.get("name") if isinstance(raw, dict) else None
-        where = (f"{_where(path, source, 'name = ' + _quoted(name))}: [[themes]] {name!r}" if isinstance(name, str)
-                 else f"{path}: [[themes]] #{index}")
-        if not isinstance(raw, dict):
-            raise PromptsError(f"{where}: must be a table")
+        where, _ = _entry(path, source, "themes", "name", index, raw)
         name = _text(raw, "name", where)
         if any(t.name == name for t in themes):
             raise PromptsError(f"{where}: duplicate name")

@@ -2,7 +2,8 @@
 
     overview_messages(digest)          # the review overview: timeline and emerging patterns
     episode_messages(digest, "KPE3")   # one episode
-    no_reflections_message(...)        # a review nobody has submitted to yet
+    nothing_to_digest(review, stages)  # a review nobody has submitted to yet
+    episode_choices(review, episodes)  # "/summary the": which episode was meant
 
 Slack shows at most 50 blocks and about 13k characters per message, and a
 response_url takes 5 posts. A digest can be far longer (60 episodes, 40
@@ -14,6 +15,8 @@ bot.render.blocks.
 from __future__ import annotations
 
 from bot.core.digest import ACCOUNT_FIELDS, Digest, EmergingPattern, EpisodeDigest
+from bot.core.redaction import Redactor
+from bot.core.review import Episode, Review
 from bot.core.text import neutralise, shorten
 from bot.render.blocks import MAX_SECTION_TEXT, context, divider, header, section, split_messages
 
@@ -29,6 +32,7 @@ REMARK_CHARS = 300       # one remark or difference
 FLAG_CHARS = 400         # a hindsight statement, quoted whole when it can be
 TITLE_CHARS = 70
 FILE_NOTE = "The full digest is in your DM as a Markdown file."
+MAX_CHOICES = 20         # episodes listed when a /summary could not tell which was meant
 
 
 def _safe(text: str, limit: int) -> str:
@@ -36,8 +40,9 @@ def _safe(text: str, limit: int) -> str:
     return shorten(neutralise(text), limit)
 
 
-def _more(shown: int, total: int, what: str) -> list[str]:
-    return [f"_…and {total - shown} more {what} in the file._"] if total > shown else []
+def _more(items: list, limit: int, what: str) -> list[str]:
+    """The line that says how many of `items` a list limited to `limit` left to the file."""
+    return [f"_…and {len(items) - limit} more {what} in the file._"] if len(items) > limit else []
 
 
 def sections(lines: list[str], verbatim: bool = True) -> list[dict]:
@@ -86,7 +91,7 @@ def overview_blocks(digest: Digest) -> list[dict]:
         lines += _pattern_lines(number, pattern)
     if not shown:
         lines.append("No contributory factor recurs across episodes or agencies yet.")
-    lines += _more(len(shown), len(digest.patterns), "patterns")
+    lines += _more(digest.patterns, SHOWN["patterns"], "patterns")
     blocks += sections(lines)
     blocks.append(context(shorten(neutralise(digest.method.emerging), MAX_SECTION_TEXT)))
     blocks.append(context(f"{FILE_NOTE} `/summary KPE1` (a key, a number or words of the title) shows one episode."))
@@ -103,7 +108,7 @@ def _account_lines(accounts, limit: int, what: str, quote_chars: int) -> list[st
     for account in accounts[:limit]:
         answers = "\n".join(f"*{label}:* {_safe(text, quote_chars)}" for label, text in account.answers.items() if text)
         lines.append(f"*{neutralise(account.who)}* · _{neutralise(account.knowledge_label)}_\n{answers}")
-    return lines + _more(min(limit, len(accounts)), len(accounts), what)
+    return lines + _more(accounts, limit, what)
 
 
 def episode_blocks(digest: Digest, key: str) -> list[dict]:
@@ -115,11 +120,11 @@ def episode_blocks(digest: Digest, key: str) -> list[dict]:
         blocks.append(section(_safe(episode.description, 1500), verbatim=True))
 
     people = [f"• {neutralise(who)}" for who in episode.contributors[:SHOWN["people"]]]
-    people += _more(len(people), len(episode.contributors), "contributors")
+    people += _more(episode.contributors, SHOWN["people"], "contributors")
     lines = [f"*Who contributed* ({episode.coverage})", *people]
     if episode.missing:
         missing = [f"• {neutralise(m.who)}: {m.status}" for m in episode.missing[:SHOWN["people"]]]
-        lines += ["*Not yet*", *missing, *_more(len(missing), len(episode.missing), "people")]
+        lines += ["*Not yet*", *missing, *_more(episode.missing, SHOWN["people"], "people")]
     blocks += sections(lines)
 
     blocks += [divider(), section("*How it looked at the time*")]
@@ -142,7 +147,7 @@ def episode_blocks(digest: Digest, key: str) -> list[dict]:
             words = "; ".join(f"{neutralise(s.who)}: “{_safe(s.words, 120)}”" for s in group.statements[:3])
             more = f"; and {group.count - 3} more" if group.count > 3 else ""
             lines.append(f"    • {neutralise(group.name)} ({group.count}): {words}{more}")
-        lines += _more(min(SHOWN["groups"], len(tally.groups)), len(tally.groups), "groups")
+        lines += _more(tally.groups, SHOWN["groups"], "groups")
     if not episode.factors:
         lines.append("None yet.")
     blocks += [divider(), *sections(lines)]
@@ -150,20 +155,20 @@ def episode_blocks(digest: Digest, key: str) -> list[dict]:
     for title, remarks in (("What went well", episode.went_well), ("Suggested changes", episode.changes)):
         lines = [f"*{title}*"] + [f"• *{neutralise(r.who)}:* {_safe(r.text, REMARK_CHARS)}"
                                   for r in remarks[:SHOWN["remarks"]]]
-        lines += _more(min(SHOWN["remarks"], len(remarks)), len(remarks), "remarks") or ([] if remarks else ["None yet."])
+        lines += _more(remarks, SHOWN["remarks"], "remarks") or ([] if remarks else ["None yet."])
         blocks += sections(lines)
 
     lines = ["*Hindsight flags*: may give today's view rather than the view at the time. Prompts for the case "
              "group meeting, quoted as written."]
     lines += [f"• *{neutralise(f.who)}*, {f.field}: “{_safe(f.statement, FLAG_CHARS)}” _({', '.join(f.phrases)})_"
               for f in episode.hindsight[:SHOWN["flags"]]] or ["None found."]
-    lines += _more(min(SHOWN["flags"], len(episode.hindsight)), len(episode.hindsight), "flags")
+    lines += _more(episode.hindsight, SHOWN["flags"], "flags")
     blocks += [divider(), *sections(lines)]
 
     lines = ["*Where accounts differ*"]
     lines += [f"• {_safe(d.detail, REMARK_CHARS)}" for d in episode.differences[:SHOWN["differences"]]] \
         or ["No differences under this rule."]
-    lines += _more(min(SHOWN["differences"], len(episode.differences)), len(episode.differences), "differences")
+    lines += _more(episode.differences, SHOWN["differences"], "differences")
     blocks += sections(lines)
     blocks.append(context(shorten(neutralise(digest.method.differences), MAX_SECTION_TEXT)))
     blocks.append(context(f"{FILE_NOTE} `/summary` shows the whole review's timeline and emerging patterns."))
@@ -189,3 +194,22 @@ def overview_messages(digest: Digest) -> list[dict]:
 
 def episode_messages(digest: Digest, key: str) -> list[dict]:
     return fit(episode_blocks(digest, key))
+
+
+def nothing_to_digest(review: Review, stages: dict[str, str]) -> str:
+    """What a lead hears instead of an empty digest: where the case group is."""
+    started = sum(1 for stage in stages.values() if stage in ("asking", "checking"))
+    return (f"Nobody has submitted a reflection on *{neutralise(review.title)}* yet, so there is nothing to digest. "
+            f"Of {len(review.members)} case group members, {started} are part-way through and "
+            f"{len(review.members) - len(stages)} haven't been invited yet. Leads can invite the case group with "
+            f"`/review invite {review.key}`; the review team is told as each reflection is submitted.")
+
+
+def episode_choices(review: Review, episodes: list[Episode], ambiguous: bool) -> str:
+    """The episodes to choose from, each with the command that shows it."""
+    shown = episodes[:MAX_CHOICES]
+    titles = Redactor.for_review(review).clean_many([e.title for e in shown])
+    intro = ("That could be more than one episode. Did you mean:" if ambiguous
+             else "I couldn't match that to an episode. The episodes are:")
+    return "\n".join([intro, *(f"• `/summary {review.key} {e.key}`: {neutralise(shorten(title, TITLE_CHARS))}"
+                                for e, title in zip(shown, titles))])

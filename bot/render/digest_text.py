@@ -129,9 +129,13 @@ def _overview_md(digest: Digest) -> list[str]:
     return lines
 
 
+def _title(digest: Digest, focus: EpisodeDigest | None) -> str:
+    return f"{digest.title}: {focus.key} digest" if focus else f"{digest.title}: digest of the case group's reflections"
+
+
 def markdown(digest: Digest, episode: str | None = None) -> str:
     focus = digest.episode(episode) if episode else None
-    title = f"{digest.title}: {focus.key} digest" if focus else f"{digest.title}: digest of the case group's reflections"
+    title = _title(digest, focus)
     lines = [f"# {_md(title)}", "",
              f"{_md(digest.board)} · generated {digest.generated_at} · "
              f"{digest.contributors} of {digest.members} case group members have submitted "
@@ -154,7 +158,8 @@ def markdown(digest: Digest, episode: str | None = None) -> str:
 STYLE = """
 body { font: 11pt/1.45 system-ui, -apple-system, "Segoe UI", Arial, sans-serif; color: #1d2a30; margin: 2em auto;
        max-width: 60em; padding: 0 1.5em; }
-h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { border-bottom: 2px solid #2c4a5a; padding-bottom: .2em; margin-top: 2em; }
+h1 { font-size: 1.6em; margin-bottom: .2em; }
+h2 { border-bottom: 2px solid #2c4a5a; padding-bottom: .2em; margin-top: 2em; }
 h3 { margin-top: 1.4em; color: #2c4a5a; } .meta, .note { color: #55656d; } .note { font-style: italic; }
 table { border-collapse: collapse; width: 100%; margin: .6em 0 1em; } th, td { border: 1px solid #c4ced3;
         padding: .35em .5em; text-align: left; vertical-align: top; } th { background: #eef2f4; }
@@ -266,7 +271,7 @@ def _episode_html(episode: EpisodeDigest, method) -> str:
 def html(digest: Digest, episode: str | None = None) -> str:
     """One self-contained page: inline CSS and SVG, no scripts, no external assets."""
     focus = digest.episode(episode) if episode else None
-    title = f"{digest.title}: {focus.key} digest" if focus else f"{digest.title}: digest of the case group's reflections"
+    title = _title(digest, focus)
     method = digest.method
     parts = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',

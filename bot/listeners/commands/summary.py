@@ -21,11 +21,13 @@ from bot.access import require_role
 from bot.core.digest import compile_digest, match_episode
 from bot.core.text import neutralise
 from bot.errors import CasegroupError, NotFoundError, RoleError
-from bot.render.digest_blocks import episode_messages, overview_messages
+from bot.render.digest_blocks import (MAX_CHOICES, episode_choices, episode_messages, nothing_to_digest,
+                                     overview_messages)
 from bot.render.digest_text import markdown
 
 log = logging.getLogger("casegroup.summary")
 READERS = {"lead", "team"}
+HELP = ("help", "?")
 USAGE = ("*`/summary`: the digest of a review's reflections*\n"
          "• `/summary`: the review overview (timeline, coverage, emerging patterns)\n"
          "• `/summary KPE2`, `/summary 2` or `/summary police incident`: one key practice episode\n"
@@ -62,7 +64,7 @@ def acknowledge_summary(ack, command, context):
     """Answer within Slack's 3 seconds: a refusal, a question, or 'working on it'."""
     store = context["deps"].store
     user, text = command["user_id"], (command.get("text") or "").strip()
-    if text.lower() in ("help", "?"):
+    if text.lower() in HELP:
         ack(text=USAGE)
         return
     review_key = ""
@@ -99,9 +101,11 @@ def _send_file(client, user: str, filename: str, title: str, content: str) -> st
 
 def run_summary(command, respond, context, client):
     deps = context["deps"]
-    store, user = deps.store, command["user_id"]
+    store, user, text = deps.store, command["user_id"], (command.get("text") or "").strip()
+    if text.lower() in HELP:
+        return  # the acknowledgement was the answer
     try:
-        request = parse_request(store, user, (command.get("text") or "").strip())
+        request = parse_request(store, user, text)
     except CasegroupError:
         return  # the acknowledgement already answered
     if not store.roles_of(request.review_key, user) & READERS:
@@ -109,26 +113,17 @@ def run_summary(command, respond, context, client):
     review = store.review(request.review_key)
     reflections = store.latest_reflections(review.key)
     if not reflections:
-        stages = store.conversation_stages(review.key)
-        started = sum(1 for stage in stages.values() if stage in ("asking", "checking"))
-        respond(f"Nobody has submitted a reflection on *{review.title}* yet, so there is nothing to digest. "
-                f"Of {len(review.members)} case group members, {started} are part-way through and "
-                f"{len(review.members) - len(stages)} haven't been invited yet. Leads can invite the case group with "
-                f"`/review invite {review.key}`; I'll tell the review team as each reflection is submitted.")
+        respond(nothing_to_digest(review, store.conversation_stages(review.key)))
         store.audit(user, "summary.viewed", review.key, "no submitted reflections yet")
         return
-
     episode = None
     if request.query:
         found = match_episode(request.query, review.episodes)
         if found.episode is None:
             offered = found.candidates or review.episodes
-            lines = "\n".join(f"• `/summary {review.key} {e.key}`: {e.title}" for e in offered[:20])
-            intro = ("That could be more than one episode. Did you mean:" if found.ambiguous
-                     else "I couldn't match that to an episode. The episodes are:")
-            respond(f"{intro}\n{lines}")
+            respond(episode_choices(review, offered, found.ambiguous))
             store.audit(user, "summary.viewed", review.key,
-                        "episode unclear; offered " + ", ".join(e.key for e in offered[:20]))
+                        "episode unclear; offered " + ", ".join(e.key for e in offered[:MAX_CHOICES]))
             return
         episode = found.episode.key
 

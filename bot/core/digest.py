@@ -284,11 +284,15 @@ def containment_scores(texts: list[str], words: list[str], partial_from: int = 1
     processed_words = [default_process(w) for w in words]
     if not processed_texts or not processed_words:
         return np.zeros((len(texts), len(words)))
-    partial = process.cdist(processed_texts, processed_words, scorer=fuzz.partial_ratio, workers=-1)
-    whole = process.cdist(processed_texts, processed_words, scorer=fuzz.ratio, workers=-1)
+    scores = process.cdist(processed_texts, processed_words, scorer=fuzz.partial_ratio, workers=-1)
     text_lengths = np.array([len(t) for t in processed_texts])[:, None]
     word_lengths = np.array([len(w) for w in processed_words])[None, :]
-    return np.where((text_lengths >= word_lengths) & (word_lengths >= partial_from), partial, whole)
+    whole_needed = (text_lengths < word_lengths) | (word_lengths < partial_from)
+    rows = np.nonzero(whole_needed.any(axis=1))[0]  # usually a few short texts: score only those again
+    if rows.size:
+        whole = process.cdist([processed_texts[r] for r in rows], processed_words, scorer=fuzz.ratio, workers=-1)
+        scores[rows] = np.where(whole_needed[rows], whole, scores[rows])
+    return scores
 
 
 def _whole_word_scores(texts: list[str], words: list[str]) -> np.ndarray:
@@ -459,7 +463,7 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
     generated_at = generated_at or dt.datetime.now(dt.timezone.utc)
 
     # Every piece of text that can reach an output is cleaned, in one batch.
-    raw: list[str] = [review.title]
+    raw: list[str] = [review.title, review.board]
     for episode in review.episodes:
         raw += [episode.title, episode.description]
     for member in review.members:
@@ -467,7 +471,8 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
         for answers in (reflections.get(member.slack_id) or {}).values():
             raw += [_text(answers.get(name)) for name in (*ACCOUNT_FIELDS, *REMARK_FIELDS)]
             raw += [words for _, words in _factors(answers.get("factors"))]
-    clean = dict(zip(raw, redactor.clean_many(raw)))
+    unique = list(dict.fromkeys(raw))
+    clean = dict(zip(unique, redactor.clean_many(unique)))
 
     episode_keys = {e.key for e in review.episodes}
     submitted: list[_Reflection] = []
@@ -487,7 +492,7 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
                                 [h.name for h in prompts.headings])
                 for episode in review.episodes]
     return Digest(
-        review_key=review.key, title=clean[review.title], board=review.board,
+        review_key=review.key, title=clean[review.title], board=clean[review.board],
         generated_at=generated_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         members=len(review.members), contributors=len({r.member.slack_id for r in submitted}),
         reflections=len(submitted),
@@ -542,11 +547,15 @@ def _flag_hindsight(submitted: list[_Reflection], rules: DigestRules) -> None:
         sentences += [(reflection, FACTOR_FIELD, words) for _, words in reflection.factors]
     if not sentences:
         return
-    scores = containment_scores([s for _, _, s in sentences], list(rules.hindsight_phrases))
-    for (reflection, label, sentence), row in zip(sentences, scores):
-        phrases = [p for p, score in zip(rules.hindsight_phrases, row) if score >= rules.hindsight_threshold]
-        if phrases:
-            reflection.flags.append(HindsightFlag(reflection.who, label, sentence, phrases))
+    unique = list(dict.fromkeys(s for _, _, s in sentences))
+    scores = containment_scores(unique, list(rules.hindsight_phrases))
+    found = {}
+    for sentence, row in zip(unique, scores >= rules.hindsight_threshold):
+        if row.any():
+            found[sentence] = [p for p, hit in zip(rules.hindsight_phrases, row) if hit]
+    for reflection, label, sentence in sentences:
+        if sentence in found:
+            reflection.flags.append(HindsightFlag(reflection.who, label, sentence, found[sentence]))
 
 
 def _episode_digest(review: Review, episode: Episode, mine: list[_Reflection], stages: dict[str, str],

@@ -52,6 +52,8 @@ def block_problems(blocks: list[dict], surface: str = "message") -> list[str]:
         if kind == "section":
             if len(_text(block.get("text"))) > LIMITS["section_text"]:
                 problems.append("section text over 3000")
+            if block.get("text") is not None and not _text(block.get("text")).strip():
+                problems.append("section with empty text")  # Slack refuses it as invalid_blocks
             fields = block.get("fields", [])
             if len(fields) > LIMITS["section_fields"] or any(len(_text(f)) > LIMITS["field_text"] for f in fields):
                 problems.append("section fields over the limit")
@@ -64,8 +66,12 @@ def block_problems(blocks: list[dict], surface: str = "message") -> list[str]:
                 problems.append("actions block with more than 25 elements")
             for element in block.get("elements", []):
                 problems += _element_problems(element)
-        elif kind == "context" and len(block.get("elements", [])) > LIMITS["context"]:
-            problems.append("context block with more than 10 elements")
+        elif kind == "context":
+            elements = block.get("elements", [])
+            if not 1 <= len(elements) <= LIMITS["context"]:
+                problems.append(f"context block with {len(elements)} elements (1 to 10)")
+            if any(len(_text(e)) > LIMITS["section_text"] for e in elements):
+                problems.append("context element text over 3000")
         elif kind == "input":
             problems += _element_problems(block.get("element", {}))
     if surface == "message" and len(json.dumps(blocks, ensure_ascii=False)) > LIMITS["message_chars"]:
@@ -89,3 +95,10 @@ def call_problems(method: str, args: dict) -> list[str]:
         return view_problems(args.get("view") or {})
     blocks = args.get("blocks") or []
     return block_problems(blocks) if isinstance(blocks, list) else ["blocks is not a list"]
+
+
+def assert_within_limits(message: dict) -> None:
+    """A chat.postMessage or response_url payload: its blocks, and the fallback text notifications need."""
+    assert message.get("text"), "a message needs fallback text for notifications"
+    found = block_problems(message.get("blocks") or [])
+    assert not found, found

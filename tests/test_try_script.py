@@ -72,7 +72,9 @@ def test_a_paramedic_consents_answers_every_prompt_and_submits_then_the_lead_loo
     check = after(transcript, PARAMEDIC_ANSWERS["changes"])
     assert "Check your answers" in check and "[10] Submit my reflection" in check
     assert "& we raised a concern" in flat(check)  # typed text comes back as typed, not as &amp;
-    assert all(len(line) <= 80 for line in transcript.split("\n") if not line.startswith("Paramedic> "))
+    # Every line fits 80 columns, except what was typed and a saved file's path (which can't be wrapped).
+    assert all(len(line) <= 80 for line in transcript.split("\n")
+               if not line.startswith("Paramedic> ") and not line.strip().startswith("/"))
     assert "has been submitted (version 1)" in after(transcript, "submit")
 
     # The lead reads the submission that arrived while they were someone else, and uses /review.
@@ -131,7 +133,7 @@ def test_a_markdown_file_the_bot_uploads_is_saved_to_the_folder_and_its_path_pri
         session.close()
     saved = tmp_path / "files" / "adult-f-KPE2.md"
     assert saved.read_text(encoding="utf-8") == "# KPE2\n\nDigest & more\n"
-    assert f"Shared a file, Digest: KPE2: saved to {saved}" in "\n".join(printed)
+    assert f"Shared a file, Digest: KPE2, saved to:\n  {saved}" in "\n".join(printed)
     assert "The digest for KPE2." in "\n".join(printed)
 
 

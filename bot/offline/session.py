@@ -347,7 +347,9 @@ class TrySession:
         self.out("casegroup" + (f" ({note})" if note else "") + ":")
         text = screen.text
         if payload.get("file"):
-            text = "\n".join(filter(None, [text, f"Shared a file, {payload['title']}: saved to {payload['file']}"]))
+            # The path on a line of its own: it can't be wrapped, and it is what people copy.
+            text = "\n".join(filter(None, [text, f"Shared a file, {payload['title']}, saved to:",
+                                            str(payload["file"])]))
         self.out("\n".join(MARGIN + line if line else "" for line in text.split("\n")))
         return screen
 

@@ -164,7 +164,7 @@ def test_a_practitioner_running_summary_is_refused_politely_and_the_attempt_is_a
     slack.command("U0NOBODY1", "/summary", "", fake.response_url)
     time.sleep(0.2)  # a lazy listener, had one been started, would have posted by now
     assert fake.calls("response_url") == [] and fake.calls("file.upload") == []
-    refused = [(row["actor"], row["review_key"]) for row in store.audit_trail() if row["action"] == "summary.refused"]
+    refused = [(row["actor"], row["review_key"]) for row in store.audit_trail() if row["action"] == "access.refused"]
     assert refused == [("U0HV0001", "child-d"), ("U0STRANGER", "child-d"), ("U0NOBODY1", "")]
 
 

@@ -105,3 +105,16 @@ def test_roles_are_per_review(fake, slack, store, invited, sample_review):
     response = slack.command("U0HV0001", "/review", "stage child-d meeting", fake.response_url)
     assert "Sorry, only a lead reviewer" in body_of(response)["text"]
     assert store.review("child-d").stage == "conversations"
+
+
+@pytest.mark.parametrize("role", PEOPLE)
+def test_summary(role, fake, slack, store, invited):
+    user = PEOPLE[role]
+    response = slack.command(user, "/summary", "child-d", fake.response_url)
+    if role in READERS:
+        wait_until(lambda: [c for c in fake.calls("response_url") if "Nobody has submitted" in c["text"]])
+        assert not refused(store, user)
+    else:
+        answer = body_of(response)
+        assert answer["response_type"] == "ephemeral" and answer["text"].startswith("Sorry, only")
+        assert len(refused(store, user)) == 1 and not fake.calls("response_url")

@@ -67,19 +67,10 @@ def acknowledge_summary(ack, command, context):
     if text.lower() in HELP:
         ack(text=USAGE)
         return
-    review_key = ""
-    try:
-        request = parse_request(store, user, text)
-        review_key = request.review_key
-        require_role(store, review_key, user, READERS, "read its digest")
-    except RoleError as error:
-        store.audit(user, "summary.refused", review_key, "not a lead reviewer or review team member")
-        ack(text=str(error))
-        return
-    except CasegroupError as error:
-        ack(text=str(error))
-        return
-    title = store.review(review_key).title
+    # A refusal or a question raises: the app's one error handler answers privately (and audits refusals).
+    request = parse_request(store, user, text)
+    require_role(store, request.review_key, user, READERS, "read its digest")
+    title = store.review(request.review_key).title
     ack(text=f"Putting together the digest of *{title}*"
              f"{' for ' + neutralise(request.query[:60]) if request.query else ''}…")
 

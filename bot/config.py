@@ -108,6 +108,6 @@ def _whole_number(get, name: str, default: int, minimum: int) -> int:
     text = get(name)
     if not text:
         return default
-    if not text.isdigit() or int(text) < minimum:
+    if not (text.isascii() and text.isdigit()) or int(text) < minimum:
         raise ConfigError(f"{name} should be a whole number of at least {minimum}, not {text!r}")
     return int(text)

@@ -209,12 +209,18 @@ class Store(ReviewRunning):
         return found
 
     def active_review_for_member(self, slack_id: str) -> str | None:
-        """The review a practitioner's DM is about: the one they were last active in."""
+        """The review a practitioner's DM is about, for someone in several:
+        first a reflection in progress (the one they last worked on); then an invitation
+        not yet answered (the oldest first, so two invitations are answered in the order
+        they came); then anything else. A typed "yes" never goes to an invitation that
+        arrived after the one they were reading."""
         row = self.db.execute(
             "select m.review_key from members m left join conversations c "
-            "on c.review_key = m.review_key and c.member = m.slack_id "
-            "where m.slack_id = ? order by (c.stage in ('submitted', 'declined', 'withdrawn')), c.updated_at desc, "
-            "m.rowid limit 1", [slack_id]).fetchone()
+            "on c.review_key = m.review_key and c.member = m.slack_id where m.slack_id = ? order by "
+            "case when c.stage in ('asking', 'checking') then 0 when c.stage = 'consent' then 1 "
+            "when c.stage is null then 2 else 3 end, "
+            "case when c.stage in ('asking', 'checking') then c.updated_at end desc, "
+            "c.invited_at, m.rowid limit 1", [slack_id]).fetchone()
         return row[0] if row else None
 
     # ----- conversations --------------------------------------------------

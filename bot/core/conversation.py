@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field, replace
 
 from bot.core.lifecycle import can_revise, can_withdraw, is_read_only
-from bot.core.matching import Factor, match_choice, match_factors
+from bot.core.matching import Factor, match_choice, match_factors, picked
 from bot.core.prompts import Prompts, Step
 from bot.core.review import Episode, Member, Review
 
@@ -272,9 +272,8 @@ class Conversation:
                              events=["submitted"])
 
     def _checking(self, text: str, command: str | None) -> Outcome:
-        stripped = text.strip().rstrip(".")
-        if stripped.isdigit() and 1 <= int(stripped) <= len(self.slots):
-            index = int(stripped) - 1
+        index = picked(text, len(self.slots))
+        if index is not None:
             self.state.stage, self.state.cursor, self.state.editing = "asking", self.slots[index].token, True
             return self._outcome(self._ask(index))
         return self._outcome(self._say("replies.check_prompt"))
@@ -381,10 +380,10 @@ class Conversation:
         if pending.get("slot") != slot.token:
             return None
         candidates = pending["candidates"]
-        stripped = text.strip().rstrip(".)")
-        if not (stripped.isdigit() and 1 <= int(stripped) <= len(candidates)):
+        number = picked(text, len(candidates))
+        if number is None:
             return None
-        chosen = candidates[int(stripped) - 1]
+        chosen = candidates[number]
         if pending["kind"] == "choice":
             self._store(slot, chosen)
             return self._advance(index, writes=[(slot.episode.key, slot.step.key, chosen)])

@@ -378,7 +378,7 @@ def match_episode(query: str, episodes: list[Episode]) -> EpisodeMatch:
     by_key = [e for e in episodes if _compact(e.key) == _compact(query)]
     if by_key:
         return EpisodeMatch(by_key[0])
-    if query.isdigit():
+    if query.isascii() and query.isdigit():
         numbered = [e for e in episodes if (m := re.search(r"(\d+)$", e.key)) and int(m.group(1)) == int(query)]
         if len(numbered) == 1:
             return EpisodeMatch(numbered[0])

@@ -34,9 +34,13 @@ class ChoiceMatch:
         return self.index is None and len(self.candidates) > 1
 
 
-def _number(text: str, count: int) -> int | None:
+def picked(text: str, count: int) -> int | None:
+    """The 0-based index a typed number picks from `count` choices ("2", "2.", "2)"), or None.
+
+    ASCII digits only: str.isdigit() is also true of "¹" and "٣", which int() may refuse.
+    """
     stripped = text.strip().rstrip(".)")
-    if stripped.isdigit() and 1 <= int(stripped) <= count:
+    if stripped.isascii() and stripped.isdigit() and 1 <= int(stripped) <= count:
         return int(stripped) - 1
     return None
 
@@ -64,7 +68,7 @@ def rank(typed: str, names_per_option: list[list[str]]) -> list[tuple[float, int
 
 def match_choice(typed: str, names_per_option: list[list[str]]) -> ChoiceMatch:
     """Which option `typed` means: by number (1-based) or by any of its names."""
-    number = _number(typed, len(names_per_option))
+    number = picked(typed, len(names_per_option))
     if number is not None:
         return ChoiceMatch(index=number)
     ranked = rank(typed, names_per_option)
@@ -109,7 +113,7 @@ def _heading_names(heading) -> list[str]:
 
 def match_factor(item: str, headings) -> tuple[str | None, list[str]]:
     """(heading, []) when clear, (None, candidates) when ambiguous; 'other' when nothing fits."""
-    number = _number(item, len(headings))
+    number = picked(item, len(headings))
     if number is not None:
         return headings[number].name, []
     names = [_heading_names(h) for h in headings]
@@ -135,7 +139,7 @@ def match_factors(typed: str, headings, resolved: list[Factor] | None = None) ->
         heading, candidates = match_factor(item, headings)
         if heading is None:
             return FactorsMatch(resolved, item, candidates, items[position + 1:])
-        text = heading if _number(item, len(headings)) is not None else item
+        text = heading if picked(item, len(headings)) is not None else item
         resolved.append(Factor(text, heading))
     return FactorsMatch(resolved)
 

@@ -175,7 +175,7 @@ class TrySession:
             self.say("Nothing sent: Slack doesn't send empty messages. Type an answer, a number to pick a "
                      "choice, or /help.")
             return True
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             self.click(int(text))
             return True
         if text.startswith("/"):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import tomllib
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from bot.app import build_app
 from bot.config import Settings
 from bot.core.prompts import load_prompts
 from bot.core.review import parse_review_file
+from bot.logs import LIBRARY_LOGGERS
 from bot.slack_client import make_client
 from storage import Store
 from tests.blockkit import call_problems
@@ -37,6 +39,19 @@ def outgoing_problems(server: FakeSlack) -> list[str]:
             problems += [f"{method}: raw {m!r}" for m in RAW_MARKUP if m in sent]
             problems += [f"{method}: {p}" for p in call_problems(method, args)]
     return problems
+
+
+@pytest.fixture(autouse=True)
+def restore_logging():
+    """Tests that run `casegroup` in-process (main([...])) configure logging onto pytest's captured
+    stderr; put the logging set-up back afterwards, so later tests don't write to a closed stream."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    levels = {name: logging.getLogger(name).level for name in LIBRARY_LOGGERS}
+    yield
+    root.handlers[:], root.level = handlers, level
+    for name, saved in levels.items():
+        logging.getLogger(name).setLevel(saved)
 
 
 @pytest.fixture

@@ -178,7 +178,7 @@ def test_a_lead_asking_before_anyone_has_submitted_gets_a_helpful_message(fake, 
     slack.command("U0TEAM01", "/summary", "", fake.response_url)
     message = fake.wait_for("response_url")[0]
     assert "Nobody has submitted a reflection on *Child D* yet" in message["text"]
-    assert "1 are part-way through" in message["text"] and "`/review invite child-d`" in message["text"]
+    assert "1 are part-way through" in message["text"] and "`/review remind child-d`" in message["text"]
     assert fake.calls("file.upload") == []
     assert store.audit_trail("child-d")[-1]["detail"] == "no submitted reflections yet"
 

@@ -197,12 +197,15 @@ def episode_messages(digest: Digest, key: str) -> list[dict]:
 
 
 def nothing_to_digest(review: Review, stages: dict[str, str]) -> str:
-    """What a lead hears instead of an empty digest: where the case group is."""
+    """What a lead hears instead of an empty digest: where the case group is, and the next thing to do."""
     started = sum(1 for stage in stages.values() if stage in ("asking", "checking"))
+    not_invited = len(review.members) - len(stages)
+    next_step = (f"Leads can invite them with `/review invite {review.key}`" if not_invited else
+                 f"Leads can nudge those with something outstanding with `/review remind {review.key}`")
     return (f"Nobody has submitted a reflection on *{neutralise(review.title)}* yet, so there is nothing to digest. "
             f"Of {len(review.members)} case group members, {started} are part-way through and "
-            f"{len(review.members) - len(stages)} haven't been invited yet. Leads can invite the case group with "
-            f"`/review invite {review.key}`; the review team is told as each reflection is submitted.")
+            f"{not_invited} haven't been invited yet. {next_step}; the review team is told as each reflection "
+            f"is submitted.")
 
 
 def episode_choices(review: Review, episodes: list[Episode], ambiguous: bool) -> str:

@@ -180,6 +180,10 @@ def test_a_lead_asking_before_anyone_has_submitted_gets_a_helpful_message(fake, 
     assert "Nobody has submitted a reflection on *Child D* yet" in message["text"]
     assert "1 are part-way through" in message["text"] and "`/review remind child-d`" in message["text"]
     assert fake.calls("file.upload") == []
+    # The run is audited after the answer is sent (lazy listener): wait for the row.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and store.audit_trail("child-d")[-1]["detail"] != "no submitted reflections yet":
+        time.sleep(0.01)
     assert store.audit_trail("child-d")[-1]["detail"] == "no submitted reflections yet"
 
 

@@ -145,8 +145,13 @@ def test_a_lead_reads_the_digest_of_the_whole_case_group(fake, slack, store, ref
         if reflection["changes"]:
             assert redactor.clean(reflection["changes"]) in exports[0]
 
-    # Every run is in the audit trail: who, which review, which episode.
-    viewed = [row for row in store.audit_trail("child-d") if row["action"] == "summary.viewed"]
+    # Every run is in the audit trail: who, which review, which episode (written last, by the lazy listener).
+    def viewed_rows():
+        return [row for row in store.audit_trail("child-d") if row["action"] == "summary.viewed"]
+    deadline = time.monotonic() + 10
+    while len(viewed_rows()) < 1 + len(EXPECTED) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    viewed = viewed_rows()
     assert [(row["actor"], row["detail"].split(";")[0]) for row in viewed] == [
         ("U0LEAD01", "overview"), *[("U0LEAD02", f"episode {key}") for key in EXPECTED]]
     assert all("file sent to DM" in row["detail"] for row in viewed)

@@ -32,9 +32,9 @@ ROWS = ["answer path: median", "answer path: p99", "answer path: answers/s",
         "Bolt's default runner: no-op command ack"]
 
 
-def floor_app(api: LocalWebAPI, process_before_response: bool = True) -> App:
+def floor_app(api_url: str, signing_secret: str = SECRET, process_before_response: bool = True) -> App:
     """The fastest an answer could be: the same App settings, a listener that only posts once."""
-    app = App(client=make_client("xoxb-bench", api.url), signing_secret=SECRET,
+    app = App(client=make_client("xoxb-bench", api_url), signing_secret=signing_secret,
               process_before_response=process_before_response, token_verification_enabled=False,
               logger=logging.getLogger("bench.floor"))
 
@@ -81,7 +81,7 @@ def measure(workdir: Path, quick: bool) -> list[Row]:
         settings = Settings(bot_token="xoxb-bench", signing_secret=SECRET, db_path=str(store.path), api_url=api.url)
         product = SlackDriver(build_app(settings, store, prompts, make_client("xoxb-bench", api.url),
                                         verify_token=False), SECRET)
-        floor = SlackDriver(floor_app(api), SECRET)
+        floor = SlackDriver(floor_app(api.url), SECRET)
         script = _answers(store, review, prompts, random.Random(7))
         floor_users = itertools.cycle([m.slack_id for m in review.members])
 
@@ -104,7 +104,7 @@ def measure(workdir: Path, quick: bool) -> list[Row]:
         posts = len(api.calls("chat.postMessage")) - posts_before - len(floors)
         # Bolt's default runner, for the record: the listener runs on a worker thread and the
         # request thread polls for its ack every 10 ms.
-        default_runner = SlackDriver(floor_app(api, process_before_response=False), SECRET)
+        default_runner = SlackDriver(floor_app(api.url, process_before_response=False), SECRET)
         inline_acks = _noop_acks(floor, api, batch)
         default_acks = _noop_acks(default_runner, api, batch)
     finally:

@@ -8,16 +8,19 @@
     casegroup review list
     casegroup review invite KEY     DM the case group their invitation
     casegroup purge [--yes]         delete the conversations of closed reviews past their retention date
+    casegroup export KEY [--episode K] [--format md|json|html] [--out FILE]
 """
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import threading
+from pathlib import Path
 
 from bot.config import Settings, load_settings
-from bot.errors import CasegroupError, ConfigError
+from bot.errors import CasegroupError, ConfigError, NotFoundError
 
 EXIT_USAGE = 2
 log = logging.getLogger("casegroup")
@@ -177,6 +180,53 @@ def cmd_purge(args, settings: Settings) -> int:
     return 0
 
 
+def write_private(path: str, text: str) -> None:
+    """Write `text` to `path`, readable by its owner only (0600): an export holds case material."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as error:
+        raise CasegroupError(f"can't write {path}: {error.strerror}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        os.fchmod(out.fileno(), 0o600)  # an existing file keeps its old mode otherwise
+        out.write(text)
+
+
+def cmd_export(args, settings: Settings) -> int:
+    from bot.core.digest import compile_digest, match_episode
+    from bot.render.digest_text import render
+
+    store = _store(settings)
+    review = store.review(args.key)
+    if review is None:
+        raise NotFoundError(f"there is no review with the key {args.key!r}; `casegroup review list` shows them")
+    suffix = Path(args.out or "").suffix.lower()
+    fmt = args.format or {".json": "json", ".html": "html", ".htm": "html"}.get(suffix, "md")
+    episode = None
+    if args.episode:
+        found = match_episode(args.episode, review.episodes)
+        if found.episode is None:
+            offered = found.candidates or review.episodes
+            raise NotFoundError(f"{'several episodes match' if found.ambiguous else 'no episode matches'} "
+                                f"{args.episode!r}; use one of: {', '.join(e.key for e in offered)}")
+        episode = found.episode.key
+    reflections = store.latest_reflections(review.key)
+    if not reflections:
+        print(f"Nobody has submitted a reflection on {review.key!r} yet, so there is nothing to export. "
+              f"`casegroup review list` shows progress.", file=sys.stderr)
+        return 1
+    digest = compile_digest(review, reflections, store.conversation_stages(review.key), _prompts(), store.clock())
+    text = render(digest, fmt, episode)
+    if args.out:
+        write_private(args.out, text)
+        print(f"Wrote the {episode or 'review'} digest of {review.key!r} ({fmt}) to {args.out}, readable by you "
+              "only. It holds pseudonymised case material: keep it within the review.", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    store.audit("cli", "digest.exported", review.key,
+                f"{'episode ' + episode if episode else 'whole review'} as {fmt}, exported by the CLI")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casegroup", description="A Slack bot for Learning Together case reviews.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -217,6 +267,15 @@ def build_parser() -> argparse.ArgumentParser:
                                               "retention date (CASEGROUP_RETENTION_DAYS); the audit trail stays")
     purge.add_argument("--yes", action="store_true", help="don't ask for confirmation")
     purge.set_defaults(func=cmd_purge)
+
+    export = commands.add_parser("export", help="write a review's digest (pseudonymised) as Markdown, JSON or HTML")
+    export.add_argument("key", help="the review's key, as in its file")
+    export.add_argument("--episode", metavar="K", help="one episode: its key (KPE2), number (2) or title words")
+    export.add_argument("--format", choices=("md", "json", "html"),
+                        help="md (default), json, or html (a self-contained page that prints well); "
+                             "taken from --out's extension when not given")
+    export.add_argument("--out", metavar="FILE", help="write to FILE (created 0600) instead of standard output")
+    export.set_defaults(func=cmd_export)
     return parser
 
 

@@ -34,3 +34,23 @@ def answer_everything(slack, user: str, reflections: list[dict], prompts: Prompt
             slack.dm(user, typed_value(reflection, step.key))
     if submit:
         slack.dm(user, "submit")
+
+
+def submit_directly(store, review, reflections: list[dict], prompts) -> None:
+    """Each member's reflections stored as submitted (version 1), without typing them: for tests about digests.
+
+    Factors go through the same matching as typed ones, so they are stored as the conversation stores them.
+    """
+    from bot.core.conversation import State
+    from bot.core.matching import match_factors
+
+    by_member = reflections_by_member(reflections, review)
+    for member, items in by_member.items():
+        writes = []
+        for reflection in items:
+            for field in FIELDS:
+                value = reflection[field]
+                if field == "factors":
+                    value = [f.as_dict() for f in match_factors("; ".join(value), prompts.headings).resolved]
+                writes.append((reflection["episode"], field, value))
+        store.record(State(review.key, member, stage="submitted", version=1), writes, events=["submitted"])

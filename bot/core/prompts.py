@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.core.digest_rules import DigestRules, parse_digest_rules
 from bot.errors import PromptsError
 from prompts import PROMPTS_DIR
 
@@ -79,6 +80,7 @@ class Prompts:
     commands: dict[str, tuple[str, ...]]
     headings: list[Heading]
     extra: dict = field(default_factory=dict)  # other prompt files (hindsight phrases, typology, ...)
+    digest: DigestRules | None = None  # hindsight.toml and typology.toml, validated
 
     def say(self, dotted: str, **values) -> str:
         """The text at `section.key`, with {placeholders} filled in."""
@@ -230,8 +232,8 @@ def load_prompts(directory: Path | str | None = None) -> Prompts:
     if not headings:
         raise PromptsError(f"{framework_path}: no [[headings]]")
 
-    extra = {}
-    for other in sorted(directory.glob("*.toml")):
-        if other.name not in ("conversation.toml", "framework.toml", *REQUIRED_FILE_TEXTS):
-            extra[other.stem] = _read(other)[0]
-    return Prompts(texts=texts, steps=steps, commands=commands, headings=headings, extra=extra)
+    documents = {other.stem: _read(other) for other in sorted(directory.glob("*.toml"))
+                 if other.name not in ("conversation.toml", "framework.toml", *REQUIRED_FILE_TEXTS)}
+    digest = parse_digest_rules(directory, documents, [h.name for h in headings])
+    return Prompts(texts=texts, steps=steps, commands=commands, headings=headings,
+                   extra={stem: parsed for stem, (parsed, _) in documents.items()}, digest=digest)

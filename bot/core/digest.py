@@ -1,0 +1,652 @@
+"""The digest: a review's submitted reflections, organised the way Learning Together reads them.
+
+    digest = compile_digest(review, store.latest_reflections(key), store.conversation_stages(key), prompts)
+    digest.episode("KPE3").coverage        # '2 of 2'
+    digest.patterns[0].factor              # 'information sharing'
+
+For each key practice episode: who contributed and who has not; how it looked
+at the time (with where the knowledge came from, and what was learned later
+kept apart); the contributory factors tallied by heading, with statements that
+say the same thing grouped; what went well; suggested changes; hindsight flags;
+and where two agencies' accounts differ. Across the review: a timeline with
+coverage, and the emerging patterns, mapped to the typology of underlying
+patterns and phrased as questions.
+
+Pure: no Slack, no SQL. Every piece of free text has been through redaction
+(bot.core.redaction) before it reaches a dataclass here, so a renderer cannot
+show a real name by mistake.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.utils import default_process
+
+from bot.core.digest_rules import DigestRules, Pattern, Theme
+from bot.core.redaction import NAME_THRESHOLD, Redactor
+from bot.core.review import Episode, Member, Review
+
+# A theme's word must be found in a factor statement with rapidfuzz fuzz.partial_ratio >= 90
+# (lower-cased, punctuation removed): "my caseload was huge" contains "caseload" (100).
+THEME_THRESHOLD = 90
+# Theme words this short ("IT", "DSL", "flag") must appear as whole words: inside longer words they are noise.
+WHOLE_WORD_MAX = 5
+# Statements no theme fits are grouped with each other, under the same heading, when rapidfuzz
+# fuzz.token_set_ratio >= 80: the same words in any order, or one statement's words inside the other's.
+WORDING_THRESHOLD = 80
+# Learning Together looks for patterns, not one-offs: a factor is "emerging" when it recurs
+# across this many episodes, or is named by this many agencies.
+EMERGING_EPISODES = 2
+EMERGING_AGENCIES = 3
+# Episode look-up (`/summary police incident`): each typed word scores its closest word in the episode's
+# key and title (rapidfuzz ratio; partial_ratio too for a word of 4+ letters typed as part of a longer
+# one, "bruis" in "bruising"), and the episode scores their average. The best must reach this, and
+# beat the runner-up by EPISODE_MARGIN, or the candidates are offered.
+EPISODE_THRESHOLD = 75
+EPISODE_MARGIN = 10
+
+KNOWN_AT_THE_TIME = ("memory", "records")
+KNOWLEDGE_LABELS = {"memory": "from memory", "records": "from the records", "learned_later": "learned later"}
+STATUS_LABELS = {None: "not started", "consent": "not started", "asking": "in progress",
+                 "checking": "in progress", "declined": "declined", "submitted": "submitted before this episode "
+                                                                                 "was added"}
+# The digest's names for the reflection's fields: the review team reads about someone, in the third person.
+ACCOUNT_FIELDS = {"involvement": "What happened and their part", "at_the_time": "What they thought was going on",
+                  "front_of_mind": "Front of mind and other demands", "options": "Options they felt they had",
+                  "hoped_to_achieve": "What they hoped to achieve"}
+REMARK_FIELDS = {"went_well": "What went well", "changes": "Suggested changes"}
+FACTOR_FIELD = "Contributory factors"
+
+GROUPING_RULE = (
+    "Factors are tallied by the framework heading each practitioner chose. Statements that say the same thing "
+    "are grouped: first by the themes in prompts/typology.toml (a theme's word found in the statement with "
+    f"rapidfuzz fuzz.partial_ratio >= {THEME_THRESHOLD}, ignoring case and punctuation; words of "
+    f"{WHOLE_WORD_MAX} letters or fewer only as whole words), then the rest with each other under the same "
+    f"heading by rapidfuzz fuzz.token_set_ratio >= {WORDING_THRESHOLD}.")
+DIFFERENCE_RULE = (
+    "Two agencies' accounts of an episode are listed as differing when (1) one gives its account as known at "
+    "the time (from memory or the records) and the other says it learned it later, or (2) the contributory "
+    "factor headings they name have none in common.")
+EMERGING_RULE = (
+    f"A factor group is an emerging pattern when it recurs in {EMERGING_EPISODES} or more episodes, or is named "
+    f"by {EMERGING_AGENCIES} or more agencies. Each is mapped to the typology of underlying patterns "
+    "(prompts/typology.toml) and phrased as a question for the review team: a starting point, not a finding.")
+PSEUDONYM_RULE = (
+    "Practitioners are named by role and agency only. Family members' names, and misspellings of them "
+    f"(rapidfuzz fuzz.ratio >= {NAME_THRESHOLD} for capitalised words), are replaced by their labels from the "
+    "review file; a name shared by several people becomes [name].")
+UNMAPPED_QUESTION = "What makes “{factor}” recur across agencies and episodes, and what in the work system shapes it?"
+
+
+# ----- the digest --------------------------------------------------------------
+
+
+@dataclass
+class Account:
+    """One practitioner's view of one episode: how it looked to them."""
+    who: str                 # "Health visitor (Northshire Community Health)"
+    agency: str
+    knowledge: str           # memory | records | learned_later
+    knowledge_label: str     # "from memory"
+    answers: dict[str, str]  # ACCOUNT_FIELDS label -> what they wrote
+
+
+@dataclass
+class Statement:
+    """A contributory factor as one practitioner put it."""
+    episode: str
+    who: str
+    agency: str
+    heading: str
+    words: str
+
+
+@dataclass
+class FactorGroup:
+    """Statements that say the same thing: shown once, with its count and its sources."""
+    name: str
+    grouped_by: str          # "theme", "wording" or "heading" (the heading alone was chosen)
+    statements: list[Statement]
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    @property
+    def agencies(self) -> list[str]:
+        return list(dict.fromkeys(s.agency for s in self.statements))
+
+
+@dataclass
+class HeadingTally:
+    heading: str
+    groups: list[FactorGroup]
+
+    @property
+    def count(self) -> int:
+        return sum(g.count for g in self.groups)
+
+    @property
+    def agencies(self) -> list[str]:
+        return list(dict.fromkeys(a for g in self.groups for a in g.agencies))
+
+
+@dataclass
+class Remark:
+    who: str
+    text: str
+
+
+@dataclass
+class HindsightFlag:
+    """A statement that reads as today's view. Quoted whole, never changed."""
+    who: str
+    field: str
+    statement: str
+    phrases: list[str]
+
+
+@dataclass
+class Difference:
+    first: str
+    second: str
+    rule: str                # "knowledge" or "factors"
+    detail: str
+
+
+@dataclass
+class Missing:
+    who: str
+    status: str              # not started, in progress, declined
+
+
+@dataclass
+class EpisodeDigest:
+    key: str
+    title: str
+    dates: str
+    description: str
+    expected: int
+    contributors: list[str]
+    missing: list[Missing]
+    at_the_time: list[Account]
+    learned_later: list[Account]
+    factors: list[HeadingTally]
+    went_well: list[Remark]
+    changes: list[Remark]
+    hindsight: list[HindsightFlag]
+    differences: list[Difference]
+
+    @property
+    def coverage(self) -> str:
+        return f"{len(self.contributors)} of {self.expected}"
+
+
+@dataclass
+class Evidence:
+    episode: str
+    who: str
+    words: str
+
+
+@dataclass
+class EmergingPattern:
+    factor: str
+    headings: list[str]
+    pattern: str             # the typology label, or "" when the factor's heading maps to none
+    pattern_short: str
+    question: str
+    evidence: list[Evidence]
+    episodes: list[str]
+    agencies: list[str]
+
+
+@dataclass
+class TimelineEntry:
+    key: str
+    title: str
+    dates: str
+    contributed: int
+    expected: int
+    hindsight: int
+    differences: int
+
+    @property
+    def coverage(self) -> str:
+        return f"{self.contributed} of {self.expected}"
+
+
+@dataclass
+class Method:
+    grouping: str = GROUPING_RULE
+    differences: str = DIFFERENCE_RULE
+    emerging: str = EMERGING_RULE
+    pseudonyms: str = PSEUDONYM_RULE
+    hindsight: str = ""
+
+
+@dataclass
+class Digest:
+    review_key: str
+    title: str
+    board: str
+    generated_at: str
+    members: int              # case group members
+    contributors: int         # members with a submitted reflection
+    reflections: int          # episode accounts submitted
+    timeline: list[TimelineEntry]
+    patterns: list[EmergingPattern]
+    episodes: list[EpisodeDigest]
+    method: Method = field(default_factory=Method)
+
+    @property
+    def has_reflections(self) -> bool:
+        return self.reflections > 0
+
+    def episode(self, key: str) -> EpisodeDigest | None:
+        return next((e for e in self.episodes if e.key == key), None)
+
+    def to_dict(self, episode: str | None = None) -> dict:
+        """Plain data for JSON; with `episode`, only that episode (and the patterns it is evidence for)."""
+        data = dataclasses.asdict(self)
+        for entry, source in zip(data["timeline"], self.timeline):
+            entry["coverage"] = source.coverage
+        for entry, source in zip(data["episodes"], self.episodes):
+            entry["coverage"] = source.coverage
+            for tally, tally_source in zip(entry["factors"], source.factors):
+                tally["count"], tally["agencies"] = tally_source.count, tally_source.agencies
+                for group, group_source in zip(tally["groups"], tally_source.groups):
+                    group["count"], group["agencies"] = group_source.count, group_source.agencies
+        if episode:
+            data["episodes"] = [e for e in data["episodes"] if e["key"] == episode]
+            data["timeline"] = [t for t in data["timeline"] if t["key"] == episode]
+            data["patterns"] = [p for p in data["patterns"] if episode in p["episodes"]]
+        return data
+
+
+# ----- fuzzy helpers -----------------------------------------------------------
+
+
+def containment_scores(texts: list[str], words: list[str], partial_from: int = 1) -> np.ndarray:
+    """How well each word appears in each text (0-100): rapidfuzz partial_ratio in one cdist batch.
+
+    partial_ratio finds the best-matching stretch of the longer string, so when a text is
+    shorter than the word ("If" against "if only"), or the word is shorter than `partial_from`,
+    plain ratio is used instead: a fragment of a phrase is not the phrase.
+    """
+    processed_texts = [default_process(t) for t in texts]
+    processed_words = [default_process(w) for w in words]
+    if not processed_texts or not processed_words:
+        return np.zeros((len(texts), len(words)))
+    scores = process.cdist(processed_texts, processed_words, scorer=fuzz.partial_ratio, workers=-1)
+    text_lengths = np.array([len(t) for t in processed_texts])[:, None]
+    word_lengths = np.array([len(w) for w in processed_words])[None, :]
+    whole_needed = (text_lengths < word_lengths) | (word_lengths < partial_from)
+    rows = np.nonzero(whole_needed.any(axis=1))[0]  # usually a few short texts: score only those again
+    if rows.size:
+        whole = process.cdist([processed_texts[r] for r in rows], processed_words, scorer=fuzz.ratio, workers=-1)
+        scores[rows] = np.where(whole_needed[rows], whole, scores[rows])
+    return scores
+
+
+def _whole_word_scores(texts: list[str], words: list[str]) -> np.ndarray:
+    """100 where a short word (or its plural) is one of a text's words, else 0."""
+    scores = np.zeros((len(texts), len(words)))
+    wanted = [default_process(w) for w in words]
+    for row, text in enumerate(texts):
+        tokens = set(default_process(text).split())
+        for column, word in enumerate(wanted):
+            if word in tokens or word + "s" in tokens:
+                scores[row, column] = 100
+    return scores
+
+
+def assign_themes(statements: list[str], themes: tuple[Theme, ...]) -> list[Theme | None]:
+    """The theme each statement belongs to, or None. Ties go to the theme listed first."""
+    if not statements or not themes:
+        return [None] * len(statements)
+    owners = [i for i, t in enumerate(themes) for _ in t.words]
+    words = [w for t in themes for w in t.words]
+    short = [i for i, w in enumerate(words) if len(default_process(w)) <= WHOLE_WORD_MAX]
+    long = [i for i, w in enumerate(words) if len(default_process(w)) > WHOLE_WORD_MAX]
+    scores = np.zeros((len(statements), len(words)))
+    if long:
+        scores[:, long] = containment_scores(statements, [words[i] for i in long])
+    if short:
+        scores[:, short] = _whole_word_scores(statements, [words[i] for i in short])
+    found = []
+    for row in scores:
+        best = int(np.argmax(row))  # first of equal maxima: the theme listed first
+        found.append(themes[owners[best]] if row[best] >= THEME_THRESHOLD else None)
+    return found
+
+
+def group_by_wording(statements: list[str]) -> list[int]:
+    """A group number per statement: single-link groups of token_set_ratio >= WORDING_THRESHOLD."""
+    unique = list(dict.fromkeys(default_process(s) for s in statements))
+    parent = list(range(len(unique)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    if len(unique) > 1:
+        scores = process.cdist(unique, unique, scorer=fuzz.token_set_ratio, score_cutoff=WORDING_THRESHOLD,
+                               dtype=np.uint8, workers=-1)
+        for i, j in np.argwhere(np.triu(scores >= WORDING_THRESHOLD, k=1)):
+            parent[root(int(i))] = root(int(j))
+    index = {text: root(i) for i, text in enumerate(unique)}
+    return [index[default_process(s)] for s in statements]
+
+
+# ----- finding an episode --------------------------------------------------------
+
+
+@dataclass
+class EpisodeMatch:
+    episode: Episode | None = None
+    candidates: list[Episode] = field(default_factory=list)
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.episode is None and len(self.candidates) > 1
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text).lower()
+
+
+def match_episode(query: str, episodes: list[Episode]) -> EpisodeMatch:
+    """Which episode `query` means: its key ("KPE2", "kpe 2"), its number ("2"), or words of its title.
+
+    >>> eps = [Episode("KPE1", "New birth visit", dt.date(2025, 3, 4)),
+    ...        Episode("KPE2", "Police attend a domestic incident", dt.date(2025, 6, 14))]
+    >>> match_episode("police incident", eps).episode.key, match_episode("2", eps).episode.key
+    ('KPE2', 'KPE2')
+    """
+    query = query.strip()
+    if not query or not episodes:
+        return EpisodeMatch()
+    by_key = [e for e in episodes if _compact(e.key) == _compact(query)]
+    if by_key:
+        return EpisodeMatch(by_key[0])
+    if query.isdigit():
+        numbered = [e for e in episodes if (m := re.search(r"(\d+)$", e.key)) and int(m.group(1)) == int(query)]
+        if len(numbered) == 1:
+            return EpisodeMatch(numbered[0])
+        if 1 <= int(query) <= len(episodes):
+            return EpisodeMatch(episodes[int(query) - 1])  # the n-th episode of the timeline
+        return EpisodeMatch()
+    typed = default_process(query).split()
+    if not typed:
+        return EpisodeMatch()
+    titles = [default_process(f"{e.key} {e.title}").split() for e in episodes]
+    vocabulary = sorted({word for title in titles for word in title})
+    words = containment_scores(vocabulary, typed, partial_from=4).T  # typed word x title word
+    column = {word: i for i, word in enumerate(vocabulary)}
+    scores = np.array([words[:, [column[w] for w in title]].max(axis=1).mean() for title in titles])
+    order = np.argsort(-scores, kind="stable")
+    best = scores[order[0]]
+    if best < EPISODE_THRESHOLD:
+        return EpisodeMatch()
+    close = [episodes[i] for i in order if scores[i] >= EPISODE_THRESHOLD and best - scores[i] < EPISODE_MARGIN]
+    return EpisodeMatch(close[0]) if len(close) == 1 else EpisodeMatch(candidates=close)
+
+
+# ----- compiling ---------------------------------------------------------------------
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(str(item.get("text", "")) if isinstance(item, dict) else str(item) for item in value)
+    return str(value).strip()
+
+
+def _factors(value) -> list[tuple[str, str]]:
+    """(heading, words) for each stored factor."""
+    if isinstance(value, list):
+        return [(str(f.get("heading") or "other"), str(f.get("text") or f.get("heading") or ""))
+                if isinstance(f, dict) else ("other", str(f)) for f in value]
+    return [("other", str(value))] if value else []
+
+
+def _core(words: str, heading: str, keywords: dict[str, tuple[str, ...]]) -> str:
+    """The statement without its heading: "conditions of work: workload" -> "workload"; the heading alone -> ""."""
+    label, colon, rest = words.partition(":")
+    if colon and default_process(label) in {default_process(n) for n in (heading, *keywords.get(heading, ()))}:
+        words = rest
+    return "" if default_process(words) == default_process(heading) else words.strip()
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+
+
+@dataclass
+class _Reflection:
+    """One member's submitted answers on one episode, cleaned, with what the batches found in them."""
+    member: Member
+    who: str
+    agency: str
+    episode: str
+    answers: dict[str, str]
+    knowledge: str
+    factors: list[tuple[str, str]]                       # (heading, words)
+    groups: list[tuple[tuple, str, str]] = field(default_factory=list)  # per factor: (key, name, grouped_by)
+    flags: list[HindsightFlag] = field(default_factory=list)
+
+
+def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[str, str], prompts,
+                   generated_at: dt.datetime | None = None) -> Digest:
+    """The digest of `review` from each member's latest submitted reflection.
+
+    `reflections` is {slack_id: {episode_key: {field: value}}} (Store.latest_reflections),
+    `stages` is {slack_id: conversation stage} (Store.conversation_stages), and `prompts`
+    gives the factor headings and the digest rules (hindsight phrases, typology).
+    """
+    rules: DigestRules = prompts.digest
+    keywords = {h.name: tuple(h.keywords) for h in prompts.headings}
+    redactor = Redactor.for_review(review)
+    generated_at = generated_at or dt.datetime.now(dt.timezone.utc)
+
+    # Every piece of text that can reach an output is cleaned, in one batch.
+    raw: list[str] = [review.title, review.board]
+    for episode in review.episodes:
+        raw += [episode.title, episode.description]
+    for member in review.members:
+        raw += [member.attribution, member.agency]
+        for answers in (reflections.get(member.slack_id) or {}).values():
+            raw += [_text(answers.get(name)) for name in (*ACCOUNT_FIELDS, *REMARK_FIELDS)]
+            raw += [words for _, words in _factors(answers.get("factors"))]
+    unique = list(dict.fromkeys(raw))
+    clean = dict(zip(unique, redactor.clean_many(unique)))
+
+    episode_keys = {e.key for e in review.episodes}
+    submitted: list[_Reflection] = []
+    for member in review.members:
+        for episode_key, answers in (reflections.get(member.slack_id) or {}).items():
+            if episode_key not in episode_keys or episode_key not in member.episodes:
+                continue  # the episode was removed, or given to someone else, after this was submitted
+            submitted.append(_Reflection(
+                member, clean[member.attribution], clean[member.agency], episode_key,
+                {name: clean[_text(answers.get(name))] for name in (*ACCOUNT_FIELDS, *REMARK_FIELDS)},
+                _text(answers.get("knowledge_source")),
+                [(heading, clean[words]) for heading, words in _factors(answers.get("factors"))]))
+
+    _group_factors(submitted, rules, keywords)
+    _flag_hindsight(submitted, rules)
+    episodes = [_episode_digest(review, episode, [r for r in submitted if r.episode == episode.key], stages, clean,
+                                [h.name for h in prompts.headings])
+                for episode in review.episodes]
+    return Digest(
+        review_key=review.key, title=clean[review.title], board=clean[review.board],
+        generated_at=generated_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        members=len(review.members), contributors=len({r.member.slack_id for r in submitted}),
+        reflections=len(submitted),
+        timeline=[TimelineEntry(e.key, e.title, e.dates, len(e.contributors), e.expected, len(e.hindsight),
+                                len(e.differences)) for e in episodes],
+        patterns=_emerging(submitted, rules, [e.key for e in review.episodes]),
+        episodes=episodes,
+        method=Method(hindsight=(
+            "A statement is flagged when it contains a phrase from prompts/hindsight.toml (rapidfuzz "
+            f"fuzz.partial_ratio >= {rules.hindsight_threshold}, ignoring case and punctuation): it may give "
+            "today's view rather than the view at the time. Flags are prompts for the case group meeting; "
+            "nothing is removed or reworded.")))
+
+
+def _group_factors(submitted: list[_Reflection], rules: DigestRules, keywords: dict[str, tuple[str, ...]]) -> None:
+    """Give every factor statement its group: a theme, its wording, or its heading alone."""
+    found = [(r, heading, words) for r in submitted for heading, words in r.factors]
+    cores = [_core(words, heading, keywords) for _, heading, words in found]
+    worded = [i for i, core in enumerate(cores) if core]
+    themes = dict(zip(worded, assign_themes([cores[i] for i in worded], rules.themes)))
+    groups: list[tuple[tuple, str, str] | None] = [None] * len(found)
+    unthemed: dict[str, list[int]] = {}
+    for i, (_, heading, _) in enumerate(found):
+        theme = themes.get(i)
+        if theme is not None:
+            groups[i] = (("theme", theme.name), theme.name, "theme")
+        elif not cores[i]:
+            groups[i] = (("heading", heading), heading, "heading")
+        else:
+            unthemed.setdefault(heading, []).append(i)
+    for heading, indexes in unthemed.items():
+        numbers = group_by_wording([cores[i] for i in indexes])
+        members: dict[int, list[int]] = {}
+        for i, number in zip(indexes, numbers):
+            members.setdefault(number, []).append(i)
+        for number, group in members.items():
+            # A group is named by its most common wording; the shortest of equals.
+            counts = Counter(cores[i] for i in group)
+            name = min(counts, key=lambda c: (-counts[c], len(c), c))
+            for i in group:
+                groups[i] = (("wording", heading, number), name, "wording")
+    for (reflection, _, _), group in zip(found, groups):
+        reflection.groups.append(group)
+
+
+def _flag_hindsight(submitted: list[_Reflection], rules: DigestRules) -> None:
+    """Find the hindsight statements of every reflection in one batch."""
+    sentences: list[tuple[_Reflection, str, str]] = []
+    for reflection in submitted:
+        for name, label in (*ACCOUNT_FIELDS.items(), *REMARK_FIELDS.items()):
+            sentences += [(reflection, label, s) for s in _sentences(reflection.answers[name])]
+        sentences += [(reflection, FACTOR_FIELD, words) for _, words in reflection.factors]
+    if not sentences:
+        return
+    unique = list(dict.fromkeys(s for _, _, s in sentences))
+    scores = containment_scores(unique, list(rules.hindsight_phrases))
+    found = {}
+    for sentence, row in zip(unique, scores >= rules.hindsight_threshold):
+        if row.any():
+            found[sentence] = [p for p, hit in zip(rules.hindsight_phrases, row) if hit]
+    for reflection, label, sentence in sentences:
+        if sentence in found:
+            reflection.flags.append(HindsightFlag(reflection.who, label, sentence, found[sentence]))
+
+
+def _episode_digest(review: Review, episode: Episode, mine: list[_Reflection], stages: dict[str, str],
+                    clean: dict[str, str], heading_order: list[str]) -> EpisodeDigest:
+    case_group = [m for m in review.members if episode.key in m.episodes]
+    contributed = {r.member.slack_id for r in mine}
+    missing = [Missing(clean[m.attribution], STATUS_LABELS.get(stages.get(m.slack_id), "not started"))
+               for m in case_group if m.slack_id not in contributed]
+    accounts = [Account(r.who, r.agency, r.knowledge, KNOWLEDGE_LABELS.get(r.knowledge, r.knowledge),
+                        {label: r.answers[name] for name, label in ACCOUNT_FIELDS.items()}) for r in mine]
+
+    # Factors by heading (in the framework's order), then by group: each group once, with its sources.
+    tallies: dict[str, dict[tuple, FactorGroup]] = {}
+    for reflection in mine:
+        for (heading, words), (key, name, grouped_by) in zip(reflection.factors, reflection.groups):
+            group = tallies.setdefault(heading, {}).setdefault(key, FactorGroup(name, grouped_by, []))
+            group.statements.append(Statement(episode.key, reflection.who, reflection.agency, heading, words))
+    rank = {h: i for i, h in enumerate(heading_order)}
+    factors = [HeadingTally(heading, sorted(groups.values(), key=lambda g: (-g.count, g.name)))
+               for heading, groups in sorted(tallies.items(), key=lambda t: (rank.get(t[0], len(rank)), t[0]))]
+    return EpisodeDigest(
+        key=episode.key, title=clean[episode.title], dates=episode.dates, description=clean[episode.description],
+        expected=len(case_group), contributors=[r.who for r in mine], missing=missing,
+        at_the_time=[a for a in accounts if a.knowledge != "learned_later"],
+        learned_later=[a for a in accounts if a.knowledge == "learned_later"],
+        factors=factors,
+        went_well=[Remark(r.who, r.answers["went_well"]) for r in mine if r.answers["went_well"]],
+        changes=[Remark(r.who, r.answers["changes"]) for r in mine if r.answers["changes"]],
+        hindsight=[flag for r in mine for flag in r.flags],
+        differences=_differences(mine))
+
+
+def _differences(mine: list[_Reflection]) -> list[Difference]:
+    """DIFFERENCE_RULE, applied to each pair of agencies that contributed to the episode."""
+    agencies: dict[str, dict] = {}
+    for r in mine:
+        entry = agencies.setdefault(r.agency, {"who": [], "at_the_time": [], "later": False, "headings": []})
+        entry["who"].append(r.who)
+        if r.knowledge in KNOWN_AT_THE_TIME:
+            entry["at_the_time"].append(KNOWLEDGE_LABELS[r.knowledge])
+        elif r.knowledge == "learned_later":
+            entry["later"] = True
+        entry["headings"] = list(dict.fromkeys([*entry["headings"], *(h for h, _ in r.factors)]))
+    names = list(agencies)
+    found = []
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            a, b = agencies[first], agencies[second]
+            who_a, who_b = " and ".join(dict.fromkeys(a["who"])), " and ".join(dict.fromkeys(b["who"]))
+            for knew, learned, knew_who, learned_who in ((a, b, who_a, who_b), (b, a, who_b, who_a)):
+                if knew["at_the_time"] and learned["later"] and not learned["at_the_time"]:
+                    found.append(Difference(
+                        knew_who, learned_who, "knowledge",
+                        f"{knew_who} gives an account of what was known at the time "
+                        f"({', '.join(dict.fromkeys(knew['at_the_time']))}); {learned_who} says they learned "
+                        "about it later."))
+                    break
+            if a["headings"] and b["headings"] and not set(a["headings"]) & set(b["headings"]):
+                found.append(Difference(
+                    who_a, who_b, "factors",
+                    f"{who_a}: {', '.join(a['headings'])}. {who_b}: {', '.join(b['headings'])}. "
+                    "No contributory factor heading in common."))
+    return found
+
+
+def _emerging(submitted: list[_Reflection], rules: DigestRules, timeline: list[str]) -> list[EmergingPattern]:
+    """Factor groups that recur across episodes or agencies, mapped to the typology, as questions."""
+    by_group: dict[tuple, dict] = {}
+    for r in submitted:
+        for (heading, words), (key, name, grouped_by) in zip(r.factors, r.groups):
+            entry = by_group.setdefault(key, {"name": name, "grouped_by": grouped_by, "evidence": [],
+                                              "headings": Counter(), "agencies": []})
+            entry["evidence"].append(Evidence(r.episode, r.who, words))
+            entry["headings"][heading] += 1
+            if r.agency not in entry["agencies"]:
+                entry["agencies"].append(r.agency)
+    order = {key: i for i, key in enumerate(timeline)}
+    patterns = []
+    for key, entry in by_group.items():
+        episodes = sorted({e.episode for e in entry["evidence"]}, key=order.get)
+        if len(episodes) < EMERGING_EPISODES and len(entry["agencies"]) < EMERGING_AGENCIES:
+            continue
+        headings = [h for h, _ in entry["headings"].most_common()]
+        if key[0] == "theme":
+            pattern: Pattern | None = rules.pattern(next(t.pattern for t in rules.themes if t.name == key[1]))
+        else:
+            pattern = rules.pattern_for_heading(headings[0])
+        question = (pattern.question if pattern else UNMAPPED_QUESTION).format(factor=entry["name"])
+        patterns.append(EmergingPattern(
+            factor=entry["name"], headings=headings, pattern=pattern.label if pattern else "",
+            pattern_short=pattern.short if pattern else "", question=question,
+            evidence=sorted(entry["evidence"], key=lambda e: order[e.episode]),
+            episodes=episodes, agencies=entry["agencies"]))
+    return sorted(patterns, key=lambda p: (-len(p.episodes), -len(p.agencies), p.factor))

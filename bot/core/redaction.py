@@ -1,0 +1,230 @@
+"""Pseudonymisation: the names in a review's [[people]] never leave the bot.
+
+Every output (Slack messages, the Markdown file, JSON and HTML exports) is built
+from text cleaned here. Each name, and each part of a name, is replaced by the
+person's label; Slack markup is turned into plain, inert text first, so that a
+name hidden in a link label is found too and nobody is pinged.
+
+>>> from bot.core.review import Person
+>>> redactor = Redactor([Person("Child D", ("Kayden Morris", "Kayden")),
+...                      Person("Mother", ("Shannon Morris", "Shannon", "Ms Morris")),
+...                      Person("Mother's partner", ("Liam Barker", "Liam", "Mr Barker"))])
+>>> redactor.clean("Shanon said Mr. Barker had left; KAYDEN's cot was fine, Morris family")
+"Mother said Mother's partner had left; Child D's cot was fine, [name] family"
+>>> redactor.clean("<!channel> see <https://records.example/kayden|Kayden's file>")
+"@\\u200bchannel see Child D's file (https://records.example/Child D)"
+
+How a word is recognised as a name (`Redactor.matches`):
+- the same letters as a name or part of a name, ignoring case and a possessive
+  ('s, '): "SHANNON", "shannon's";
+- or, for a word written with a capital letter and at least 3 letters long, the
+  same first letter and a rapidfuzz `fuzz.ratio` of at least NAME_THRESHOLD (83)
+  with a part of a name of 4 letters or more: "Shanon" (92), "Kaden" (91),
+  "Kaiden" (83). A capital is required because names are proper nouns: an
+  ordinary word in lower case ("banker", "barked") is never changed by fuzzy
+  matching. The price: a capitalised word one letter away from a name ("Banker"
+  at the start of a sentence, in a review with a Barker) is taken for the name.
+- "Mr", "Mrs", "Ms", "Miss", "Mx" and "Dr" before a name are replaced with it.
+A word that could be more than one person's name (a shared surname) becomes
+"[name]" rather than the wrong label.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from rapidfuzz import fuzz, process
+
+from bot.core.review import Person, Review
+
+# fuzz.ratio (normalised Indel similarity, 0-100) a capitalised word needs to count as a misspelt name:
+# a letter dropped or doubled scores 90-93 ("Shanon", "Kaden"); a letter changed scores 83-86 in names
+# of 6+ letters ("Kaiden"), and less in shorter names, which only tolerate a dropped letter ("Lia").
+NAME_THRESHOLD = 83
+FUZZY_MIN_TOKEN = 4      # parts of names shorter than this are matched exactly only ("Jo", "Al")
+CAPITALISED_ONLY = 3     # exact parts of 3 letters or fewer ("May", "Ray") must be capitalised too
+AMBIGUOUS_LABEL = "[name]"
+ZERO_WIDTH_SPACE = "\u200b"
+
+# Honorifics, by the group a phrase's honorific may stand in for ("Mrs Morris" for "Ms Morris").
+HONORIFICS = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "mx": "n", "dr": "n"}
+
+# A word is a run of letters: "Shannon's" is "Shannon" and a possessive, "O'Brien" is "O" and "Brien".
+_LETTERS = re.compile(r"[^\W\d_]+")
+_GAP = re.compile(r"[^\S\n]+")  # between the words of one name: spaces, not a new line
+# Slack markup that pings, mentions or hides a link: <!channel>, <@U1>, <#C1|name>, <https://x|label>.
+_MARKUP = re.compile(r"<((?:[!@#]|https?://|mailto:)[^<>\n]{0,1000})>")
+
+
+def slack_to_plain(text: str, mentions: dict[str, str] | None = None) -> str:
+    """Slack's markup turned into inert plain text: pings defused, mentions named by role, links shown.
+
+    >>> slack_to_plain("&lt;b&gt; <@U1> <!here> <#C1|general> <https://x.example|click> fish &amp; chips",
+    ...                {"U1": "a lead reviewer"})
+    '<b> @a lead reviewer @\\u200bhere #general click (https://x.example) fish & chips'
+    """
+    mentions = mentions or {}
+
+    def plain(match: re.Match) -> str:
+        target, _, label = match.group(1).partition("|")
+        if target.startswith("!"):
+            if target.startswith("!date"):
+                return label or "(a date)"
+            # A zero-width space after @ keeps "@channel" from becoming a broadcast anywhere it is pasted.
+            return "@" + ZERO_WIDTH_SPACE + (label or target[1:].split("^")[0]).lstrip("@")
+        if target.startswith("@"):
+            return "@" + mentions.get(target[1:], "someone in Slack")
+        if target.startswith("#"):
+            return "#" + (label or "a channel")
+        return f"{label} ({target})" if label and label != target else target
+
+    # Markup Slack sent, then markup that only appears once the text is unescaped ("&lt;!channel&gt;").
+    text = _MARKUP.sub(plain, text)
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return _MARKUP.sub(plain, text)
+
+
+class Redactor:
+    """Replaces the names of a review's [[people]] with their labels. Decisions are cached per word."""
+
+    def __init__(self, people: Iterable[Person], mentions: dict[str, str] | None = None,
+                 threshold: int = NAME_THRESHOLD):
+        self.threshold = threshold
+        self.mentions = dict(mentions or {})
+        self.owners: dict[str, set[str]] = {}        # part of a name (lower case) -> labels
+        phrases: list[tuple[tuple[str, ...], str]] = []
+        for person in people:
+            for name in person.names:
+                tokens = []
+                for word in (w.lower() for w in _LETTERS.findall(name)):
+                    if word in HONORIFICS:
+                        tokens.append("<" + HONORIFICS[word] + ">")
+                    elif len(word) >= 2:
+                        tokens.append(word)
+                        self.owners.setdefault(word, set()).add(person.label)
+                if len(tokens) > 1:
+                    phrases.append((tuple(tokens), person.label))
+        # Longest first, so "Kayden Morris" is one label, not "Child D [name]".
+        self.phrases = sorted(set(phrases), key=lambda p: -len(p[0]))
+        self.tokens = sorted(self.owners)
+        self._fuzzy_tokens = [t for t in self.tokens if len(t) >= FUZZY_MIN_TOKEN]
+        self._matches: dict[str, frozenset[str]] = {}
+        self._finder: tuple[int, re.Pattern] | None = None
+
+    @classmethod
+    def for_review(cls, review: Review) -> "Redactor":
+        """A redactor for `review`: its people, and Slack mentions of its members named by role."""
+        mentions = {m.slack_id: m.attribution for m in review.members}
+        mentions.update({s: "a member of the review team" for s in review.team})
+        mentions.update({s: "a lead reviewer" for s in review.leads})
+        return cls(review.people, mentions)
+
+    # ----- deciding which words are names ---------------------------------
+
+    def _learn(self, stems: set[str]) -> None:
+        """Decide, in one batch, which parts of names each new word matches."""
+        new = [s for s in stems if s not in self._matches]
+        if not new:
+            return
+        fuzzy = []
+        for stem in new:
+            lower = stem.lower()
+            exact = lower in self.owners and (len(lower) > CAPITALISED_ONLY or stem[0].isupper())
+            self._matches[stem] = frozenset({lower}) if exact else frozenset()
+            if not exact and stem[0].isupper() and len(stem) >= 3:
+                fuzzy.append(stem)
+        if not fuzzy or not self._fuzzy_tokens:
+            return
+        # One C++ pass over every (word, name part) pair: rapidfuzz's cdist, on all cores.
+        scores = process.cdist([s.lower() for s in fuzzy], self._fuzzy_tokens, scorer=fuzz.ratio,
+                               score_cutoff=self.threshold, workers=-1)
+        for row, stem in zip(scores, fuzzy):
+            first = stem[0].lower()
+            found = {token for token, score in zip(self._fuzzy_tokens, row)
+                     if score >= self.threshold and token[0] == first}
+            if found:
+                self._matches[stem] = frozenset(found)
+
+    def matches(self, word: str) -> frozenset[str]:
+        """The parts of names `word` stands for (empty if it is an ordinary word).
+
+        >>> Redactor([Person("Mother", ("Shannon",))]).matches("Shanon")
+        frozenset({'shannon'})
+        """
+        self._learn({word})
+        return self._matches[word]
+
+    def _finder_for_names(self) -> re.Pattern | None:
+        """A regex that finds, in one C-level pass, only the words already known to be names, and honorifics."""
+        names = sorted((stem for stem, found in self._matches.items() if found), key=lambda n: (-len(n), n))
+        if not names:
+            return None
+        if self._finder is None or self._finder[0] != len(names):
+            honorifics = "|".join(sorted(HONORIFICS, key=len, reverse=True))
+            self._finder = (len(names), re.compile(
+                r"(?<![^\W\d_])(?:(?P<name>" + "|".join(map(re.escape, names)) + r")(?P<suffix>['’]s|['’])?"
+                r"|(?P<honorific>(?i:" + honorifics + r"))\.?)(?![^\W\d_])"))
+        return self._finder[1]
+
+    def _name_at(self, text: str, found: list[re.Match], i: int) -> int:
+        """How many of the found words, from i, make one name: a listed full name, honorific + name, or one word."""
+        def joined(k: int) -> bool:  # word k follows word k-1 on the same line, with nothing else between
+            return bool(_GAP.fullmatch(text[found[k - 1].end():found[k].start()])) and not found[k - 1]["suffix"]
+
+        for tokens, _ in self.phrases:
+            if i + len(tokens) <= len(found) and all(
+                    (k == i or joined(k)) and self._fits(token, found[k]) for k, token in zip(range(i, i + len(tokens)),
+                                                                                        tokens)):
+                return len(tokens)
+        if found[i]["honorific"] and i + 1 < len(found) and found[i + 1]["name"] and joined(i + 1):
+            return 2
+        return 1 if found[i]["name"] else 0
+
+    def _fits(self, token: str, word: re.Match) -> bool:
+        """Does a found word fit one token of a listed full name ("<f>" stands for Ms, Mrs or Miss)?"""
+        if token.startswith("<"):
+            group = HONORIFICS.get((word["honorific"] or "").lower())
+            return group is not None and (group == token[1] or "n" in (group, token[1]))
+        return bool(word["name"]) and token in self._matches[word["name"]]
+
+    def _label_of(self, words: list[re.Match]) -> str:
+        """A listed full name's label, or the label of the one person a name fits; [name] if several."""
+        for tokens, label in self.phrases:
+            if len(tokens) == len(words) and all(self._fits(t, w) for t, w in zip(tokens, words)):
+                return label
+        tokens = self._matches[words[-1]["name"]]
+        owners = set().union(*(self.owners[t] for t in tokens))
+        return next(iter(owners)) if len(owners) == 1 else AMBIGUOUS_LABEL
+
+    # ----- replacing ---------------------------------------------------------
+
+    def redact_many(self, texts: list[str]) -> list[str]:
+        """`texts` with every name replaced by its label. One fuzzy-matching batch for all of them."""
+        self._learn(set(_LETTERS.findall("\n".join(texts))))
+        finder = self._finder_for_names()
+        return [self._replace(text, finder) if finder else text for text in texts]
+
+    def redact(self, text: str) -> str:
+        return self.redact_many([text])[0]
+
+    def _replace(self, text: str, finder: re.Pattern) -> str:
+        found = list(finder.finditer(text))
+        out, position, i = [], 0, 0
+        while i < len(found):
+            used = self._name_at(text, found, i)
+            if not used:
+                i += 1
+                continue
+            words = found[i:i + used]
+            out.append(text[position:words[0].start()] + self._label_of(words) + (words[-1]["suffix"] or ""))
+            position = words[-1].end()
+            i += used
+        out.append(text[position:])
+        return "".join(out)
+
+    def clean(self, text: str) -> str:
+        """Slack markup made inert, then names replaced: what every output shows of free text."""
+        return self.redact(slack_to_plain(text, self.mentions))
+
+    def clean_many(self, texts: list[str]) -> list[str]:
+        return self.redact_many([slack_to_plain(t, self.mentions) for t in texts])

@@ -1,0 +1,147 @@
+"""`/summary`: the digest of a review's reflections, for its leads and review team.
+
+    /summary                     the review overview: timeline, coverage, emerging patterns
+    /summary KPE2                one episode, by key, number (`/summary 2`) or title words
+    /summary child-d KPE2        the review named first, when the caller is in several
+
+The acknowledgement picks the review and checks the caller's role (the database
+only, fast). Compiling runs in a lazy listener, so Slack hears back within 3
+seconds however large the review. The answer is ephemeral; the full digest goes
+to the caller's DM as a Markdown file. Every run, and every refusal, is audited.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.access import require_role
+from bot.core.digest import compile_digest, match_episode
+from bot.core.text import neutralise
+from bot.errors import CasegroupError, NotFoundError, RoleError
+from bot.render.digest_blocks import (MAX_CHOICES, episode_choices, episode_messages, nothing_to_digest,
+                                     overview_messages)
+from bot.render.digest_text import markdown
+
+log = logging.getLogger("casegroup.summary")
+READERS = {"lead", "team"}
+HELP = ("help", "?")
+USAGE = ("*`/summary`: the digest of a review's reflections*\n"
+         "• `/summary`: the review overview (timeline, coverage, emerging patterns)\n"
+         "• `/summary KPE2`, `/summary 2` or `/summary police incident`: one key practice episode\n"
+         "• `/summary child-d KPE2`: name the review first if you take part in several\n"
+         "The full digest is sent to your DM as a Markdown file. Only lead reviewers and the review team can run it.")
+
+
+@dataclass
+class SummaryRequest:
+    review_key: str
+    query: str          # what was typed for the episode; "" for the overview
+
+
+def parse_request(store, user: str, text: str) -> SummaryRequest:
+    """Which review and episode the caller means; the review named first, or the caller's only one.
+
+    Raises RoleError (someone in no review) or NotFoundError (several reviews, none named).
+    """
+    words = text.split()
+    known = {key.lower(): key for key in store.review_keys()}
+    if words and words[0].lower() in known:
+        return SummaryRequest(known[words[0].lower()], " ".join(words[1:]))
+    mine = sorted(store.reviews_of(user))
+    if not mine:
+        raise RoleError("Sorry, `/summary` is for the lead reviewers and review team of a case review, and "
+                        "you're not part of one. If you think you should be, please ask the lead reviewers.")
+    if len(mine) > 1:
+        raise NotFoundError(f"You take part in {len(mine)} reviews ({', '.join(f'`{k}`' for k in mine)}). "
+                            f"Name the one you mean first, like `/summary {mine[0]} {' '.join(words) or 'KPE1'}`.")
+    return SummaryRequest(mine[0], " ".join(words))
+
+
+def acknowledge_summary(ack, command, context):
+    """Answer within Slack's 3 seconds: a refusal, a question, or 'working on it'."""
+    store = context["deps"].store
+    user, text = command["user_id"], (command.get("text") or "").strip()
+    if text.lower() in HELP:
+        ack(text=USAGE)
+        return
+    review_key = ""
+    try:
+        request = parse_request(store, user, text)
+        review_key = request.review_key
+        require_role(store, review_key, user, READERS, "read its digest")
+    except RoleError as error:
+        store.audit(user, "summary.refused", review_key, "not a lead reviewer or review team member")
+        ack(text=str(error))
+        return
+    except CasegroupError as error:
+        ack(text=str(error))
+        return
+    title = store.review(review_key).title
+    ack(text=f"Putting together the digest of *{title}*"
+             f"{' for ' + neutralise(request.query[:60]) if request.query else ''}…")
+
+
+def _send_file(client, user: str, filename: str, title: str, content: str) -> str:
+    """Upload the Markdown digest to the caller's DM. Returns '' or what went wrong (no text of the digest)."""
+    try:
+        channel = client.conversations_open(users=user)["channel"]["id"]
+        client.files_upload_v2(channel=channel, content=content, filename=filename, title=title,
+                               initial_comment="The full digest, as a Markdown file. It holds pseudonymised "
+                                               "case material: keep it within the review.",
+                               request_file_info=False)
+        return ""
+    except SlackApiError as error:
+        return (error.response.get("error") if error.response is not None else None) or "unknown_error"
+    except (SlackClientError, OSError) as error:
+        return type(error).__name__
+
+
+def run_summary(command, respond, context, client):
+    deps = context["deps"]
+    store, user, text = deps.store, command["user_id"], (command.get("text") or "").strip()
+    if text.lower() in HELP:
+        return  # the acknowledgement was the answer
+    try:
+        request = parse_request(store, user, text)
+    except CasegroupError:
+        return  # the acknowledgement already answered
+    if not store.roles_of(request.review_key, user) & READERS:
+        return  # refused, and audited, by the acknowledgement
+    review = store.review(request.review_key)
+    reflections = store.latest_reflections(review.key)
+    if not reflections:
+        respond(nothing_to_digest(review, store.conversation_stages(review.key)))
+        store.audit(user, "summary.viewed", review.key, "no submitted reflections yet")
+        return
+    episode = None
+    if request.query:
+        found = match_episode(request.query, review.episodes)
+        if found.episode is None:
+            offered = found.candidates or review.episodes
+            respond(episode_choices(review, offered, found.ambiguous))
+            store.audit(user, "summary.viewed", review.key,
+                        "episode unclear; offered " + ", ".join(e.key for e in offered[:MAX_CHOICES]))
+            return
+        episode = found.episode.key
+
+    digest = compile_digest(review, reflections, store.conversation_stages(review.key), deps.prompts, store.clock())
+    messages = episode_messages(digest, episode) if episode else overview_messages(digest)
+    for message in messages:
+        respond(text=message["text"], blocks=message["blocks"], response_type="ephemeral", replace_original=False)
+    filename = f"{review.key}-{episode}-digest.md" if episode else f"{review.key}-digest.md"
+    failed = _send_file(client, user, filename, f"{digest.title}: {episode or 'review'} digest",
+                        markdown(digest, episode))
+    if failed:
+        log.warning("could not upload the digest to %s: %s", user, failed)
+        respond(f"I couldn't put the full digest in your DM ({failed}). `casegroup export {review.key}` writes it "
+                "from the command line.")
+    store.audit(user, "summary.viewed", review.key,
+                f"{'episode ' + episode if episode else 'overview'}; file "
+                f"{'not sent: ' + failed if failed else 'sent to DM'}")
+
+
+def register(app: App) -> None:
+    app.command("/summary")(ack=acknowledge_summary, lazy=[run_summary])

@@ -176,9 +176,16 @@ def answer_script(review: Review, member, prompts, rng: random.Random):
     yield "submit", "", ""
 
 
-def factor_statements(count: int, rng: random.Random) -> list[str]:
-    """`count` contributory factor statements as practitioners word them (for the grouping benchmark)."""
-    openers = ["", "really ", "mainly ", "I think ", "honestly, ", "partly "]
-    words = [w for group in FACTOR_WORDS.values() for w in group]
-    return [rng.choice(openers) + rng.choice(words) + rng.choice(["", "", ".", " at the time", " again"])
-            for _ in range(count)]
+def factor_statements(count: int, rng: random.Random) -> list[tuple[str, str]]:
+    """`count` contributory factors as (heading, statement), worded as practitioners word them (for the
+    grouping benchmark): the framework's own words with openers, qualifiers and endings."""
+    openers = ["", "really ", "mainly ", "I think ", "honestly, ", "partly ", "above all ", "again "]
+    qualifiers = ["", " that month", " on the day", " all year", " for weeks", " at the time", " as usual",
+                  " that winter", " after the restructure", " before the move"]
+    endings = ["", ".", " again", " (see records)", "!", " - big issue"]
+    statements = []
+    for _ in range(count):
+        heading = rng.choice(sorted(FACTOR_WORDS))
+        statements.append((heading, rng.choice(openers) + rng.choice(FACTOR_WORDS[heading]) + rng.choice(qualifiers)
+                           + rng.choice(endings)))
+    return statements

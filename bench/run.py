@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: the repo's packages (bot, storage, tests, bench)
     sys.path.insert(0, str(ROOT))
 
-from bench import answer_path, http_load  # noqa: E402
+from bench import answer_path, digests, http_load  # noqa: E402
 from bench.report import Row, not_measured, table  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.md"
@@ -30,11 +30,15 @@ RESULTS = ROOT / "bench" / "results.md"
 PARTS = [
     ("1", answer_path.ROWS, answer_path.measure),
     ("2 and 6", http_load.ROWS, http_load.measure),
+    ("3, 4 and 5", digests.ROWS, digests.measure),
 ]
 ROWS = [name for _, names, _ in PARTS for name in names]
 
 NOTES = """\
 ## How to read it
+
+The ratio is casegroup's figure divided by the floor's: for times lower is better, for
+rates (answers/s, MB/s) higher is better.
 
 Every figure has its floor, measured in the same run on the same machine: what the
 fastest possible bot would do with the same input. The machine is shared (other
@@ -63,9 +67,28 @@ move much less.
   answering in turn: each client types for 5 members and waits for each reply. Every
   answer is read back from the database afterwards and compared with what was typed
   ("answers lost"). The floor is part 1's floor `App` behind the same waitress server.
+- **3. Digest.** The same shape of review (2,400 submitted reflections, texts of 50 to
+  400 characters, 5 factors each), stored through `Store.record` as submissions are.
+  Each time is what `/summary` does after its acknowledgement: read the latest reflections
+  and compile the digest (`compile_digest`: redaction, factor grouping, hindsight flags,
+  patterns), then render the overview or one episode as Block Kit, or the whole review as
+  Markdown (as `casegroup export` does). The compiler always compiles the whole review, so
+  one episode costs about what the overview costs. The floor is one plain SQL query
+  reading the same rows (for one episode, `json_extract` of that episode). The
+  acknowledgement is `/summary` dispatched to the real `App` (its lazy digest awaited
+  before the next), against a no-op command.
+- **4. Redaction.** `Redactor.redact_many` over every text answer of that review (a new
+  `Redactor` each run, as each digest makes one), 20 people with 4 name variants each
+  (full name, first name, honorific and surname, nickname), against exact `str.replace`
+  of the same 80 names. Practitioners misspell a name now and then (bench/corpus.py);
+  "fuzzy matches" counts the words exact replacement leaves that the redactor takes for
+  names.
+- **5. Factor grouping.** The digest's grouping step (`_group_factors`: themes from
+  prompts/typology.toml, then wording under each heading, both rapidfuzz `cdist`
+  batches) on 1k, 5k and 10k statements, against grouping identical wording (one dict).
 - **6. Memory.** The serve process's peak resident memory (`VmHWM` in /proc), after the
-  whole review (2,400 submitted reflections, texts of 50 to 400 characters, 5 factors
-  each) has been answered through it.
+  whole review has been answered through it, and again after the lead's `/summary` of
+  the whole review.
 
 All names and texts are invented (bench/corpus.py).
 """
@@ -83,7 +106,7 @@ def run(quick: bool) -> list[Row]:
                 found = not_measured(part.split()[0], names, f"error: {type(error).__name__}: {error}"[:200])
             print(f"part {part}: {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
             rows += found
-    return rows
+    return sorted(rows, key=lambda row: row.part)
 
 
 def machine() -> str:

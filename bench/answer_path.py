@@ -49,7 +49,7 @@ def floor_app(api_url: str, signing_secret: str = SECRET, process_before_respons
     return app
 
 
-def _answers(store: Store, review, prompts, rng):
+def _answers(review, prompts, rng):
     """Every member's typed answers, member after member, each consenting first (untimed)."""
     for member in review.members:
         for text, episode, step in answer_script(review, member, prompts, rng):
@@ -82,7 +82,7 @@ def measure(workdir: Path, quick: bool) -> list[Row]:
         product = SlackDriver(build_app(settings, store, prompts, make_client("xoxb-bench", api.url),
                                         verify_token=False), SECRET)
         floor = SlackDriver(floor_app(api.url), SECRET)
-        script = _answers(store, review, prompts, random.Random(7))
+        script = _answers(review, prompts, random.Random(7))
         floor_users = itertools.cycle([m.slack_id for m in review.members])
 
         def next_answer() -> float:

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test clean
+.PHONY: run test bench install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: install
 ## Install the test dependencies and run the whole suite.
 test: install-test
 	$(BIN)/python -m pytest
+
+## Install like `make test`, then measure the bot against its floor (minutes); writes bench/results.md.
+bench: install-test
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -278,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
                                               "retention date (CASEGROUP_RETENTION_DAYS); the audit trail stays")
     purge.add_argument("--yes", action="store_true", help="don't ask for confirmation")
     purge.set_defaults(func=cmd_purge)
+
     export = commands.add_parser("export", help="write a review's digest (pseudonymised) as Markdown, JSON or HTML")
     export.add_argument("key", help="the review's key, as in its file")
     export.add_argument("--episode", metavar="K", help="one episode: its key (KPE2), number (2) or title words")

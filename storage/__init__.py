@@ -16,6 +16,7 @@ import os
 import sqlite3
 import threading
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Callable, Iterator
 
 import sqlite_utils
@@ -31,6 +32,35 @@ BUSY_TIMEOUT_MS = 10_000
 def utc_now() -> dt.datetime:
     """The one clock. Pass another to Store(clock=...) in tests."""
     return dt.datetime.now(dt.timezone.utc)
+
+
+class StoredAnswers(Mapping):
+    """A practitioner's stored answers, {(episode, field): value}.
+
+    Which questions are answered is read at once; the values (JSON) only when one is first read, all in
+    one query. An answer in a DM needs none of them, and a member of a large review has hundreds.
+    """
+
+    def __init__(self, keys: list[tuple[str, str]], load: Callable[[], dict[tuple[str, str], str]]):
+        self._keys = dict.fromkeys(keys)
+        self._load = load
+        self._values: dict[tuple[str, str], object] | None = None
+
+    def __getitem__(self, key: tuple[str, str]):
+        if key not in self._keys:
+            raise KeyError(key)
+        if self._values is None:
+            self._values = {k: decode(v) for k, v in self._load().items()}
+        return self._values[key]
+
+    def __contains__(self, key) -> bool:
+        return key in self._keys
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 class Store(ReviewRunning):
@@ -117,8 +147,13 @@ class Store(ReviewRunning):
     def audit(self, actor: str, action: str, review_key: str = "", detail: str = "") -> None:
         """Record who did what. `detail` names things (episode keys, counts), never reflection text."""
         with self.transaction() as db:
-            db["audit"].insert({"at": self.now(), "actor": actor, "action": action,
-                                "review_key": review_key, "detail": detail})
+            self._audit_row(db, self.now(), actor, action, review_key, detail)
+
+    @staticmethod
+    def _audit_row(db: sqlite_utils.Database, at: str, actor: str, action: str, review_key: str,
+                   detail: str) -> None:
+        db.execute("insert into audit (at, actor, action, review_key, detail) values (?, ?, ?, ?, ?)",
+                   [at, actor, action, review_key, detail])
 
     def audit_trail(self, review_key: str | None = None) -> list[dict]:
         where, args = ("review_key = ?", [review_key]) if review_key else (None, None)
@@ -235,10 +270,13 @@ class Store(ReviewRunning):
         return State(review_key, member, stage, cursor or "", bool(paused), bool(editing),
                      json.loads(pending) if pending else None, version or 0)
 
-    def answers(self, review_key: str, member: str) -> dict[tuple[str, str], object]:
-        return {(e, f): decode(v) for e, f, v in self.db.execute(
-            "select episode, field, value from answers where review_key = ? and member = ?",
-            [review_key, member])}
+    def answers(self, review_key: str, member: str) -> "StoredAnswers":
+        """{(episode, field): value}. Values are decoded when read: a DM reads one or two of them,
+        and a member of a large review has hundreds (60 episodes × 9 questions)."""
+        db, where = self.db, "from answers where review_key = ? and member = ?"
+        return StoredAnswers(db.execute(f"select episode, field {where}", [review_key, member]).fetchall(),
+                             lambda: {(e, f): v for e, f, v in db.execute(f"select episode, field, value {where}",
+                                                                           [review_key, member])})
 
     def claim_event(self, db: sqlite_utils.Database, event_key: str) -> bool:
         """Inside a transaction: True the first time `event_key` is seen, False for a repeat."""
@@ -273,7 +311,13 @@ class Store(ReviewRunning):
             for event in events:
                 if event in ("invited", "consented", "declined", "submitted", "withdrawn"):
                     row[f"{event}_at"] = now
-            db["conversations"].upsert(row, pk=("review_key", "member"))
+            # Plain SQL on this path, every answer takes it: sqlite-utils' upsert and insert read the
+            # table's schema on each call (half the step's time in bench/, part 1).
+            columns = ", ".join(row)
+            updates = ", ".join(f"{column} = excluded.{column}" for column in row if column not in
+                                ("review_key", "member"))
+            db.execute(f"insert into conversations ({columns}) values ({', '.join('?' * len(row))}) "
+                       f"on conflict (review_key, member) do update set {updates}", list(row.values()))
             if "submitted" in events:
                 snapshot = {}
                 for episode, field, value in db.execute(
@@ -287,12 +331,10 @@ class Store(ReviewRunning):
             for event in events:
                 detail = f"version {state.version}" if event == "submitted" else ""
                 detail = deleted if event == "withdrawn" else detail
-                db["audit"].insert({"at": now, "actor": actor or state.member, "action": f"reflection.{event}",
-                                    "review_key": state.review_key, "detail": detail})
+                self._audit_row(db, now, actor or state.member, f"reflection.{event}", state.review_key, detail)
             if writes:
-                db["audit"].insert({"at": now, "actor": actor or state.member, "action": "answer.saved",
-                                    "review_key": state.review_key,
-                                    "detail": ", ".join(f"{e}/{f}" for e, f, _ in writes)})
+                self._audit_row(db, now, actor or state.member, "answer.saved", state.review_key,
+                                ", ".join(f"{e}/{f}" for e, f, _ in writes))
         return True
 
     @staticmethod

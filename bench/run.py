@@ -1,0 +1,134 @@
+"""The benchmark: casegroup against the fastest it could be, on the same machine, in the same run.
+
+    python bench/run.py            # everything (a few minutes); prints the table, writes bench/results.md
+    python bench/run.py --quick    # under 30 s: checks the benchmark works, not the timings
+    make bench                     # installs, then the first
+
+Each part measures casegroup and its floor one after the other (or interleaved), so a
+busy shared machine slows both: read the ratios, not the milliseconds.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: the repo's packages (bot, storage, tests, bench)
+    sys.path.insert(0, str(ROOT))
+
+from bench import answer_path, digests, http_load  # noqa: E402
+from bench.report import Row, not_measured, table  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results.md"
+# (part, the rows it reports, how to measure it)
+PARTS = [
+    ("1", answer_path.ROWS, answer_path.measure),
+    ("2 and 6", http_load.ROWS, http_load.measure),
+    ("3, 4 and 5", digests.ROWS, digests.measure),
+]
+ROWS = [name for _, names, _ in PARTS for name in names]
+
+NOTES = """\
+## How to read it
+
+The ratio is casegroup's figure divided by the floor's: for times lower is better, for
+rates (answers/s, MB/s) higher is better.
+
+Every figure has its floor, measured in the same run on the same machine: what the
+fastest possible bot would do with the same input. The machine is shared (other
+developers' tests run on it too), so milliseconds move from run to run; the ratios
+move much less.
+
+- **1. Answer path.** A signed `message.im` event carrying one typed answer, dispatched
+  to the real Bolt `App` (bot/app.py, with its middleware and error handler). The bot
+  claims the event id, stores the answer and the conversation state in a real SQLite file
+  (WAL), and posts the next question to a loopback stand-in for Slack's Web API
+  (bot/offline/webapi.py) over HTTP, all before `dispatch` returns. The floor is an `App`
+  with the same settings whose only listener posts one `chat.postMessage` to the same
+  stand-in. The two are measured in alternating batches of 100. Four members each answer
+  their 60 episodes in turn, so a member has up to 540 stored answers.
+- **Why `process_before_response=True`** (what bot/app.py ships, and what the floor uses).
+  With it, the listener runs before Slack gets its HTTP 200, so an answer Slack has seen
+  acknowledged is already committed: a crash or restart can lose nothing, and a Slack
+  retry of the same event is recognised by its event id and stored once. Bolt's default
+  runner acknowledges events first and works on a thread afterwards (an acknowledged
+  answer can then be lost), and for commands and buttons its request thread polls for the
+  listener's `ack()` every 10 ms: the row "Bolt's default runner" shows what that costs a
+  no-op slash command, against the same command run inline. Work too slow for Slack's
+  3 seconds (digests) goes in lazy listeners.
+- **2. Throughput.** `casegroup serve` as its own process (waitress, 8 threads), 8 client
+  threads over keep-alive connections, every member of a 60-episode × 40-member review
+  answering in turn: each client types for 5 members and waits for each reply. Every
+  answer is read back from the database afterwards and compared with what was typed
+  ("answers lost"). The floor is part 1's floor `App` behind the same waitress server.
+- **3. Digest.** The same shape of review (2,400 submitted reflections, texts of 50 to
+  400 characters, 5 factors each), stored through `Store.record` as submissions are.
+  Each time is what `/summary` does after its acknowledgement: read the latest reflections
+  and compile the digest (`compile_digest`: redaction, factor grouping, hindsight flags,
+  patterns), then render the overview or one episode as Block Kit, or the whole review as
+  Markdown (as `casegroup export` does). The compiler always compiles the whole review, so
+  one episode costs about what the overview costs. The floor is one plain SQL query
+  reading the same rows (for one episode, `json_extract` of that episode). The
+  acknowledgement is `/summary` dispatched to the real `App` (its lazy digest awaited
+  before the next), against a no-op command.
+- **4. Redaction.** `Redactor.redact_many` over every text answer of that review (a new
+  `Redactor` each run, as each digest makes one), 20 people with 4 name variants each
+  (full name, first name, honorific and surname, nickname), against exact `str.replace`
+  of the same 80 names. Practitioners misspell a name now and then (bench/corpus.py);
+  "fuzzy matches" counts the words exact replacement leaves that the redactor takes for
+  names.
+- **5. Factor grouping.** The digest's grouping step (`_group_factors`: themes from
+  prompts/typology.toml, then wording under each heading, both rapidfuzz `cdist`
+  batches) on 1k, 5k and 10k statements, against grouping identical wording (one dict).
+- **6. Memory.** The serve process's peak resident memory (`VmHWM` in /proc), after the
+  whole review has been answered through it, and again after the lead's `/summary` of
+  the whole review.
+
+All names and texts are invented (bench/corpus.py).
+"""
+
+
+def run(quick: bool) -> list[Row]:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="casegroup-bench-") as workdir:
+        for part, names, measure in PARTS:
+            started = time.perf_counter()
+            try:
+                found = measure(Path(workdir), quick)
+            except Exception as error:  # noqa: BLE001 - one broken part must not hide the others
+                traceback.print_exc()
+                found = not_measured(part.split()[0], names, f"error: {type(error).__name__}: {error}"[:200])
+            print(f"part {part}: {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+            rows += found
+    return sorted(rows, key=lambda row: row.part)
+
+
+def machine() -> str:
+    return (f"{os.cpu_count()} cores (nproc {len(os.sched_getaffinity(0))}), Python {platform.python_version()}, "
+            f"{platform.system()} {platform.machine()}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small run (under 30 s) that checks the script works")
+    parser.add_argument("--out", type=Path, help="where to write the table (default: bench/results.md; "
+                                                  "--quick writes nothing unless given)")
+    args = parser.parse_args(argv)
+    rows = run(args.quick)
+    text = (f"{'Quick run (smoke test: the timings mean nothing)' if args.quick else 'Benchmark'}, "
+            f"{time.strftime('%Y-%m-%d')}, {machine()}.\n\n{table(rows)}\n")
+    print(text)
+    out = args.out or (None if args.quick else RESULTS)
+    if out:
+        out.write_text(f"# casegroup benchmark\n\n{text}\n{NOTES}")
+    return 1 if any(row.value.startswith("not measured: error") for row in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import ChainMap
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -52,6 +53,26 @@ class Slot(NamedTuple):
     @property
     def token(self) -> str:
         return f"{self.episode.key}/{self.step.key}"
+
+
+class Slots(Sequence):
+    """Every question of the conversation in order (each step of each of the member's episodes),
+    made when asked for: a member of a 60-episode review has 540, and one message needs two."""
+
+    def __init__(self, episodes: list[Episode], steps: list[Step]):
+        self.episodes, self.steps = episodes, steps
+
+    def __len__(self) -> int:
+        return len(self.episodes) * len(self.steps)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return Slot(self.episodes[index // len(self.steps)], self.steps[index % len(self.steps)])
 
 
 @dataclass
@@ -114,7 +135,7 @@ class Conversation:
         # New answers go in front; the stored ones are only read (and decoded) when needed.
         self.answers = ChainMap({}, answers)
         episodes = review.episodes_for(member)
-        self.slots = [Slot(e, s) for e in episodes for s in prompts.steps]
+        self.slots = Slots(episodes, prompts.steps)
         # Where a slot token ("KPE2/options") is in self.slots: episode by episode, the steps in order.
         self._episode_at = {e.key: i for i, e in enumerate(episodes)}
         self._step_at = {s.key: i for i, s in enumerate(prompts.steps)}

@@ -32,3 +32,6 @@ def configure_logging(level: str = "INFO", handler: logging.Handler | None = Non
     root.setLevel(level)
     for name in LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # Waitress warns "Task queue depth is N" whenever a burst waits for a thread: expected, and
+    # thousands of lines under load (measured by the benchmark), so only its errors are kept.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)

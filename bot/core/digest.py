@@ -311,6 +311,11 @@ def assign_themes(statements: list[str], themes: tuple[Theme, ...]) -> list[Them
     """The theme each statement belongs to, or None. Ties go to the theme listed first."""
     if not statements or not themes:
         return [None] * len(statements)
+    # Statements repeat ("workload", "no time"): each wording is scored once.
+    wordings = list(dict.fromkeys(default_process(s) for s in statements))
+    if len(wordings) < len(statements):
+        found = dict(zip(wordings, assign_themes(wordings, themes)))
+        return [found[default_process(s)] for s in statements]
     owners = [i for i, t in enumerate(themes) for _ in t.words]
     words = [w for t in themes for w in t.words]
     short = [i for i, w in enumerate(words) if len(default_process(w)) <= WHOLE_WORD_MAX]
@@ -328,23 +333,54 @@ def assign_themes(statements: list[str], themes: tuple[Theme, ...]) -> list[Them
 
 
 def group_by_wording(statements: list[str]) -> list[int]:
-    """A group number per statement: single-link groups of token_set_ratio >= WORDING_THRESHOLD."""
-    unique = list(dict.fromkeys(default_process(s) for s in statements))
-    parent = list(range(len(unique)))
+    """A group number per statement: average-linkage groups of token_set_ratio >= WORDING_THRESHOLD.
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    Two groups join while the mean score between their statements (ignoring case and punctuation)
+    reaches the threshold, the closest pair of groups first. Single-link (any one pair is enough)
+    would chain: token_set_ratio scores 100 whenever one statement's words are all in the other's,
+    so a short statement bridges every longer one that shares its words ("time" would join all three
+    below; here "time off sick" stays apart).
 
+    >>> group_by_wording(["no flag on the GP record", "the GP record has no flag", "time",
+    ...                   "no time between visits", "time off sick"])
+    [0, 0, 2, 2, 4]
+    """
+    processed = [default_process(s) for s in statements]
+    unique = list(dict.fromkeys(processed))
+    joined_to = list(range(len(unique)))              # a group merged into another points to it
     if len(unique) > 1:
-        scores = process.cdist(unique, unique, scorer=fuzz.token_set_ratio, score_cutoff=WORDING_THRESHOLD,
-                               dtype=np.uint8, workers=-1)
-        for i, j in np.argwhere(np.triu(scores >= WORDING_THRESHOLD, k=1)):
-            parent[root(int(i))] = root(int(j))
-    index = {text: root(i) for i, text in enumerate(unique)}
-    return [index[default_process(s)] for s in statements]
+        link = process.cdist(unique, unique, scorer=fuzz.token_set_ratio, dtype=np.float32, workers=-1)
+        np.fill_diagonal(link, -1)
+        size = np.ones(len(unique), dtype=np.float32)
+        best = link.argmax(axis=1)                       # each group's closest group
+        top = link[np.arange(len(unique)), best]
+        while True:
+            i = int(top.argmax())
+            if top[i] < WORDING_THRESHOLD:
+                break
+            j = int(best[i])
+            i, j = min(i, j), max(i, j)                  # the group listed first keeps its number
+            merged = (link[i] * size[i] + link[j] * size[j]) / (size[i] + size[j])
+            merged[[i, j]] = -1
+            link[i], link[:, i] = merged, merged
+            link[j], link[:, j] = -1, -1
+            size[i] += size[j]
+            top[j] = -1
+            joined_to[j] = i
+            # A mean is never above the larger of the two scores it replaces: only the groups whose
+            # closest group was i or j need looking at again, and each may now be closer to i.
+            stale = np.nonzero((best == i) | (best == j))[0]
+            stale = stale[top[stale] >= 0]
+            best[stale] = link[stale].argmax(axis=1)
+            top[stale] = link[stale, best[stale]]
+            closer = (link[:, i] > top) & (top >= 0)
+            best[closer], top[closer] = i, link[closer, i]
+            best[i] = int(link[i].argmax())
+            top[i] = link[i, best[i]]
+    for k, parent in enumerate(joined_to):            # groups only merge into lower numbers: one pass
+        joined_to[k] = joined_to[parent] if parent < k else parent
+    index = dict(zip(unique, joined_to))
+    return [index[p] for p in processed]
 
 
 # ----- finding an episode --------------------------------------------------------

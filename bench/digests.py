@@ -80,12 +80,12 @@ def digest_rows(workdir: Path, quick: bool) -> tuple[list[Row], list[str]]:
     episode = review.episodes[len(review.episodes) // 2].key
     runs = 3 if quick else 5
 
-    def compile_():
+    def compile_(only: str | None = None):  # as /summary does: the whole review, or one episode alone
         return compile_digest(review, store.latest_reflections(review.key), store.conversation_stages(review.key),
-                              prompts)
+                              prompts, episode=only)
 
     overview = _best(lambda: overview_messages(compile_()), runs)
-    one = _best(lambda: episode_messages(compile_(), episode), runs)
+    one = _best(lambda: episode_messages(compile_(episode), episode), runs)
     export = _best(lambda: markdown(compile_()), runs)
     # The floor: the same rows, read with one plain SQL query (all of them; one episode's part of them).
     rows_sql = "select member, answers from reflection_versions where review_key = ?"

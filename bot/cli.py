@@ -225,7 +225,8 @@ def cmd_export(args, settings: Settings) -> int:
         print(f"Nobody has submitted a reflection on {review.key!r} yet, so there is nothing to export. "
               f"`casegroup review list` shows progress.", file=sys.stderr)
         return 1
-    digest = compile_digest(review, reflections, store.conversation_stages(review.key), _prompts(), store.clock())
+    digest = compile_digest(review, reflections, store.conversation_stages(review.key), _prompts(), store.clock(),
+                            episode=episode)
     text = render(digest, fmt, episode)
     if args.out:
         write_private(args.out, text)

@@ -486,47 +486,61 @@ class _Reflection:
 
 
 def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[str, str], prompts,
-                   generated_at: dt.datetime | None = None) -> Digest:
+                   generated_at: dt.datetime | None = None, episode: str | None = None) -> Digest:
     """The digest of `review` from each member's latest submitted reflection.
 
     `reflections` is {slack_id: {episode_key: {field: value}}} (Store.latest_reflections),
     `stages` is {slack_id: conversation stage} (Store.conversation_stages), and `prompts`
     gives the factor headings and the digest rules (hindsight phrases, typology).
+
+    With `episode` (a key), only what that episode's digest shows is compiled: its own sections,
+    the review's counts, and the emerging patterns it is evidence for (which need every episode's
+    factors, and nothing else of theirs). `digest.episodes` and `digest.timeline` then hold that
+    episode alone, and `digest.patterns` only those patterns.
     """
     rules: DigestRules = prompts.digest
     keywords = {h.name: tuple(h.keywords) for h in prompts.headings}
     redactor = Redactor.for_review(review)
     generated_at = generated_at or dt.datetime.now(dt.timezone.utc)
+    shown = [e for e in review.episodes if episode is None or e.key == episode]
+    shown_keys = {e.key for e in shown}
+    episode_keys = {e.key for e in review.episodes}
+
+    found = []   # (member, episode key, answers, factors) of each submitted reflection the digest uses
+    for member in review.members:
+        for episode_key, answers in (reflections.get(member.slack_id) or {}).items():
+            if episode_key in episode_keys and episode_key in member.episodes:
+                found.append((member, episode_key, answers, _factors(answers.get("factors"))))
+            # else the episode was removed, or given to someone else, after this was submitted
 
     # Every piece of text that can reach an output is cleaned, in one batch.
     raw: list[str] = [review.title, review.board]
-    for episode in review.episodes:
-        raw += [episode.title, episode.description]
+    for item in shown:
+        raw += [item.title, item.description]
     for member in review.members:
         raw += [member.attribution, member.agency]
-        for answers in (reflections.get(member.slack_id) or {}).values():
+    for _, episode_key, answers, factors in found:
+        if episode_key in shown_keys:
             raw += [_text(answers.get(name)) for name in (*ACCOUNT_FIELDS, *REMARK_FIELDS)]
-            raw += [words for _, words in _factors(answers.get("factors"))]
+        raw += [words for _, words in factors]
     unique = list(dict.fromkeys(raw))
     clean = dict(zip(unique, redactor.clean_many(unique)))
 
-    episode_keys = {e.key for e in review.episodes}
-    submitted: list[_Reflection] = []
-    for member in review.members:
-        for episode_key, answers in (reflections.get(member.slack_id) or {}).items():
-            if episode_key not in episode_keys or episode_key not in member.episodes:
-                continue  # the episode was removed, or given to someone else, after this was submitted
-            submitted.append(_Reflection(
-                member, clean[member.attribution], clean[member.agency], episode_key,
-                {name: clean[_text(answers.get(name))] for name in (*ACCOUNT_FIELDS, *REMARK_FIELDS)},
-                _text(answers.get("knowledge_source")),
-                [(heading, clean[words]) for heading, words in _factors(answers.get("factors"))]))
+    submitted = [_Reflection(
+        member, clean[member.attribution], clean[member.agency], episode_key,
+        {name: clean[_text(answers.get(name))] for name in (*ACCOUNT_FIELDS, *REMARK_FIELDS)}
+        if episode_key in shown_keys else {},
+        _text(answers.get("knowledge_source")),
+        [(heading, clean[words]) for heading, words in factors]) for member, episode_key, answers, factors in found]
+    by_episode: dict[str, list[_Reflection]] = {key: [] for key in shown_keys}
+    for reflection in submitted:
+        if reflection.episode in shown_keys:
+            by_episode[reflection.episode].append(reflection)
 
     _group_factors(submitted, rules, keywords)
-    _flag_hindsight(submitted, rules)
-    episodes = [_episode_digest(review, episode, [r for r in submitted if r.episode == episode.key], stages, clean,
-                                [h.name for h in prompts.headings])
-                for episode in review.episodes]
+    _flag_hindsight([r for r in submitted if r.episode in shown_keys], rules)
+    episodes = [_episode_digest(review, item, by_episode[item.key], stages, clean, [h.name for h in prompts.headings])
+                for item in shown]
     return Digest(
         review_key=review.key, title=clean[review.title], board=clean[review.board],
         generated_at=generated_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -534,7 +548,7 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
         reflections=len(submitted),
         timeline=[TimelineEntry(e.key, e.title, e.dates, len(e.contributors), e.expected, len(e.hindsight),
                                 len(e.differences)) for e in episodes],
-        patterns=_emerging(submitted, rules, [e.key for e in review.episodes]),
+        patterns=_emerging(submitted, rules, [e.key for e in review.episodes], episode),
         episodes=episodes,
         method=Method(hindsight=(
             "A statement is flagged when it contains a phrase from prompts/hindsight.toml (rapidfuzz "
@@ -544,14 +558,16 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
 
 
 def _group_factors(submitted: list[_Reflection], rules: DigestRules, keywords: dict[str, tuple[str, ...]]) -> None:
-    """Give every factor statement its group: a theme, its wording, or its heading alone."""
-    found = [(r, heading, words) for r in submitted for heading, words in r.factors]
-    cores = [_core(words, heading, keywords) for _, heading, words in found]
+    """Give every factor statement its group: a theme, its wording, or its heading alone.
+    Each distinct (heading, statement) is decided once: the same words are often given many times."""
+    given = Counter(pair for r in submitted for pair in r.factors)   # (heading, words) -> how many times
+    found = list(given)
+    cores = [_core(words, heading, keywords) for heading, words in found]
     worded = [i for i, core in enumerate(cores) if core]
     themes = dict(zip(worded, assign_themes([cores[i] for i in worded], rules.themes)))
     groups: list[tuple[tuple, str, str] | None] = [None] * len(found)
     unthemed: dict[str, list[int]] = {}
-    for i, (_, heading, _) in enumerate(found):
+    for i, (heading, _) in enumerate(found):
         theme = themes.get(i)
         if theme is not None:
             groups[i] = (("theme", theme.name), theme.name, "theme")
@@ -566,12 +582,15 @@ def _group_factors(submitted: list[_Reflection], rules: DigestRules, keywords: d
             members.setdefault(number, []).append(i)
         for number, group in members.items():
             # A group is named by its most common wording; the shortest of equals.
-            counts = Counter(cores[i] for i in group)
+            counts = Counter()
+            for i in group:
+                counts[cores[i]] += given[found[i]]
             name = min(counts, key=lambda c: (-counts[c], len(c), c))
             for i in group:
                 groups[i] = (("wording", heading, number), name, "wording")
-    for (reflection, _, _), group in zip(found, groups):
-        reflection.groups.append(group)
+    group_of = dict(zip(found, groups))
+    for reflection in submitted:
+        reflection.groups = [group_of[pair] for pair in reflection.factors]
 
 
 def _flag_hindsight(submitted: list[_Reflection], rules: DigestRules) -> None:
@@ -657,13 +676,20 @@ def _differences(mine: list[_Reflection]) -> list[Difference]:
     return found
 
 
-def _emerging(submitted: list[_Reflection], rules: DigestRules, timeline: list[str]) -> list[EmergingPattern]:
-    """Factor groups that recur across episodes or agencies, mapped to the typology, as questions."""
+def _emerging(submitted: list[_Reflection], rules: DigestRules, timeline: list[str],
+              episode: str | None = None) -> list[EmergingPattern]:
+    """Factor groups that recur across episodes or agencies, mapped to the typology, as questions.
+    With `episode`, only the groups that episode's statements are in."""
+    wanted = {key for r in submitted if r.episode == episode for key, _, _ in r.groups} if episode else None
     by_group: dict[tuple, dict] = {}
     for r in submitted:
         for (heading, words), (key, name, grouped_by) in zip(r.factors, r.groups):
-            entry = by_group.setdefault(key, {"name": name, "grouped_by": grouped_by, "evidence": [],
-                                              "headings": Counter(), "agencies": []})
+            if wanted is not None and key not in wanted:
+                continue
+            entry = by_group.get(key)
+            if entry is None:
+                entry = by_group[key] = {"name": name, "grouped_by": grouped_by, "evidence": [],
+                                         "headings": Counter(), "agencies": []}
             entry["evidence"].append(Evidence(r.episode, r.who, words))
             entry["headings"][heading] += 1
             if r.agency not in entry["agencies"]:

@@ -118,7 +118,8 @@ def run_summary(command, respond, context, client):
             return
         episode = found.episode.key
 
-    digest = compile_digest(review, reflections, store.conversation_stages(review.key), deps.prompts, store.clock())
+    digest = compile_digest(review, reflections, store.conversation_stages(review.key), deps.prompts, store.clock(),
+                            episode=episode)
     messages = episode_messages(digest, episode) if episode else overview_messages(digest)
     for message in messages:
         respond(text=message["text"], blocks=message["blocks"], response_type="ephemeral", replace_original=False)

@@ -1,0 +1,29 @@
+"""One episode's digest is compiled on its own (for speed) and shows exactly what the whole digest shows of it."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from bot.core.digest import compile_digest
+from bot.render.digest_blocks import episode_messages
+from bot.render.digest_text import render
+from tests.stories import submit_directly
+
+NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
+
+
+def test_one_episode_alone_renders_as_it_does_in_the_whole_digest(store, imported, sample_reflections, prompts):
+    submit_directly(store, imported, sample_reflections, prompts)
+    review = store.review(imported.key)
+    reflections, stages = store.latest_reflections(review.key), store.conversation_stages(review.key)
+    whole = compile_digest(review, reflections, stages, prompts, NOW)
+    for episode in review.episodes:
+        alone = compile_digest(review, reflections, stages, prompts, NOW, episode=episode.key)
+        assert [e.key for e in alone.episodes] == [t.key for t in alone.timeline] == [episode.key]
+        assert alone.patterns == [p for p in whole.patterns if episode.key in p.episodes]
+        assert episode_messages(alone, episode.key) == episode_messages(whole, episode.key)
+        for fmt in ("md", "json", "html"):
+            assert render(alone, fmt, episode.key) == render(whole, fmt, episode.key), (episode.key, fmt)
+    # The sample has patterns, and KPE3 is evidence for some: the comparison above is not of empty lists.
+    kpe3 = json.loads(render(compile_digest(review, reflections, stages, prompts, NOW, episode="KPE3"), "json", "KPE3"))
+    assert kpe3["patterns"] and kpe3["episodes"][0]["hindsight"]

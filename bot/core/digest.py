@@ -594,23 +594,25 @@ def _group_factors(submitted: list[_Reflection], rules: DigestRules, keywords: d
 
 
 def _flag_hindsight(submitted: list[_Reflection], rules: DigestRules) -> None:
-    """Find the hindsight statements of every reflection in one batch."""
-    sentences: list[tuple[_Reflection, str, str]] = []
-    for reflection in submitted:
-        for name, label in (*ACCOUNT_FIELDS.items(), *REMARK_FIELDS.items()):
-            sentences += [(reflection, label, s) for s in _sentences(reflection.answers[name])]
-        sentences += [(reflection, FACTOR_FIELD, words) for _, words in reflection.factors]
-    if not sentences:
+    """Find the hindsight statements of every reflection in one batch. Answers repeat (the same words
+    in several episodes), so each distinct answer is split and scored once."""
+    fields = [*ACCOUNT_FIELDS.items(), *REMARK_FIELDS.items()]
+    texts = list(dict.fromkeys(r.answers[name] for r in submitted for name, _ in fields))
+    split = {text: _sentences(text) for text in texts}
+    factors = [words for r in submitted for _, words in r.factors]
+    unique = list(dict.fromkeys([s for sentences in split.values() for s in sentences] + factors))
+    if not unique:
         return
-    unique = list(dict.fromkeys(s for _, _, s in sentences))
-    scores = containment_scores(unique, list(rules.hindsight_phrases))
-    found = {}
-    for sentence, row in zip(unique, scores >= rules.hindsight_threshold):
-        if row.any():
-            found[sentence] = [p for p, hit in zip(rules.hindsight_phrases, row) if hit]
-    for reflection, label, sentence in sentences:
-        if sentence in found:
-            reflection.flags.append(HindsightFlag(reflection.who, label, sentence, found[sentence]))
+    scores = containment_scores(unique, list(rules.hindsight_phrases)) >= rules.hindsight_threshold
+    hits = np.nonzero(scores.any(axis=1))[0]
+    found = {unique[i]: [p for p, hit in zip(rules.hindsight_phrases, scores[i]) if hit] for i in hits}
+    flagged = {text: [s for s in sentences if s in found] for text, sentences in split.items()}
+    for reflection in submitted:
+        for name, label in fields:
+            reflection.flags += [HindsightFlag(reflection.who, label, s, found[s])
+                                 for s in flagged[reflection.answers[name]]]
+        reflection.flags += [HindsightFlag(reflection.who, FACTOR_FIELD, words, found[words])
+                             for _, words in reflection.factors if words in found]
 
 
 def _episode_digest(review: Review, episode: Episode, mine: list[_Reflection], stages: dict[str, str],
@@ -681,6 +683,7 @@ def _emerging(submitted: list[_Reflection], rules: DigestRules, timeline: list[s
     """Factor groups that recur across episodes or agencies, mapped to the typology, as questions.
     With `episode`, only the groups that episode's statements are in."""
     wanted = {key for r in submitted if r.episode == episode for key, _, _ in r.groups} if episode else None
+    order = {key: i for i, key in enumerate(timeline)}
     by_group: dict[tuple, dict] = {}
     for r in submitted:
         for (heading, words), (key, name, grouped_by) in zip(r.factors, r.groups):
@@ -688,17 +691,15 @@ def _emerging(submitted: list[_Reflection], rules: DigestRules, timeline: list[s
                 continue
             entry = by_group.get(key)
             if entry is None:
-                entry = by_group[key] = {"name": name, "grouped_by": grouped_by, "evidence": [],
-                                         "headings": Counter(), "agencies": []}
+                entry = by_group[key] = {"name": name, "evidence": [], "headings": Counter(), "agencies": {}}
             entry["evidence"].append(Evidence(r.episode, r.who, words))
             entry["headings"][heading] += 1
-            if r.agency not in entry["agencies"]:
-                entry["agencies"].append(r.agency)
-    order = {key: i for i, key in enumerate(timeline)}
+            entry["agencies"][r.agency] = None
     patterns = []
     for key, entry in by_group.items():
         episodes = sorted({e.episode for e in entry["evidence"]}, key=order.get)
-        if len(episodes) < EMERGING_EPISODES and len(entry["agencies"]) < EMERGING_AGENCIES:
+        agencies = list(entry["agencies"])
+        if len(episodes) < EMERGING_EPISODES and len(agencies) < EMERGING_AGENCIES:
             continue
         headings = [h for h, _ in entry["headings"].most_common()]
         if key[0] == "theme":
@@ -710,5 +711,5 @@ def _emerging(submitted: list[_Reflection], rules: DigestRules, timeline: list[s
             factor=entry["name"], headings=headings, pattern=pattern.label if pattern else "",
             pattern_short=pattern.short if pattern else "", question=question,
             evidence=sorted(entry["evidence"], key=lambda e: order[e.episode]),
-            episodes=episodes, agencies=entry["agencies"]))
+            episodes=episodes, agencies=agencies))
     return sorted(patterns, key=lambda p: (-len(p.episodes), -len(p.agencies), p.factor))

@@ -81,8 +81,9 @@ def digest_rows(workdir: Path, quick: bool) -> tuple[list[Row], list[str]]:
     runs = 3 if quick else 5
 
     def compile_(only: str | None = None):  # as /summary does: the whole review, or one episode alone
-        return compile_digest(review, store.latest_reflections(review.key), store.conversation_stages(review.key),
-                              prompts, episode=only)
+        reflections = (store.latest_for_episode(review.key, only, [e.key for e in review.episodes]) if only
+                       else store.latest_reflections(review.key))
+        return compile_digest(review, reflections, store.conversation_stages(review.key), prompts, episode=only)
 
     overview = _best(lambda: overview_messages(compile_()), runs)
     one = _best(lambda: episode_messages(compile_(episode), episode), runs)

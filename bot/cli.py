@@ -220,7 +220,8 @@ def cmd_export(args, settings: Settings) -> int:
             raise NotFoundError(f"{'several episodes match' if found.ambiguous else 'no episode matches'} "
                                 f"{args.episode!r}; use one of: {', '.join(e.key for e in offered)}")
         episode = found.episode.key
-    reflections = store.latest_reflections(review.key)
+    reflections = (store.latest_for_episode(review.key, episode, [e.key for e in review.episodes]) if episode
+                   else store.latest_reflections(review.key))
     if not reflections:
         print(f"Nobody has submitted a reflection on {review.key!r} yet, so there is nothing to export. "
               f"`casegroup review list` shows progress.", file=sys.stderr)

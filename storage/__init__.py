@@ -362,6 +362,25 @@ class Store(ReviewRunning):
             "and member = r.member)", [review_key])
         return {member: json.loads(answers) for member, answers in rows}
 
+    def latest_for_episode(self, review_key: str, episode: str, episodes: list[str]) -> dict[str, dict]:
+        """What one episode's digest needs of latest_reflections, in the order of `episodes` (the timeline):
+        `episode`'s answers in full and, of the other episodes, only {"factors": [...]}. SQLite picks them out,
+        so the other episodes' long texts are never parsed."""
+        # Review and episode keys are letters, digits, - and _: safe in a JSON path. Two paths or more make
+        # json_extract return an array: `episode` comes first, whole, and again with the others, as factors.
+        paths = ['$."' + episode + '"'] + ['$."' + key + '".factors' for key in episodes]
+        rows = self.db.execute(
+            f"select member, json_extract(answers, {', '.join('?' * len(paths))}) from reflection_versions r "
+            "where review_key = ? and version = (select max(version) from reflection_versions "
+            "where review_key = r.review_key and member = r.member)", [*paths, review_key])
+        found = {}
+        for member, values in rows:
+            answers, *factors = json.loads(values)
+            found[member] = {key: answers if key == episode else {"factors": value}
+                             for key, value in zip(episodes, factors)
+                             if (answers if key == episode else value) is not None}
+        return found
+
     def conversation_stages(self, review_key: str) -> dict[str, str]:
         """{member: stage}: consent, declined, asking, checking, submitted, or withdrawn (answers deleted)."""
         return dict(self.db.execute("select member, stage from conversations where review_key = ?",

@@ -27,3 +27,17 @@ def test_one_episode_alone_renders_as_it_does_in_the_whole_digest(store, importe
     # The sample has patterns, and KPE3 is evidence for some: the comparison above is not of empty lists.
     kpe3 = json.loads(render(compile_digest(review, reflections, stages, prompts, NOW, episode="KPE3"), "json", "KPE3"))
     assert kpe3["patterns"] and kpe3["episodes"][0]["hindsight"]
+
+
+def test_the_one_episode_read_gives_the_same_digest_as_reading_everything(store, imported, sample_reflections,
+                                                                          prompts):
+    submit_directly(store, imported, sample_reflections, prompts)
+    review = store.review(imported.key)
+    keys, stages = [e.key for e in review.episodes], store.conversation_stages(review.key)
+    everything = store.latest_reflections(review.key)
+    for episode in keys:
+        read = store.latest_for_episode(review.key, episode, keys)
+        assert {m: list(a) for m, a in read.items()} == {m: [k for k in keys if k in a] for m, a in everything.items()}
+        assert all(read[m][episode] == everything[m][episode] for m in read if episode in read[m])
+        assert (compile_digest(review, read, stages, prompts, NOW, episode=episode).to_dict()
+                == compile_digest(review, everything, stages, prompts, NOW, episode=episode).to_dict())

@@ -102,21 +102,21 @@ def run_summary(command, respond, context, client):
     if not store.roles_of(request.review_key, user) & READERS:
         return  # refused, and audited, by the acknowledgement
     review = store.review(request.review_key)
-    reflections = store.latest_reflections(review.key)
+    found = match_episode(request.query, review.episodes) if request.query else None
+    episode = found.episode.key if found and found.episode else None
+    # One episode needs only its own answers and the other episodes' factors (for its patterns).
+    reflections = (store.latest_for_episode(review.key, episode, [e.key for e in review.episodes]) if episode
+                   else store.latest_reflections(review.key))
     if not reflections:
         respond(nothing_to_digest(review, store.conversation_stages(review.key)))
         store.audit(user, "summary.viewed", review.key, "no submitted reflections yet")
         return
-    episode = None
-    if request.query:
-        found = match_episode(request.query, review.episodes)
-        if found.episode is None:
-            offered = found.candidates or review.episodes
-            respond(episode_choices(review, offered, found.ambiguous))
-            store.audit(user, "summary.viewed", review.key,
-                        "episode unclear; offered " + ", ".join(e.key for e in offered[:MAX_CHOICES]))
-            return
-        episode = found.episode.key
+    if found and found.episode is None:
+        offered = found.candidates or review.episodes
+        respond(episode_choices(review, offered, found.ambiguous))
+        store.audit(user, "summary.viewed", review.key,
+                    "episode unclear; offered " + ", ".join(e.key for e in offered[:MAX_CHOICES]))
+        return
 
     digest = compile_digest(review, reflections, store.conversation_stages(review.key), deps.prompts, store.clock(),
                             episode=episode)

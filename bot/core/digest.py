@@ -485,33 +485,65 @@ class _Reflection:
     flags: list[HindsightFlag] = field(default_factory=list)
 
 
+@dataclass
+class ReviewWide:
+    """The part of a digest that needs every episode: each factor statement's group, the emerging
+    patterns, and the counts. An episode's digest can reuse it while no reflection has changed."""
+    groups: dict[tuple[str, str], tuple[tuple, str, str]]   # (heading, cleaned words) -> (key, name, grouped_by)
+    patterns: list[EmergingPattern]
+    contributors: int
+    reflections: int
+
+
+def _used(review: Review, reflections: dict[str, dict], keys: set[str] | None = None):
+    """(member, episode key, answers) of each submitted reflection a digest uses (of `keys` only, if given)."""
+    episode_keys = {e.key for e in review.episodes}
+    for member in review.members:
+        for episode_key, answers in (reflections.get(member.slack_id) or {}).items():
+            # Left out: an episode removed, or given to someone else, after this was submitted.
+            if episode_key in episode_keys and episode_key in member.episodes and (keys is None or episode_key in keys):
+                yield member, episode_key, answers
+
+
+def review_wide(review: Review, reflections: dict[str, dict], prompts) -> ReviewWide:
+    """What every episode's factors make together. Only the factors of `reflections` are read (a
+    Store.latest_for_episode read is enough)."""
+    redactor = Redactor.for_review(review)
+    found = [(member, key, _factors(answers.get("factors"))) for member, key, answers in _used(review, reflections)]
+    raw = [text for member in review.members for text in (member.attribution, member.agency)]
+    raw += [words for _, _, factors in found for _, words in factors]
+    unique = list(dict.fromkeys(raw))
+    clean = dict(zip(unique, redactor.clean_many(unique)))
+    submitted = [_Reflection(member, clean[member.attribution], clean[member.agency], key, {}, "",
+                             [(heading, clean[words]) for heading, words in factors]) for member, key, factors in found]
+    keywords = {h.name: tuple(h.keywords) for h in prompts.headings}
+    return ReviewWide(_group_factors(submitted, prompts.digest, keywords),
+                      _emerging(submitted, prompts.digest, [e.key for e in review.episodes]),
+                      contributors=len({r.member.slack_id for r in submitted}), reflections=len(submitted))
+
+
 def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[str, str], prompts,
-                   generated_at: dt.datetime | None = None, episode: str | None = None) -> Digest:
+                   generated_at: dt.datetime | None = None, episode: str | None = None,
+                   wide: ReviewWide | None = None) -> Digest:
     """The digest of `review` from each member's latest submitted reflection.
 
     `reflections` is {slack_id: {episode_key: {field: value}}} (Store.latest_reflections),
     `stages` is {slack_id: conversation stage} (Store.conversation_stages), and `prompts`
     gives the factor headings and the digest rules (hindsight phrases, typology).
 
-    With `episode` (a key), only what that episode's digest shows is compiled: its own sections,
-    the review's counts, and the emerging patterns it is evidence for (which need every episode's
-    factors, and nothing else of theirs). `digest.episodes` and `digest.timeline` then hold that
-    episode alone, and `digest.patterns` only those patterns.
+    With `episode` (a key), only that episode's own sections are compiled, with the review's counts
+    and the emerging patterns it is evidence for: `digest.episodes` and `digest.timeline` then hold
+    that episode alone, and `digest.patterns` only those patterns. The part that needs every episode
+    is `wide` (review_wide(review, reflections, prompts), made here when not given); with it,
+    `reflections` need only hold the episodes compiled.
     """
     rules: DigestRules = prompts.digest
-    keywords = {h.name: tuple(h.keywords) for h in prompts.headings}
+    wide = wide or review_wide(review, reflections, prompts)
     redactor = Redactor.for_review(review)
     generated_at = generated_at or dt.datetime.now(dt.timezone.utc)
     shown = [e for e in review.episodes if episode is None or e.key == episode]
-    shown_keys = {e.key for e in shown}
-    episode_keys = {e.key for e in review.episodes}
-
-    found = []   # (member, episode key, answers, factors) of each submitted reflection the digest uses
-    for member in review.members:
-        for episode_key, answers in (reflections.get(member.slack_id) or {}).items():
-            if episode_key in episode_keys and episode_key in member.episodes:
-                found.append((member, episode_key, answers, _factors(answers.get("factors"))))
-            # else the episode was removed, or given to someone else, after this was submitted
+    found = [(member, key, answers, _factors(answers.get("factors")))
+             for member, key, answers in _used(review, reflections, {e.key for e in shown})]
 
     # Every piece of text that can reach an output is cleaned, in one batch.
     raw: list[str] = [review.title, review.board]
@@ -519,36 +551,30 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
         raw += [item.title, item.description]
     for member in review.members:
         raw += [member.attribution, member.agency]
-    for _, episode_key, answers, factors in found:
-        if episode_key in shown_keys:
-            raw += [_text(answers.get(name)) for name in (*ACCOUNT_FIELDS, *REMARK_FIELDS)]
+    for _, _, answers, factors in found:
+        raw += [_text(answers.get(name)) for name in (*ACCOUNT_FIELDS, *REMARK_FIELDS)]
         raw += [words for _, words in factors]
     unique = list(dict.fromkeys(raw))
     clean = dict(zip(unique, redactor.clean_many(unique)))
 
-    submitted = [_Reflection(
-        member, clean[member.attribution], clean[member.agency], episode_key,
-        {name: clean[_text(answers.get(name))] for name in (*ACCOUNT_FIELDS, *REMARK_FIELDS)}
-        if episode_key in shown_keys else {},
-        _text(answers.get("knowledge_source")),
-        [(heading, clean[words]) for heading, words in factors]) for member, episode_key, answers, factors in found]
-    by_episode: dict[str, list[_Reflection]] = {key: [] for key in shown_keys}
-    for reflection in submitted:
-        if reflection.episode in shown_keys:
-            by_episode[reflection.episode].append(reflection)
-
-    _group_factors(submitted, rules, keywords)
-    _flag_hindsight([r for r in submitted if r.episode in shown_keys], rules)
+    by_episode: dict[str, list[_Reflection]] = {e.key: [] for e in shown}
+    for member, key, answers, factors in found:
+        reflection = _Reflection(
+            member, clean[member.attribution], clean[member.agency], key,
+            {name: clean[_text(answers.get(name))] for name in (*ACCOUNT_FIELDS, *REMARK_FIELDS)},
+            _text(answers.get("knowledge_source")), [(heading, clean[words]) for heading, words in factors])
+        reflection.groups = [wide.groups[pair] for pair in reflection.factors]
+        by_episode[key].append(reflection)
+    _flag_hindsight([r for mine in by_episode.values() for r in mine], rules)
     episodes = [_episode_digest(review, item, by_episode[item.key], stages, clean, [h.name for h in prompts.headings])
                 for item in shown]
     return Digest(
         review_key=review.key, title=clean[review.title], board=clean[review.board],
         generated_at=generated_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        members=len(review.members), contributors=len({r.member.slack_id for r in submitted}),
-        reflections=len(submitted),
+        members=len(review.members), contributors=wide.contributors, reflections=wide.reflections,
         timeline=[TimelineEntry(e.key, e.title, e.dates, len(e.contributors), e.expected, len(e.hindsight),
                                 len(e.differences)) for e in episodes],
-        patterns=_emerging(submitted, rules, [e.key for e in review.episodes], episode),
+        patterns=[p for p in wide.patterns if episode is None or episode in p.episodes],
         episodes=episodes,
         method=Method(hindsight=(
             "A statement is flagged when it contains a phrase from prompts/hindsight.toml (rapidfuzz "
@@ -557,7 +583,8 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
             "nothing is removed or reworded.")))
 
 
-def _group_factors(submitted: list[_Reflection], rules: DigestRules, keywords: dict[str, tuple[str, ...]]) -> None:
+def _group_factors(submitted: list[_Reflection], rules: DigestRules,
+                   keywords: dict[str, tuple[str, ...]]) -> dict[tuple[str, str], tuple[tuple, str, str]]:
     """Give every factor statement its group: a theme, its wording, or its heading alone.
     Each distinct (heading, statement) is decided once: the same words are often given many times."""
     given = Counter(pair for r in submitted for pair in r.factors)   # (heading, words) -> how many times
@@ -591,6 +618,7 @@ def _group_factors(submitted: list[_Reflection], rules: DigestRules, keywords: d
     group_of = dict(zip(found, groups))
     for reflection in submitted:
         reflection.groups = [group_of[pair] for pair in reflection.factors]
+    return group_of
 
 
 def _flag_hindsight(submitted: list[_Reflection], rules: DigestRules) -> None:
@@ -678,17 +706,12 @@ def _differences(mine: list[_Reflection]) -> list[Difference]:
     return found
 
 
-def _emerging(submitted: list[_Reflection], rules: DigestRules, timeline: list[str],
-              episode: str | None = None) -> list[EmergingPattern]:
-    """Factor groups that recur across episodes or agencies, mapped to the typology, as questions.
-    With `episode`, only the groups that episode's statements are in."""
-    wanted = {key for r in submitted if r.episode == episode for key, _, _ in r.groups} if episode else None
+def _emerging(submitted: list[_Reflection], rules: DigestRules, timeline: list[str]) -> list[EmergingPattern]:
+    """Factor groups that recur across episodes or agencies, mapped to the typology, as questions."""
     order = {key: i for i, key in enumerate(timeline)}
     by_group: dict[tuple, dict] = {}
     for r in submitted:
         for (heading, words), (key, name, grouped_by) in zip(r.factors, r.groups):
-            if wanted is not None and key not in wanted:
-                continue
             entry = by_group.get(key)
             if entry is None:
                 entry = by_group[key] = {"name": name, "evidence": [], "headings": Counter(), "agencies": {}}

@@ -381,6 +381,22 @@ class Store(ReviewRunning):
                              if (answers if key == episode else value) is not None}
         return found
 
+    def episode_answers(self, review_key: str, episode: str) -> dict[str, dict]:
+        """Of each member's latest submitted reflection, `episode`'s answers only: {slack_id: {episode: {...}}}."""
+        rows = self.db.execute(
+            "select member, json_extract(answers, ?) from reflection_versions r where review_key = ? and version = "
+            "(select max(version) from reflection_versions where review_key = r.review_key and member = r.member)",
+            ['$."' + episode + '"', review_key])  # keys are letters, digits, - and _: safe in a JSON path
+        return {member: {episode: json.loads(answers)} if answers else {} for member, answers in rows}
+
+    def reflections_stamp(self, review_key: str) -> str:
+        """Changes whenever a reflection of the review is submitted, changed or deleted, in any process:
+        every stored version's id, member, version, time and length. "" when there are none."""
+        return self.db.execute(
+            "select coalesce(group_concat(stamp, ','), '') from (select id || '/' || member || '/' || version || '/' "
+            "|| submitted_at || '/' || length(answers) as stamp from reflection_versions where review_key = ? "
+            "order by id)", [review_key]).fetchone()[0]
+
     def conversation_stages(self, review_key: str) -> dict[str, str]:
         """{member: stage}: consent, declined, asking, checking, submitted, or withdrawn (answers deleted)."""
         return dict(self.db.execute("select member, stage from conversations where review_key = ?",

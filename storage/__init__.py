@@ -34,6 +34,10 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+# Each member's latest submitted version of a review's reflection (`r` is reflection_versions; one ? for the review).
+_LATEST = ("review_key = ? and version = (select max(version) from reflection_versions "
+           "where review_key = r.review_key and member = r.member)")
+
 class StoredAnswers(Mapping):
     """A practitioner's stored answers, {(episode, field): value}.
 
@@ -357,9 +361,7 @@ class Store(ReviewRunning):
     def latest_reflections(self, review_key: str) -> dict[str, dict]:
         """Each member's latest submitted reflection: {slack_id: {episode: {field: value}}}."""
         rows = self.db.execute(
-            "select member, answers from reflection_versions r where review_key = ? and version = "
-            "(select max(version) from reflection_versions where review_key = r.review_key "
-            "and member = r.member)", [review_key])
+            "select member, answers from reflection_versions r where " + _LATEST, [review_key])
         return {member: json.loads(answers) for member, answers in rows}
 
     def latest_for_episode(self, review_key: str, episode: str, episodes: list[str]) -> dict[str, dict]:
@@ -371,8 +373,7 @@ class Store(ReviewRunning):
         paths = ['$."' + episode + '"'] + ['$."' + key + '".factors' for key in episodes]
         rows = self.db.execute(
             f"select member, json_extract(answers, {', '.join('?' * len(paths))}) from reflection_versions r "
-            "where review_key = ? and version = (select max(version) from reflection_versions "
-            "where review_key = r.review_key and member = r.member)", [*paths, review_key])
+            "where " + _LATEST, [*paths, review_key])
         found = {}
         for member, values in rows:
             answers, *factors = json.loads(values)
@@ -384,8 +385,7 @@ class Store(ReviewRunning):
     def episode_answers(self, review_key: str, episode: str) -> dict[str, dict]:
         """Of each member's latest submitted reflection, `episode`'s answers only: {slack_id: {episode: {...}}}."""
         rows = self.db.execute(
-            "select member, json_extract(answers, ?) from reflection_versions r where review_key = ? and version = "
-            "(select max(version) from reflection_versions where review_key = r.review_key and member = r.member)",
+            "select member, json_extract(answers, ?) from reflection_versions r where " + _LATEST,
             ['$."' + episode + '"', review_key])  # keys are letters, digits, - and _: safe in a JSON path
         return {member: {episode: json.loads(answers)} if answers else {} for member, answers in rows}
 

@@ -69,12 +69,19 @@ move much less.
   ("answers lost"). The floor is part 1's floor `App` behind the same waitress server.
 - **3. Digest.** The same shape of review (2,400 submitted reflections, texts of 50 to
   400 characters, 5 factors each), stored through `Store.record` as submissions are.
-  Each time is what `/summary` does after its acknowledgement: read the latest reflections
-  and compile the digest (`compile_digest`: redaction, factor grouping, hindsight flags,
-  patterns), then render the overview or one episode as Block Kit, or the whole review as
-  Markdown (as `casegroup export` does). The compiler always compiles the whole review, so
-  one episode costs about what the overview costs. The floor is one plain SQL query
-  reading the same rows (for one episode, `json_extract` of that episode). The
+  Each time is what `/summary` does after its acknowledgement (`bot.digests.build_digest`):
+  read the reflections and compile the digest (redaction, factor grouping, hindsight
+  flags, patterns), then render the overview or one episode as Block Kit, or the whole
+  review as Markdown (as `casegroup export` does). One episode is compiled alone: its own
+  sections, plus the review-wide part it shows (the emerging patterns it is evidence for,
+  which need every episode's factors). *Cold*, nothing is kept from an earlier digest, so
+  the review-wide part is compiled from every episode's factors (read by SQLite's
+  `json_extract`, without the other episodes' texts). *Warm*, an earlier digest of the
+  same review kept it, and the reflections have not changed since (the key is the
+  review's reflection versions in SQLite, the review and the prompts), so only that
+  episode is read and compiled. The overview and the export always compile everything.
+  The floor is one plain SQL query reading the same rows (for one episode,
+  `json_extract` of that episode). The
   acknowledgement is `/summary` dispatched to the real `App` (its lazy digest awaited
   before the next), against a no-op command.
 - **4. Redaction.** `Redactor.redact_many` over every text answer of that review (a new
@@ -84,8 +91,9 @@ move much less.
   "fuzzy matches" counts the words exact replacement leaves that the redactor takes for
   names.
 - **5. Factor grouping.** The digest's grouping step (`_group_factors`: themes from
-  prompts/typology.toml, then wording under each heading, both rapidfuzz `cdist`
-  batches) on 1k, 5k and 10k statements, against grouping identical wording (one dict).
+  prompts/typology.toml, then wording under each heading by average linkage, both on
+  rapidfuzz `cdist` batches) on 1k, 5k and 10k statements, against grouping identical
+  wording (one dict).
 - **6. Memory.** The serve process's peak resident memory (`VmHWM` in /proc), after the
   whole review has been answered through it, and again after the lead's `/summary` of
   the whole review.

@@ -203,7 +203,8 @@ def write_private(path: str, text: str) -> None:
 
 
 def cmd_export(args, settings: Settings) -> int:
-    from bot.core.digest import compile_digest, match_episode
+    from bot.core.digest import match_episode
+    from bot.digests import build_digest
     from bot.render.digest_text import render
 
     store = _store(settings)
@@ -220,12 +221,11 @@ def cmd_export(args, settings: Settings) -> int:
             raise NotFoundError(f"{'several episodes match' if found.ambiguous else 'no episode matches'} "
                                 f"{args.episode!r}; use one of: {', '.join(e.key for e in offered)}")
         episode = found.episode.key
-    reflections = store.latest_reflections(review.key)
-    if not reflections:
+    digest = build_digest(store, review, _prompts(), episode, store.clock())
+    if digest is None:
         print(f"Nobody has submitted a reflection on {review.key!r} yet, so there is nothing to export. "
               f"`casegroup review list` shows progress.", file=sys.stderr)
         return 1
-    digest = compile_digest(review, reflections, store.conversation_stages(review.key), _prompts(), store.clock())
     text = render(digest, fmt, episode)
     if args.out:
         write_private(args.out, text)

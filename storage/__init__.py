@@ -34,6 +34,10 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+# Each member's latest submitted version of a review's reflection (`r` is reflection_versions; one ? for the review).
+_LATEST = ("review_key = ? and version = (select max(version) from reflection_versions "
+           "where review_key = r.review_key and member = r.member)")
+
 class StoredAnswers(Mapping):
     """A practitioner's stored answers, {(episode, field): value}.
 
@@ -357,10 +361,41 @@ class Store(ReviewRunning):
     def latest_reflections(self, review_key: str) -> dict[str, dict]:
         """Each member's latest submitted reflection: {slack_id: {episode: {field: value}}}."""
         rows = self.db.execute(
-            "select member, answers from reflection_versions r where review_key = ? and version = "
-            "(select max(version) from reflection_versions where review_key = r.review_key "
-            "and member = r.member)", [review_key])
+            "select member, answers from reflection_versions r where " + _LATEST, [review_key])
         return {member: json.loads(answers) for member, answers in rows}
+
+    def latest_for_episode(self, review_key: str, episode: str, episodes: list[str]) -> dict[str, dict]:
+        """What one episode's digest needs of latest_reflections, in the order of `episodes` (the timeline):
+        `episode`'s answers in full and, of the other episodes, only {"factors": [...]}. SQLite picks them out,
+        so the other episodes' long texts are never parsed."""
+        # Review and episode keys are letters, digits, - and _: safe in a JSON path. Two paths or more make
+        # json_extract return an array: `episode` comes first, whole, and again with the others, as factors.
+        paths = ['$."' + episode + '"'] + ['$."' + key + '".factors' for key in episodes]
+        rows = self.db.execute(
+            f"select member, json_extract(answers, {', '.join('?' * len(paths))}) from reflection_versions r "
+            "where " + _LATEST, [*paths, review_key])
+        found = {}
+        for member, values in rows:
+            answers, *factors = json.loads(values)
+            found[member] = {key: answers if key == episode else {"factors": value}
+                             for key, value in zip(episodes, factors)
+                             if (answers if key == episode else value) is not None}
+        return found
+
+    def episode_answers(self, review_key: str, episode: str) -> dict[str, dict]:
+        """Of each member's latest submitted reflection, `episode`'s answers only: {slack_id: {episode: {...}}}."""
+        rows = self.db.execute(
+            "select member, json_extract(answers, ?) from reflection_versions r where " + _LATEST,
+            ['$."' + episode + '"', review_key])  # keys are letters, digits, - and _: safe in a JSON path
+        return {member: {episode: json.loads(answers)} if answers else {} for member, answers in rows}
+
+    def reflections_stamp(self, review_key: str) -> str:
+        """Changes whenever a reflection of the review is submitted, changed or deleted, in any process:
+        every stored version's id, member, version, time and length. "" when there are none."""
+        return self.db.execute(
+            "select coalesce(group_concat(stamp, ','), '') from (select id || '/' || member || '/' || version || '/' "
+            "|| submitted_at || '/' || length(answers) as stamp from reflection_versions where review_key = ? "
+            "order by id)", [review_key]).fetchone()[0]
 
     def conversation_stages(self, review_key: str) -> dict[str, str]:
         """{member: stage}: consent, declined, asking, checking, submitted, or withdrawn (answers deleted)."""

@@ -311,6 +311,11 @@ def assign_themes(statements: list[str], themes: tuple[Theme, ...]) -> list[Them
     """The theme each statement belongs to, or None. Ties go to the theme listed first."""
     if not statements or not themes:
         return [None] * len(statements)
+    # Statements repeat ("workload", "no time"): each wording is scored once.
+    wordings = list(dict.fromkeys(default_process(s) for s in statements))
+    if len(wordings) < len(statements):
+        found = dict(zip(wordings, assign_themes(wordings, themes)))
+        return [found[default_process(s)] for s in statements]
     owners = [i for i, t in enumerate(themes) for _ in t.words]
     words = [w for t in themes for w in t.words]
     short = [i for i, w in enumerate(words) if len(default_process(w)) <= WHOLE_WORD_MAX]
@@ -328,23 +333,54 @@ def assign_themes(statements: list[str], themes: tuple[Theme, ...]) -> list[Them
 
 
 def group_by_wording(statements: list[str]) -> list[int]:
-    """A group number per statement: single-link groups of token_set_ratio >= WORDING_THRESHOLD."""
-    unique = list(dict.fromkeys(default_process(s) for s in statements))
-    parent = list(range(len(unique)))
+    """A group number per statement: average-linkage groups of token_set_ratio >= WORDING_THRESHOLD.
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    Two groups join while the mean score between their statements (ignoring case and punctuation)
+    reaches the threshold, the closest pair of groups first. Single-link (any one pair is enough)
+    would chain: token_set_ratio scores 100 whenever one statement's words are all in the other's,
+    so a short statement bridges every longer one that shares its words ("time" would join all three
+    below; here "time off sick" stays apart).
 
+    >>> group_by_wording(["no flag on the GP record", "the GP record has no flag", "time",
+    ...                   "no time between visits", "time off sick"])
+    [0, 0, 2, 2, 4]
+    """
+    processed = [default_process(s) for s in statements]
+    unique = list(dict.fromkeys(processed))
+    joined_to = list(range(len(unique)))              # a group merged into another points to it
     if len(unique) > 1:
-        scores = process.cdist(unique, unique, scorer=fuzz.token_set_ratio, score_cutoff=WORDING_THRESHOLD,
-                               dtype=np.uint8, workers=-1)
-        for i, j in np.argwhere(np.triu(scores >= WORDING_THRESHOLD, k=1)):
-            parent[root(int(i))] = root(int(j))
-    index = {text: root(i) for i, text in enumerate(unique)}
-    return [index[default_process(s)] for s in statements]
+        link = process.cdist(unique, unique, scorer=fuzz.token_set_ratio, dtype=np.float32, workers=-1)
+        np.fill_diagonal(link, -1)
+        size = np.ones(len(unique), dtype=np.float32)
+        best = link.argmax(axis=1)                       # each group's closest group
+        top = link[np.arange(len(unique)), best]
+        while True:
+            i = int(top.argmax())
+            if top[i] < WORDING_THRESHOLD:
+                break
+            j = int(best[i])
+            i, j = min(i, j), max(i, j)                  # the group listed first keeps its number
+            merged = (link[i] * size[i] + link[j] * size[j]) / (size[i] + size[j])
+            merged[[i, j]] = -1
+            link[i], link[:, i] = merged, merged
+            link[j], link[:, j] = -1, -1
+            size[i] += size[j]
+            top[j] = -1
+            joined_to[j] = i
+            # A mean is never above the larger of the two scores it replaces: only the groups whose
+            # closest group was i or j need looking at again, and each may now be closer to i.
+            stale = np.nonzero((best == i) | (best == j))[0]
+            stale = stale[top[stale] >= 0]
+            best[stale] = link[stale].argmax(axis=1)
+            top[stale] = link[stale, best[stale]]
+            closer = (link[:, i] > top) & (top >= 0)
+            best[closer], top[closer] = i, link[closer, i]
+            best[i] = int(link[i].argmax())
+            top[i] = link[i, best[i]]
+    for k, parent in enumerate(joined_to):            # groups only merge into lower numbers: one pass
+        joined_to[k] = joined_to[parent] if parent < k else parent
+    index = dict(zip(unique, joined_to))
+    return [index[p] for p in processed]
 
 
 # ----- finding an episode --------------------------------------------------------
@@ -449,56 +485,96 @@ class _Reflection:
     flags: list[HindsightFlag] = field(default_factory=list)
 
 
+@dataclass
+class ReviewWide:
+    """The part of a digest that needs every episode: each factor statement's group, the emerging
+    patterns, and the counts. An episode's digest can reuse it while no reflection has changed."""
+    groups: dict[tuple[str, str], tuple[tuple, str, str]]   # (heading, cleaned words) -> (key, name, grouped_by)
+    patterns: list[EmergingPattern]
+    contributors: int
+    reflections: int
+
+
+def _used(review: Review, reflections: dict[str, dict], keys: set[str] | None = None):
+    """(member, episode key, answers) of each submitted reflection a digest uses (of `keys` only, if given)."""
+    episode_keys = {e.key for e in review.episodes}
+    for member in review.members:
+        for episode_key, answers in (reflections.get(member.slack_id) or {}).items():
+            # Left out: an episode removed, or given to someone else, after this was submitted.
+            if episode_key in episode_keys and episode_key in member.episodes and (keys is None or episode_key in keys):
+                yield member, episode_key, answers
+
+
+def review_wide(review: Review, reflections: dict[str, dict], prompts) -> ReviewWide:
+    """What every episode's factors make together. Only the factors of `reflections` are read (a
+    Store.latest_for_episode read is enough)."""
+    redactor = Redactor.for_review(review)
+    found = [(member, key, _factors(answers.get("factors"))) for member, key, answers in _used(review, reflections)]
+    raw = [text for member in review.members for text in (member.attribution, member.agency)]
+    raw += [words for _, _, factors in found for _, words in factors]
+    unique = list(dict.fromkeys(raw))
+    clean = dict(zip(unique, redactor.clean_many(unique)))
+    submitted = [_Reflection(member, clean[member.attribution], clean[member.agency], key, {}, "",
+                             [(heading, clean[words]) for heading, words in factors]) for member, key, factors in found]
+    keywords = {h.name: tuple(h.keywords) for h in prompts.headings}
+    return ReviewWide(_group_factors(submitted, prompts.digest, keywords),
+                      _emerging(submitted, prompts.digest, [e.key for e in review.episodes]),
+                      contributors=len({r.member.slack_id for r in submitted}), reflections=len(submitted))
+
+
 def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[str, str], prompts,
-                   generated_at: dt.datetime | None = None) -> Digest:
+                   generated_at: dt.datetime | None = None, episode: str | None = None,
+                   wide: ReviewWide | None = None) -> Digest:
     """The digest of `review` from each member's latest submitted reflection.
 
     `reflections` is {slack_id: {episode_key: {field: value}}} (Store.latest_reflections),
     `stages` is {slack_id: conversation stage} (Store.conversation_stages), and `prompts`
     gives the factor headings and the digest rules (hindsight phrases, typology).
+
+    With `episode` (a key), only that episode's own sections are compiled, with the review's counts
+    and the emerging patterns it is evidence for: `digest.episodes` and `digest.timeline` then hold
+    that episode alone, and `digest.patterns` only those patterns. The part that needs every episode
+    is `wide` (review_wide(review, reflections, prompts), made here when not given); with it,
+    `reflections` need only hold the episodes compiled.
     """
     rules: DigestRules = prompts.digest
-    keywords = {h.name: tuple(h.keywords) for h in prompts.headings}
+    wide = wide or review_wide(review, reflections, prompts)
     redactor = Redactor.for_review(review)
     generated_at = generated_at or dt.datetime.now(dt.timezone.utc)
+    shown = [e for e in review.episodes if episode is None or e.key == episode]
+    found = [(member, key, answers, _factors(answers.get("factors")))
+             for member, key, answers in _used(review, reflections, {e.key for e in shown})]
 
     # Every piece of text that can reach an output is cleaned, in one batch.
     raw: list[str] = [review.title, review.board]
-    for episode in review.episodes:
-        raw += [episode.title, episode.description]
+    for item in shown:
+        raw += [item.title, item.description]
     for member in review.members:
         raw += [member.attribution, member.agency]
-        for answers in (reflections.get(member.slack_id) or {}).values():
-            raw += [_text(answers.get(name)) for name in (*ACCOUNT_FIELDS, *REMARK_FIELDS)]
-            raw += [words for _, words in _factors(answers.get("factors"))]
+    for _, _, answers, factors in found:
+        raw += [_text(answers.get(name)) for name in (*ACCOUNT_FIELDS, *REMARK_FIELDS)]
+        raw += [words for _, words in factors]
     unique = list(dict.fromkeys(raw))
     clean = dict(zip(unique, redactor.clean_many(unique)))
 
-    episode_keys = {e.key for e in review.episodes}
-    submitted: list[_Reflection] = []
-    for member in review.members:
-        for episode_key, answers in (reflections.get(member.slack_id) or {}).items():
-            if episode_key not in episode_keys or episode_key not in member.episodes:
-                continue  # the episode was removed, or given to someone else, after this was submitted
-            submitted.append(_Reflection(
-                member, clean[member.attribution], clean[member.agency], episode_key,
-                {name: clean[_text(answers.get(name))] for name in (*ACCOUNT_FIELDS, *REMARK_FIELDS)},
-                _text(answers.get("knowledge_source")),
-                [(heading, clean[words]) for heading, words in _factors(answers.get("factors"))]))
-
-    _group_factors(submitted, rules, keywords)
-    _flag_hindsight(submitted, rules)
-    episodes = [_episode_digest(review, episode, [r for r in submitted if r.episode == episode.key], stages, clean,
-                                [h.name for h in prompts.headings])
-                for episode in review.episodes]
+    by_episode: dict[str, list[_Reflection]] = {e.key: [] for e in shown}
+    for member, key, answers, factors in found:
+        reflection = _Reflection(
+            member, clean[member.attribution], clean[member.agency], key,
+            {name: clean[_text(answers.get(name))] for name in (*ACCOUNT_FIELDS, *REMARK_FIELDS)},
+            _text(answers.get("knowledge_source")), [(heading, clean[words]) for heading, words in factors])
+        reflection.groups = [wide.groups[pair] for pair in reflection.factors]
+        by_episode[key].append(reflection)
+    _flag_hindsight([r for mine in by_episode.values() for r in mine], rules)
+    episodes = [_episode_digest(review, item, by_episode[item.key], stages, clean, [h.name for h in prompts.headings])
+                for item in shown]
     return Digest(
         review_key=review.key, title=clean[review.title], board=clean[review.board],
         generated_at=generated_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        members=len(review.members), contributors=len({r.member.slack_id for r in submitted}),
-        reflections=len(submitted),
+        members=len(review.members), contributors=wide.contributors, reflections=wide.reflections,
         timeline=[TimelineEntry(e.key, e.title, e.dates, len(e.contributors), e.expected, len(e.hindsight),
                                 len(e.differences)) for e in episodes],
-        patterns=_emerging(submitted, rules, [e.key for e in review.episodes]),
+        patterns=[p for p in wide.patterns if episode is None or episode in p.episodes],
         episodes=episodes,
         method=Method(hindsight=(
             "A statement is flagged when it contains a phrase from prompts/hindsight.toml (rapidfuzz "
@@ -507,15 +583,18 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
             "nothing is removed or reworded.")))
 
 
-def _group_factors(submitted: list[_Reflection], rules: DigestRules, keywords: dict[str, tuple[str, ...]]) -> None:
-    """Give every factor statement its group: a theme, its wording, or its heading alone."""
-    found = [(r, heading, words) for r in submitted for heading, words in r.factors]
-    cores = [_core(words, heading, keywords) for _, heading, words in found]
+def _group_factors(submitted: list[_Reflection], rules: DigestRules,
+                   keywords: dict[str, tuple[str, ...]]) -> dict[tuple[str, str], tuple[tuple, str, str]]:
+    """Give every factor statement its group: a theme, its wording, or its heading alone.
+    Each distinct (heading, statement) is decided once: the same words are often given many times."""
+    given = Counter(pair for r in submitted for pair in r.factors)   # (heading, words) -> how many times
+    found = list(given)
+    cores = [_core(words, heading, keywords) for heading, words in found]
     worded = [i for i, core in enumerate(cores) if core]
     themes = dict(zip(worded, assign_themes([cores[i] for i in worded], rules.themes)))
     groups: list[tuple[tuple, str, str] | None] = [None] * len(found)
     unthemed: dict[str, list[int]] = {}
-    for i, (_, heading, _) in enumerate(found):
+    for i, (heading, _) in enumerate(found):
         theme = themes.get(i)
         if theme is not None:
             groups[i] = (("theme", theme.name), theme.name, "theme")
@@ -530,32 +609,38 @@ def _group_factors(submitted: list[_Reflection], rules: DigestRules, keywords: d
             members.setdefault(number, []).append(i)
         for number, group in members.items():
             # A group is named by its most common wording; the shortest of equals.
-            counts = Counter(cores[i] for i in group)
+            counts = Counter()
+            for i in group:
+                counts[cores[i]] += given[found[i]]
             name = min(counts, key=lambda c: (-counts[c], len(c), c))
             for i in group:
                 groups[i] = (("wording", heading, number), name, "wording")
-    for (reflection, _, _), group in zip(found, groups):
-        reflection.groups.append(group)
+    group_of = dict(zip(found, groups))
+    for reflection in submitted:
+        reflection.groups = [group_of[pair] for pair in reflection.factors]
+    return group_of
 
 
 def _flag_hindsight(submitted: list[_Reflection], rules: DigestRules) -> None:
-    """Find the hindsight statements of every reflection in one batch."""
-    sentences: list[tuple[_Reflection, str, str]] = []
-    for reflection in submitted:
-        for name, label in (*ACCOUNT_FIELDS.items(), *REMARK_FIELDS.items()):
-            sentences += [(reflection, label, s) for s in _sentences(reflection.answers[name])]
-        sentences += [(reflection, FACTOR_FIELD, words) for _, words in reflection.factors]
-    if not sentences:
+    """Find the hindsight statements of every reflection in one batch. Answers repeat (the same words
+    in several episodes), so each distinct answer is split and scored once."""
+    fields = [*ACCOUNT_FIELDS.items(), *REMARK_FIELDS.items()]
+    texts = list(dict.fromkeys(r.answers[name] for r in submitted for name, _ in fields))
+    split = {text: _sentences(text) for text in texts}
+    factors = [words for r in submitted for _, words in r.factors]
+    unique = list(dict.fromkeys([s for sentences in split.values() for s in sentences] + factors))
+    if not unique:
         return
-    unique = list(dict.fromkeys(s for _, _, s in sentences))
-    scores = containment_scores(unique, list(rules.hindsight_phrases))
-    found = {}
-    for sentence, row in zip(unique, scores >= rules.hindsight_threshold):
-        if row.any():
-            found[sentence] = [p for p, hit in zip(rules.hindsight_phrases, row) if hit]
-    for reflection, label, sentence in sentences:
-        if sentence in found:
-            reflection.flags.append(HindsightFlag(reflection.who, label, sentence, found[sentence]))
+    scores = containment_scores(unique, list(rules.hindsight_phrases)) >= rules.hindsight_threshold
+    hits = np.nonzero(scores.any(axis=1))[0]
+    found = {unique[i]: [p for p, hit in zip(rules.hindsight_phrases, scores[i]) if hit] for i in hits}
+    flagged = {text: [s for s in sentences if s in found] for text, sentences in split.items()}
+    for reflection in submitted:
+        for name, label in fields:
+            reflection.flags += [HindsightFlag(reflection.who, label, s, found[s])
+                                 for s in flagged[reflection.answers[name]]]
+        reflection.flags += [HindsightFlag(reflection.who, FACTOR_FIELD, words, found[words])
+                             for _, words in reflection.factors if words in found]
 
 
 def _episode_digest(review: Review, episode: Episode, mine: list[_Reflection], stages: dict[str, str],
@@ -623,20 +708,21 @@ def _differences(mine: list[_Reflection]) -> list[Difference]:
 
 def _emerging(submitted: list[_Reflection], rules: DigestRules, timeline: list[str]) -> list[EmergingPattern]:
     """Factor groups that recur across episodes or agencies, mapped to the typology, as questions."""
+    order = {key: i for i, key in enumerate(timeline)}
     by_group: dict[tuple, dict] = {}
     for r in submitted:
         for (heading, words), (key, name, grouped_by) in zip(r.factors, r.groups):
-            entry = by_group.setdefault(key, {"name": name, "grouped_by": grouped_by, "evidence": [],
-                                              "headings": Counter(), "agencies": []})
+            entry = by_group.get(key)
+            if entry is None:
+                entry = by_group[key] = {"name": name, "evidence": [], "headings": Counter(), "agencies": {}}
             entry["evidence"].append(Evidence(r.episode, r.who, words))
             entry["headings"][heading] += 1
-            if r.agency not in entry["agencies"]:
-                entry["agencies"].append(r.agency)
-    order = {key: i for i, key in enumerate(timeline)}
+            entry["agencies"][r.agency] = None
     patterns = []
     for key, entry in by_group.items():
         episodes = sorted({e.episode for e in entry["evidence"]}, key=order.get)
-        if len(episodes) < EMERGING_EPISODES and len(entry["agencies"]) < EMERGING_AGENCIES:
+        agencies = list(entry["agencies"])
+        if len(episodes) < EMERGING_EPISODES and len(agencies) < EMERGING_AGENCIES:
             continue
         headings = [h for h, _ in entry["headings"].most_common()]
         if key[0] == "theme":
@@ -648,5 +734,5 @@ def _emerging(submitted: list[_Reflection], rules: DigestRules, timeline: list[s
             factor=entry["name"], headings=headings, pattern=pattern.label if pattern else "",
             pattern_short=pattern.short if pattern else "", question=question,
             evidence=sorted(entry["evidence"], key=lambda e: order[e.episode]),
-            episodes=episodes, agencies=entry["agencies"]))
+            episodes=episodes, agencies=agencies))
     return sorted(patterns, key=lambda p: (-len(p.episodes), -len(p.agencies), p.factor))

@@ -84,6 +84,32 @@ def slack_to_plain(text: str, mentions: dict[str, str] | None = None) -> str:
     return _MARKUP.sub(plain, text)
 
 
+def _alternation(words: list[str]) -> str:
+    """A regex matching any of `words`, as a trie: at each word the regex engine follows its letters
+    instead of trying every name in turn. (The finder only accepts a name that is a whole word, so the
+    order of the branches cannot change what is found.)
+
+    >>> _alternation(["Kayden", "Kaiden", "Kay"])
+    'Ka(?:iden|y(?:den)?)'
+    """
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for letter in word:
+            node = node.setdefault(letter, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        branches = [re.escape(letter) + pattern(child) for letter, child in sorted(node.items()) if letter]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" not in node:
+            return body
+        return (body if len(branches) > 1 or len(branches[0]) == 1 else "(?:" + body + ")") + "?"
+
+    return pattern(trie)
+
 class Redactor:
     """Replaces the names of a review's [[people]] with their labels. Decisions are cached per word."""
 
@@ -106,10 +132,16 @@ class Redactor:
                     phrases.append((tuple(tokens), person.label))
         # Longest first, so "Kayden Morris" is one label, not "Child D [name]".
         self.phrases = sorted(set(phrases), key=lambda p: -len(p[0]))
+        # The listed full names by their first token, keeping that order: a found word is checked
+        # only against the names it can begin ("Kayden Morris" for "Kayden"), not against all of them.
+        self._starting: dict[str, list[int]] = {}
+        for number, (tokens, _) in enumerate(self.phrases):
+            self._starting.setdefault(tokens[0], []).append(number)
         self.tokens = sorted(self.owners)
         self._fuzzy_tokens = [t for t in self.tokens if len(t) >= FUZZY_MIN_TOKEN]
         self._matches: dict[str, frozenset[str]] = {}
         self._finder: tuple[int, re.Pattern] | None = None
+        self._candidates: dict[tuple[str, str], list[tuple[tuple[str, ...], str]]] = {}
 
     @classmethod
     def for_review(cls, review: Review) -> "Redactor":
@@ -162,23 +194,39 @@ class Redactor:
         if self._finder is None or self._finder[0] != len(names):
             honorifics = "|".join(sorted(HONORIFICS, key=len, reverse=True))
             self._finder = (len(names), re.compile(
-                r"(?<![^\W\d_])(?:(?P<name>" + "|".join(map(re.escape, names)) + r")(?P<suffix>['’]s|['’])?"
+                r"(?<![^\W\d_])(?:(?P<name>" + _alternation(names) + r")(?P<suffix>['’]s|['’])?"
                 r"|(?P<honorific>(?i:" + honorifics + r"))\.?)(?![^\W\d_])"))
         return self._finder[1]
 
-    def _name_at(self, text: str, found: list[re.Match], i: int) -> int:
-        """How many of the found words, from i, make one name: a listed full name, honorific + name, or one word."""
+    def _starts(self, word: re.Match) -> list[tuple[tuple[str, ...], str]]:
+        """The listed full names that could begin with `word`, longest first (as in self.phrases)."""
+        if word["name"]:
+            key = ("name", word["name"])
+            firsts = self._matches[word["name"]]
+        else:
+            group = HONORIFICS[word["honorific"].lower()]
+            key = ("honorific", group)
+            # "<f>" fits Ms, Mrs and Miss; Mx and Dr ("<n>") fit any honorific, and any fits "<n>".
+            firsts = {"<m>", "<f>", "<n>"} if group == "n" else {"<" + group + ">", "<n>"}
+        if key not in self._candidates:
+            numbers = sorted(n for first in firsts for n in self._starting.get(first, ()))
+            self._candidates[key] = [self.phrases[n] for n in numbers]
+        return self._candidates[key]
+
+    def _name_at(self, text: str, found: list[re.Match], i: int) -> tuple[int, str]:
+        """How many of the found words, from i, make one name (a listed full name, honorific + name, or one
+        word), and the label it gets; (0, "") when the word at i starts none."""
         def joined(k: int) -> bool:  # word k follows word k-1 on the same line, with nothing else between
             return bool(_GAP.fullmatch(text[found[k - 1].end():found[k].start()])) and not found[k - 1]["suffix"]
 
-        for tokens, _ in self.phrases:
-            if i + len(tokens) <= len(found) and all(
-                    (k == i or joined(k)) and self._fits(token, found[k]) for k, token in zip(range(i, i + len(tokens)),
-                                                                                        tokens)):
-                return len(tokens)
+        for tokens, label in self._starts(found[i]):
+            end = i + len(tokens)
+            if end <= len(found) and all(joined(k) and self._fits(token, found[k])
+                                         for k, token in zip(range(i + 1, end), tokens[1:])):
+                return len(tokens), label
         if found[i]["honorific"] and i + 1 < len(found) and found[i + 1]["name"] and joined(i + 1):
-            return 2
-        return 1 if found[i]["name"] else 0
+            return 2, self._label_of(found[i + 1])
+        return (1, self._label_of(found[i])) if found[i]["name"] else (0, "")
 
     def _fits(self, token: str, word: re.Match) -> bool:
         """Does a found word fit one token of a listed full name ("<f>" stands for Ms, Mrs or Miss)?"""
@@ -187,13 +235,9 @@ class Redactor:
             return group is not None and (group == token[1] or "n" in (group, token[1]))
         return bool(word["name"]) and token in self._matches[word["name"]]
 
-    def _label_of(self, words: list[re.Match]) -> str:
-        """A listed full name's label, or the label of the one person a name fits; [name] if several."""
-        for tokens, label in self.phrases:
-            if len(tokens) == len(words) and all(self._fits(t, w) for t, w in zip(tokens, words)):
-                return label
-        tokens = self._matches[words[-1]["name"]]
-        owners = set().union(*(self.owners[t] for t in tokens))
+    def _label_of(self, word: re.Match) -> str:
+        """The label of the one person a name (not part of a listed full name) fits; [name] if several."""
+        owners = set().union(*(self.owners[t] for t in self._matches[word["name"]]))
         return next(iter(owners)) if len(owners) == 1 else AMBIGUOUS_LABEL
 
     # ----- replacing ---------------------------------------------------------
@@ -211,12 +255,12 @@ class Redactor:
         found = list(finder.finditer(text))
         out, position, i = [], 0, 0
         while i < len(found):
-            used = self._name_at(text, found, i)
+            used, label = self._name_at(text, found, i)
             if not used:
                 i += 1
                 continue
             words = found[i:i + used]
-            out.append(text[position:words[0].start()] + self._label_of(words) + (words[-1]["suffix"] or ""))
+            out.append(text[position:words[0].start()] + label + (words[-1]["suffix"] or ""))
             position = words[-1].end()
             i += used
         out.append(text[position:])

@@ -18,8 +18,9 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.access import require_role
-from bot.core.digest import compile_digest, match_episode
+from bot.core.digest import match_episode
 from bot.core.text import neutralise
+from bot.digests import build_digest
 from bot.errors import CasegroupError, NotFoundError, RoleError
 from bot.render.digest_blocks import (MAX_CHOICES, episode_choices, episode_messages, nothing_to_digest,
                                      overview_messages)
@@ -102,8 +103,7 @@ def run_summary(command, respond, context, client):
     if not store.roles_of(request.review_key, user) & READERS:
         return  # refused, and audited, by the acknowledgement
     review = store.review(request.review_key)
-    reflections = store.latest_reflections(review.key)
-    if not reflections:
+    if not store.reflections_stamp(review.key):
         respond(nothing_to_digest(review, store.conversation_stages(review.key)))
         store.audit(user, "summary.viewed", review.key, "no submitted reflections yet")
         return
@@ -118,7 +118,10 @@ def run_summary(command, respond, context, client):
             return
         episode = found.episode.key
 
-    digest = compile_digest(review, reflections, store.conversation_stages(review.key), deps.prompts, store.clock())
+    digest = build_digest(store, review, deps.prompts, episode, store.clock())
+    if digest is None:  # every reflection was withdrawn a moment ago
+        respond(nothing_to_digest(review, store.conversation_stages(review.key)))
+        return
     messages = episode_messages(digest, episode) if episode else overview_messages(digest)
     for message in messages:
         respond(text=message["text"], blocks=message["blocks"], response_type="ephemeral", replace_original=False)

@@ -293,16 +293,12 @@ class Store(ReviewRunning):
         with self.transaction() as db:
             return self.claim_event(db, event_key)
 
-    def record(self, state: State, writes=(), events=(), actor: str = "", event_key: str | None = None) -> bool:
-        """Store a conversation step in one transaction: the event claim, the answers,
-        the new state, consent and submission records, and the audit rows.
-
-        Returns False (and stores nothing) when `event_key` was already processed.
-        """
+    def record(self, state: State, writes=(), events=(), actor: str = "") -> None:
+        """Store a conversation step in one transaction: the answers, the new state, consent and
+        submission records, and the audit rows. (The flow claims the Slack event first, in the
+        same transaction: see bot/reflect.py.)"""
         now = self.now()
         with self.transaction() as db:
-            if event_key is not None and not self.claim_event(db, event_key):
-                return False
             for episode, field, value in writes:
                 db.execute("insert into answers (review_key, member, episode, field, value, answered_at) "
                            "values (?, ?, ?, ?, ?, ?) on conflict (review_key, member, episode, field) "
@@ -339,7 +335,6 @@ class Store(ReviewRunning):
             if writes:
                 self._audit_row(db, now, actor or state.member, "answer.saved", state.review_key,
                                 ", ".join(f"{e}/{f}" for e, f, _ in writes))
-        return True
 
     @staticmethod
     def _delete_answers(db: sqlite_utils.Database, state: State) -> str:

@@ -191,20 +191,10 @@ def cmd_purge(args, settings: Settings) -> int:
     return 0
 
 
-def write_private(path: str, text: str) -> None:
-    """Write `text` to `path`, readable by its owner only (0600): an export holds case material."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    except OSError as error:
-        raise CasegroupError(f"can't write {path}: {error.strerror}") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        os.fchmod(out.fileno(), 0o600)  # an existing file keeps its old mode otherwise
-        out.write(text)
-
-
 def cmd_export(args, settings: Settings) -> int:
     from bot.core.digest import match_episode
     from bot.digests import build_digest
+    from bot.files import write_private
     from bot.render.digest_text import render
 
     store = _store(settings)

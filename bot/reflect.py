@@ -28,14 +28,16 @@ class Reflections:
         self.store = store
         self.prompts = prompts
 
-    def _conversation(self, review_key: str, user: str) -> tuple[Conversation, View] | None:
+    def _conversation(self, review_key: str, user: str) -> tuple[Conversation, View, bool] | None:
+        """The member's conversation, how to render it, and whether it has started (been stored)."""
         review = self.store.review(review_key, only_member=user)
         member = review.member(user) if review else None
         if member is None:
             return None
-        state = self.store.state(review_key, user) or State.new(review_key, user)
+        stored = self.store.state(review_key, user)
         answers = self.store.answers(review_key, user)
-        return Conversation(self.prompts, review, member, state, answers), View(self.prompts, review, member)
+        talk = Conversation(self.prompts, review, member, stored or State.new(review_key, user), answers)
+        return talk, View(self.prompts, review, member), stored is not None
 
     def invite(self, review_key: str, user: str, actor: str) -> Delivery | None:
         """The invitation DM: introduction, how words are used, and the consent question.
@@ -45,9 +47,8 @@ class Reflections:
         found = self._conversation(review_key, user)
         if found is None:
             raise NotFoundError(f"{user} is not in the case group of {review_key}.")
-        talk, view = found
-        existing = self.store.state(review_key, user)
-        if existing is not None and existing.stage != "consent":
+        talk, view, started = found
+        if started and talk.state.stage != "consent":
             return None
         outcome = talk.start()
         self.store.record(outcome.state, events=["invited"], actor=actor)
@@ -82,8 +83,8 @@ class Reflections:
             review_key = self.store.active_review_for_member(user)
             if review_key is None:
                 return [Delivery(channel, [notice(self.prompts.say("replies.not_in_review"))])]
-            talk, view = self._conversation(review_key, user)
-            if self.store.state(review_key, user) is None:
+            talk, view, started = self._conversation(review_key, user)
+            if not started:
                 if not can_invite(view.review.stage):
                     return [Delivery(channel, [notice(self.prompts.say("lifecycle.not_started",
                                                                        title=view.review.title))])]
@@ -104,7 +105,7 @@ class Reflections:
             found = self._conversation(review_key, user)
             if found is None:
                 return [Delivery(channel, [notice(self.prompts.say("replies.not_in_review"))])]
-            talk, view = found
+            talk, view, _ = found
             state = talk.state
             current = {"consent": state.stage in ("consent", "declined"),
                        "check": state.stage == "checking",
@@ -127,8 +128,8 @@ class Reflections:
         found = self._conversation(review_key, user)
         if found is None:
             raise NotFoundError(f"You're not in the case group of {review_key}.")
-        talk, view = found
-        if self.store.state(review_key, user) is None:
+        talk, view, started = found
+        if not started:
             return [Delivery(channel, [notice(self.prompts.say("lifecycle.not_started", title=view.review.title))])]
         self.store.touch_conversation(review_key, user)
         return [Delivery(channel, messages(view, talk.where_we_are()))]

@@ -27,6 +27,7 @@ from bot.app import build_app
 from bot.config import Settings
 from bot.core.prompts import Prompts
 from bot.core.review import SLACK_ID_PATTERN, Review
+from bot.files import write_private
 from bot.offline.requests import SignedRequests, dm_channel
 from bot.offline.webapi import BOT_USER, LocalWebAPI
 from bot.render.terminal import WIDTH, Screen, render_blocks, render_message, wrap
@@ -380,8 +381,7 @@ class TrySession:
             while path.exists():
                 counter += 1
                 path = folder / f"{Path(name).stem}-{counter}{Path(name).suffix}"
-            path.write_text(content, encoding="utf-8")
-            path.chmod(0o600)  # review material: readable by its owner only, like the database
+            write_private(str(path), content)  # review material: readable by its owner only
             payload = {"text": args.get("initial_comment") or "", "file": str(path),
                        "title": entry.get("title") or name}
             if user is None:

@@ -9,9 +9,11 @@ import json
 import re
 import logging
 from concurrent.futures import Executor
+from typing import Callable
 from dataclasses import dataclass
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot.config import Settings
@@ -38,6 +40,26 @@ class Deps:
         return self
 
 
+class Installation(Middleware):
+    """Before any listener: refuse another workspace's requests, and put `Deps` into the context.
+
+    A Middleware object rather than a decorated function: Bolt calls it directly, without working out
+    which arguments to pass it, on every request (part 1 of bench/ counts every step of an answer)."""
+
+    def __init__(self, store: Store, deps: Deps):
+        self.store, self.deps = store, deps
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]):
+        context = req.context
+        # One workspace per installation: a request from another team is refused before any listener runs.
+        installed = context.authorize_result.team_id if context.authorize_result else None
+        if installed and context.team_id and context.team_id != installed:
+            self.store.audit(context.user_id or "", "access.wrong_workspace", "", f"team {context.team_id}")
+            return BoltResponse(status=403, body="This app is not installed in that workspace.")
+        context["deps"] = self.deps
+        return next()
+
+
 def build_app(settings: Settings, store: Store, prompts: Prompts, client: WebClient | None = None,
               verify_token: bool = True, executor: Executor | None = None) -> App:
     """`executor` runs the lazy listeners (Bolt's default: a pool of 5 threads)."""
@@ -56,15 +78,7 @@ def build_app(settings: Settings, store: Store, prompts: Prompts, client: WebCli
     )
     deps = Deps(settings, store, prompts, Reflections(store, prompts))
 
-    @app.middleware
-    def inject_deps(context, next):
-        # One workspace per installation: a request from another team is refused before any listener runs.
-        installed = context.authorize_result.team_id if context.authorize_result else None
-        if installed and context.team_id and context.team_id != installed:
-            store.audit(context.user_id or "", "access.wrong_workspace", "", f"team {context.team_id}")
-            return BoltResponse(status=403, body="This app is not installed in that workspace.")
-        context["deps"] = deps
-        next()
+    app.use(Installation(store, deps))
 
     @app.error
     def on_error(error, body, context, client, logger):

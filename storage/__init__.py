@@ -10,6 +10,7 @@ own connection; writes that must land together go through `transaction()`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -39,32 +40,50 @@ _LATEST = ("review_key = ? and version = (select max(version) from reflection_ve
            "where review_key = r.review_key and member = r.member)")
 
 class StoredAnswers(Mapping):
-    """A practitioner's stored answers, {(episode, field): value}.
+    """A practitioner's stored answers, {(episode, field): value}, read from SQLite only as far as asked.
 
-    Which questions are answered is read at once; the values (JSON) only when one is first read, all in
-    one query. An answer in a DM needs none of them, and a member of a large review has hundreds.
+    An answer in a DM asks about one or two questions ("is the next one answered?"): each is one
+    indexed lookup. Listing them (the check page) reads which are answered, and the first value
+    read decodes them all, each in one query. A member of a large review has hundreds (60 episodes ×
+    9 questions), and reading them all on every message was a third of the answer path (bench/, part 1).
     """
 
-    def __init__(self, keys: list[tuple[str, str]], load: Callable[[], dict[tuple[str, str], str]]):
-        self._keys = dict.fromkeys(keys)
-        self._load = load
+    def __init__(self, db: sqlite_utils.Database, review_key: str, member: str):
+        self._db, self._args = db, [review_key, member]
+        self._known: dict[tuple[str, str], bool] = {}
+        self._keys: dict[tuple[str, str], None] | None = None
         self._values: dict[tuple[str, str], object] | None = None
 
-    def __getitem__(self, key: tuple[str, str]):
-        if key not in self._keys:
-            raise KeyError(key)
-        if self._values is None:
-            self._values = {k: decode(v) for k, v in self._load().items()}
-        return self._values[key]
+    _WHERE = "from answers where review_key = ? and member = ?"
+
+    def _all_keys(self) -> dict[tuple[str, str], None]:
+        if self._keys is None:
+            self._keys = dict.fromkeys(tuple(row) for row in self._db.execute(
+                f"select episode, field {self._WHERE}", self._args))
+        return self._keys
 
     def __contains__(self, key) -> bool:
-        return key in self._keys
+        if self._keys is not None:
+            return key in self._keys
+        if key not in self._known:
+            episode, field = key
+            self._known[key] = self._db.execute(f"select 1 {self._WHERE} and episode = ? and field = ?",
+                                                [*self._args, episode, field]).fetchone() is not None
+        return self._known[key]
+
+    def __getitem__(self, key: tuple[str, str]):
+        if key not in self:
+            raise KeyError(key)
+        if self._values is None:
+            self._values = {(e, f): decode(v) for e, f, v in self._db.execute(
+                f"select episode, field, value {self._WHERE}", self._args)}
+        return self._values[key]
 
     def __iter__(self):
-        return iter(self._keys)
+        return iter(self._all_keys())
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self._all_keys())
 
 
 class Store(ReviewRunning):
@@ -72,6 +91,8 @@ class Store(ReviewRunning):
         self.path = str(path)
         self.clock = clock
         self._local = threading.local()
+        # key: (revision, review, {member: the review with only that member}), see review()
+        self._reviews: dict[str, tuple[int, Review, dict[str, Review]]] = {}
         self._memory = self.path == ":memory:"
         if not self._memory:
             self._create_private(self.path)
@@ -118,15 +139,18 @@ class Store(ReviewRunning):
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
         """All or nothing. BEGIN IMMEDIATE takes the write lock up front, so two writers
-        queue on the busy timeout instead of failing half-way with 'database is locked'."""
+        queue on the busy timeout instead of failing half-way with 'database is locked'.
+
+        A transaction opened inside another joins it: an error in either rolls back the whole
+        outer one. (No savepoints: nothing here catches an error and carries on writing, and each
+        savepoint was a fresh statement for SQLite to compile, on every answer.)"""
         db = self.db
         lock = getattr(self, "_memory_lock", None)
         if lock:
             lock.acquire()
         try:
             if db.conn.in_transaction:
-                with db.atomic():
-                    yield db
+                yield db
                 return
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -201,23 +225,38 @@ class Store(ReviewRunning):
         return "updated" if existing else "created"
 
     def review(self, key: str, only_member: str | None = None) -> Review | None:
-        """The review as its file describes it. With `only_member`, `members` holds just that
-        member (a DM needs one; loading a large case group on every message would be waste)."""
+        """The review as its file describes it. With `only_member`, `members` holds just that member.
+
+        Every DM needs it, and a large review is 60 episodes: a copy is kept while the review's
+        revision (moved by SQLite triggers on every change, in any process) is the one it was read
+        at. The revision is read first, so a copy is never older than its label."""
+        row = self.db.execute("select revision from reviews where key = ?", [key]).fetchone()
+        if row is None:
+            self._reviews.pop(key, None)
+            return None
+        kept = self._reviews.get(key)
+        if kept is None or kept[0] != row[0]:
+            kept = self._reviews[key] = (row[0], self._read_review(key), {})
+        revision, review, by_member = kept
+        if only_member is None:
+            return review
+        if only_member not in by_member:
+            by_member[only_member] = dataclasses.replace(
+                review, members=tuple(m for m in review.members if m.slack_id == only_member))
+        return by_member[only_member]
+
+    def _read_review(self, key: str) -> Review:
         db = self.db
         row = db.execute("select key, title, kind, model, board, channel, stage from reviews where key = ?",
                          [key]).fetchone()
-        if row is None:
-            return None
         roles = db.execute("select slack_id, role from review_roles where review_key = ? order by rowid",
                            [key]).fetchall()
         episodes = [Episode(k, t, dt.date.fromisoformat(s), dt.date.fromisoformat(e) if e else None, d or "")
                     for k, t, s, e, d in db.execute(
                         "select key, title, start, end, description from episodes where review_key = ? "
                         "order by start, key", [key])]
-        member_filter, args = ("and slack_id = ?", [key, only_member]) if only_member else ("", [key])
         members = [Member(s, r, a, tuple(json.loads(e))) for s, r, a, e in db.execute(
-            f"select slack_id, role, agency, episodes from members where review_key = ? {member_filter} "
-            "order by rowid", args)]
+            "select slack_id, role, agency, episodes from members where review_key = ? order by rowid", [key])]
         people = [Person(label, tuple(json.loads(names))) for label, names in db.execute(
             "select label, names from people where review_key = ? order by rowid", [key])]
         return Review(key=row[0], title=row[1], kind=row[2], model=row[3] or "", board=row[4],
@@ -274,13 +313,9 @@ class Store(ReviewRunning):
         return State(review_key, member, stage, cursor or "", bool(paused), bool(editing),
                      json.loads(pending) if pending else None, version or 0)
 
-    def answers(self, review_key: str, member: str) -> "StoredAnswers":
-        """{(episode, field): value}. Values are decoded when read: a DM reads one or two of them,
-        and a member of a large review has hundreds (60 episodes × 9 questions)."""
-        db, where = self.db, "from answers where review_key = ? and member = ?"
-        return StoredAnswers(db.execute(f"select episode, field {where}", [review_key, member]).fetchall(),
-                             lambda: {(e, f): v for e, f, v in db.execute(f"select episode, field, value {where}",
-                                                                           [review_key, member])})
+    def answers(self, review_key: str, member: str) -> StoredAnswers:
+        """{(episode, field): value}, read as far as it is asked (see StoredAnswers)."""
+        return StoredAnswers(self.db, review_key, member)
 
     def claim_event(self, db: sqlite_utils.Database, event_key: str) -> bool:
         """Inside a transaction: True the first time `event_key` is seen, False for a repeat."""

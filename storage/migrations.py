@@ -70,17 +70,38 @@ def _m002_lifecycle(db: sqlite_utils.Database) -> None:
     }, pk=("review_key", "member"), not_null={"sent_count"}, defaults={"sent_count": 0}, if_not_exists=True)
 
 
+# The tables that describe a review (with `reviews` itself): any change to them is a new revision.
+REVIEW_TABLES = ("review_roles", "episodes", "members", "people")
+
+
+def _m003_review_revision(db: sqlite_utils.Database) -> None:
+    # A counter that SQLite itself moves on every change to a review's description, in the same
+    # transaction and whichever process makes it: a kept copy of the review is good while it matches.
+    if "revision" not in db["reviews"].columns_dict:
+        db["reviews"].add_column("revision", int, not_null_default=0)
+    db.execute("create trigger if not exists reviews_revision after update on reviews "
+               "when new.revision is old.revision begin "
+               "update reviews set revision = revision + 1 where key = new.key; end")
+    for table in REVIEW_TABLES:
+        for change, rows in (("insert", ("new",)), ("update", ("old", "new")), ("delete", ("old",))):
+            keys = " or ".join(f"key = {row}.review_key" for row in rows)
+            db.execute(f"create trigger if not exists {table}_{change}_revision after {change} on {table} begin "
+                       f"update reviews set revision = revision + 1 where {keys}; end")
+
+
 MIGRATIONS = [
     (1, "initial schema", _m001_initial),
     (2, "review lifecycle, withdrawal and reminders", _m002_lifecycle),
+    (3, "a revision for each review, moved by triggers", _m003_review_revision),
 ]
 
 
-def migrate(db: sqlite_utils.Database, now: str) -> list[int]:
-    """Apply every step not yet applied. Returns the numbers applied this time."""
+def migrate(db: sqlite_utils.Database, now: str, steps=MIGRATIONS) -> list[int]:
+    """Apply every step not yet applied (of `steps`: an older release's, in tests). Returns the numbers
+    applied this time."""
     db["migrations"].create({"id": int, "name": str, "applied_at": str}, pk="id", if_not_exists=True)
     applied = []
-    for number, name, step in MIGRATIONS:
+    for number, name, step in steps:
         with db.atomic():
             if db.execute("select 1 from migrations where id = ?", [number]).fetchone():
                 continue

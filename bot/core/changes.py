@@ -8,6 +8,8 @@ A mistake raises InvalidInput, whose `errors` name the form's field: role, agenc
 """
 from __future__ import annotations
 
+import dataclasses
+
 from bot.core.review import Review, parse_review
 from bot.errors import InvalidInput, ReviewFileError
 
@@ -42,8 +44,7 @@ def _checked(review: Review, data: dict, where: str, fields: list[str]) -> Revie
         if not errors:
             errors[fields[0]] = "This change doesn't fit the review: " + "; ".join(error.problems)
         raise InvalidInput(errors) from None
-    changed.stage = review.stage
-    return changed
+    return dataclasses.replace(changed, stage=review.stage)
 
 
 def with_member(review: Review, slack_id: str, role: str, agency: str, episodes: list[str]) -> Review:

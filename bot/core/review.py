@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from bot.errors import ReviewFileError
@@ -27,7 +28,7 @@ class Episode:
     end: dt.date | None = None
     description: str = ""
 
-    @property
+    @cached_property  # works on a frozen dataclass: it writes the instance's __dict__, not its fields
     def dates(self) -> str:
         """'4 Mar 2025 to 15 Apr 2025', or one date."""
         first = f"{self.start.day} {self.start:%b %Y}"
@@ -53,7 +54,7 @@ class Person:
     names: tuple[str, ...]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Review:
     key: str
     title: str
@@ -63,10 +64,15 @@ class Review:
     team: tuple[str, ...] = ()
     model: str = ""
     channel: str = ""
-    episodes: list[Episode] = field(default_factory=list)
-    members: list[Member] = field(default_factory=list)
-    people: list[Person] = field(default_factory=list)
+    episodes: tuple[Episode, ...] = ()
+    members: tuple[Member, ...] = ()
+    people: tuple[Person, ...] = ()
     stage: str = "conversations"
+
+    def __post_init__(self):
+        # Immutable all the way down: storage keeps one copy of a review for every message (storage.Store.review).
+        for name in ("leads", "team", "episodes", "members", "people"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
 
     def episode(self, key: str) -> Episode | None:
         return next((e for e in self.episodes if e.key == key), None)
@@ -76,7 +82,8 @@ class Review:
 
     def episodes_for(self, member: Member) -> list[Episode]:
         """The member's episodes, in timeline order."""
-        return [e for e in self.episodes if e.key in member.episodes]
+        keys = set(member.episodes)
+        return [e for e in self.episodes if e.key in keys]
 
     @property
     def subject(self) -> str:

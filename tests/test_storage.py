@@ -1,0 +1,75 @@
+"""Storage details a story can't show: the kept copy of a review, lazy answers, and the migrations."""
+import sqlite3
+
+import sqlite_utils
+
+from bot.core.conversation import State
+from storage import Store
+from storage.migrations import MIGRATIONS, migrate
+from tests.conftest import SIGNING_SECRET, make_app
+from tests.runningkit import said_to, wait_until
+from tests.slackdriver import SlackDriver
+from tests.synthetic import synthetic_review
+
+LEAD, HV = "U0LEAD01", "U0HV0001"
+
+
+def test_a_review_changed_by_another_process_is_what_the_next_dm_sees(
+        fake, slack, store, invited, settings, prompts, db_path):
+    slack.dm(HV, "yes")
+    said_to(fake, HV, "KPE1")                  # this App now keeps a copy of the review
+    # A second server on the same file (as a second `casegroup serve` would be) moves the review on.
+    other = SlackDriver(make_app(settings, Store(db_path), prompts), SIGNING_SECRET)
+    other.command(LEAD, "/review", "stage child-d analysis", fake.response_url)
+    wait_until(lambda: [c for c in fake.calls("response_url") if "to analysis" in c.get("text", "")])
+    slack.dm(HV, "withdraw")
+    assert said_to(fake, HV, "can no longer be withdrawn")
+
+    # Any writer counts, even a hand-made fix with the sqlite3 shell: triggers move the revision.
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("update episodes set title = 'Renamed by hand' where review_key = 'child-d' and key = 'KPE1'")
+    assert store.review("child-d").episode("KPE1").title == "Renamed by hand"
+
+
+def test_the_kept_copy_is_used_until_the_review_changes_and_answers_do_not_change_it(store, imported):
+    first = store.review("child-d")
+    assert store.review("child-d") is first
+    store.record(State.new("child-d", HV), [("KPE1", "involvement", "An answer")], ["consented"])
+    assert store.review("child-d") is first
+    assert [m.slack_id for m in store.review("child-d", only_member=HV).members] == [HV]
+    store.set_stage("child-d", "meeting", actor=LEAD)
+    changed = store.review("child-d")
+    assert changed is not first and changed.stage == "meeting" and first.stage == "conversations"
+    store.purge_review("child-d", actor=LEAD)  # the review stays, its conversations go
+    assert store.review("nope") is None
+
+
+def test_stored_answers_read_one_question_at_a_time_and_list_them_all_alike(store, imported):
+    state = State.new("child-d", HV)
+    store.record(state, [("KPE1", "involvement", "Visited at home"), ("KPE1", "factors", [{"heading": "x"}]),
+                         ("KPE4", "options", "")])
+    answers = store.answers("child-d", HV)
+    assert ("KPE1", "involvement") in answers and ("KPE4", "involvement") not in answers
+    assert answers.get(("KPE4", "involvement")) is None
+    assert answers[("KPE1", "factors")] == [{"heading": "x"}]
+    assert dict(store.answers("child-d", HV)) == {("KPE1", "involvement"): "Visited at home",
+                                                 ("KPE1", "factors"): [{"heading": "x"}], ("KPE4", "options"): ""}
+    assert len(store.answers("child-d", HV)) == 3 and store.answers("child-d", "U0NOBODY") == {}
+
+
+def test_a_database_from_before_review_revisions_is_upgraded_in_place(tmp_path):
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    assert migrate(old, "2026-01-01T00:00:00+00:00", steps=MIGRATIONS[:2]) == [1, 2]
+    review = synthetic_review("old-review", episodes=3, members=2)
+    old["reviews"].insert({"key": review.key, "title": review.title, "kind": review.kind, "board": review.board,
+                           "stage": "conversations", "created_at": "2026-01-01", "updated_at": "2026-01-01"})
+    old["episodes"].insert({"review_key": review.key, "key": "E1", "title": "First", "start": "2026-01-02"})
+    old.close()
+
+    store = Store(path)
+    assert [e.title for e in store.review("old-review").episodes] == ["First"]
+    assert store.db.execute("select id from migrations order by id").fetchall() == [(1,), (2,), (3,)]
+    store.save_review(review, actor="test")   # the re-import replaces the episodes, and the copy follows
+    assert [e.key for e in store.review("old-review").episodes] == [e.key for e in review.episodes]
+    assert Store(path).db.execute("select count(*) from migrations").fetchone()[0] == 3  # applied once

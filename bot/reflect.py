@@ -30,11 +30,11 @@ class Reflections:
 
     def _conversation(self, review_key: str, user: str) -> tuple[Conversation, View, bool] | None:
         """The member's conversation, how to render it, and whether it has started (been stored)."""
-        review = self.store.review(review_key, only_member=user)
-        member = review.member(user) if review else None
+        found = self.store.member_view(review_key, user)
+        member = found[0].member(user) if found else None
         if member is None:
             return None
-        stored = self.store.state(review_key, user)
+        review, stored = found
         answers = self.store.answers(review_key, user)
         talk = Conversation(self.prompts, review, member, stored or State.new(review_key, user), answers)
         return talk, View(self.prompts, review, member), stored is not None

@@ -39,22 +39,35 @@ def utc_now() -> dt.datetime:
 _LATEST = ("review_key = ? and version = (select max(version) from reflection_versions "
            "where review_key = r.review_key and member = r.member)")
 
+_STATE_COLUMNS = ("stage", "cursor", "paused", "editing", "pending", "version")
+
+
+def _state(review_key: str, member: str, row) -> State | None:
+    """A State from the _STATE_COLUMNS of a conversations row (None: no row, as a left join gives it)."""
+    stage, cursor, paused, editing, pending, version = row
+    if stage is None:
+        return None
+    return State(review_key, member, stage, cursor or "", bool(paused), bool(editing),
+                 json.loads(pending) if pending else None, version or 0)
+
+
 class StoredAnswers(Mapping):
     """A practitioner's stored answers, {(episode, field): value}, read from SQLite only as far as asked.
 
-    An answer in a DM asks about one or two questions ("is the next one answered?"): each is one
-    indexed lookup. Listing them (the check page) reads which are answered, and the first value
-    read decodes them all, each in one query. A member of a large review has hundreds (60 episodes ×
-    9 questions), and reading them all on every message was a third of the answer path (bench/, part 1).
+    An answer in a DM asks about one or two questions ("is the next one answered?"), nearly always of one
+    episode: which of that episode's questions are answered is one indexed query. Listing them all (the
+    check page) reads every key, and the first value read decodes them all, each in one query. A member of
+    a large review has hundreds (60 episodes × 9 questions): reading them all on every message was a third
+    of the answer path (bench/, part 1).
     """
+
+    _WHERE = "from answers where review_key = ? and member = ?"
 
     def __init__(self, db: sqlite_utils.Database, review_key: str, member: str):
         self._db, self._args = db, [review_key, member]
-        self._known: dict[tuple[str, str], bool] = {}
+        self._episodes: dict[str, set[str]] = {}          # episode -> its answered fields
         self._keys: dict[tuple[str, str], None] | None = None
         self._values: dict[tuple[str, str], object] | None = None
-
-    _WHERE = "from answers where review_key = ? and member = ?"
 
     def _all_keys(self) -> dict[tuple[str, str], None]:
         if self._keys is None:
@@ -65,11 +78,11 @@ class StoredAnswers(Mapping):
     def __contains__(self, key) -> bool:
         if self._keys is not None:
             return key in self._keys
-        if key not in self._known:
-            episode, field = key
-            self._known[key] = self._db.execute(f"select 1 {self._WHERE} and episode = ? and field = ?",
-                                                [*self._args, episode, field]).fetchone() is not None
-        return self._known[key]
+        episode, field = key
+        if episode not in self._episodes:
+            self._episodes[episode] = {row[0] for row in self._db.execute(
+                f"select field {self._WHERE} and episode = ?", [*self._args, episode])}
+        return field in self._episodes[episode]
 
     def __getitem__(self, key: tuple[str, str]):
         if key not in self:
@@ -234,10 +247,24 @@ class Store(ReviewRunning):
         if row is None:
             self._reviews.pop(key, None)
             return None
+        return self._kept_review(key, row[0], only_member)
+
+    def member_view(self, review_key: str, member: str) -> tuple[Review, State | None] | None:
+        """What one message needs, in one read: the review with only `member` in `members` (see review()),
+        and the member's stored conversation state (None before their invitation). None: no such review."""
+        row = self.db.execute(
+            f"select r.revision, {', '.join('c.' + c for c in _STATE_COLUMNS)} from reviews r left join "
+            "conversations c on c.review_key = r.key and c.member = ? where r.key = ?", [member, review_key]).fetchone()
+        if row is None:
+            self._reviews.pop(review_key, None)
+            return None
+        return self._kept_review(review_key, row[0], member), _state(review_key, member, row[1:])
+
+    def _kept_review(self, key: str, revision: int, only_member: str | None) -> Review:
         kept = self._reviews.get(key)
-        if kept is None or kept[0] != row[0]:
-            kept = self._reviews[key] = (row[0], self._read_review(key), {})
-        revision, review, by_member = kept
+        if kept is None or kept[0] != revision:
+            kept = self._reviews[key] = (revision, self._read_review(key), {})
+        _, review, by_member = kept
         if only_member is None:
             return review
         if only_member not in by_member:
@@ -292,6 +319,9 @@ class Store(ReviewRunning):
         not yet answered (the oldest first, so two invitations are answered in the order
         they came); then anything else. A typed "yes" never goes to an invitation that
         arrived after the one they were reading."""
+        reviews = self.db.execute("select review_key from members where slack_id = ? limit 2", [slack_id]).fetchall()
+        if len(reviews) < 2:  # in one review, or none: most people, on every message they send
+            return reviews[0][0] if reviews else None
         row = self.db.execute(
             "select m.review_key from members m left join conversations c "
             "on c.review_key = m.review_key and c.member = m.slack_id where m.slack_id = ? order by "
@@ -304,14 +334,9 @@ class Store(ReviewRunning):
     # ----- conversations --------------------------------------------------
 
     def state(self, review_key: str, member: str) -> State | None:
-        row = self.db.execute(
-            "select stage, cursor, paused, editing, pending, version from conversations "
-            "where review_key = ? and member = ?", [review_key, member]).fetchone()
-        if row is None:
-            return None
-        stage, cursor, paused, editing, pending, version = row
-        return State(review_key, member, stage, cursor or "", bool(paused), bool(editing),
-                     json.loads(pending) if pending else None, version or 0)
+        row = self.db.execute(f"select {', '.join(_STATE_COLUMNS)} from conversations "
+                              "where review_key = ? and member = ?", [review_key, member]).fetchone()
+        return _state(review_key, member, row) if row else None
 
     def answers(self, review_key: str, member: str) -> StoredAnswers:
         """{(episode, field): value}, read as far as it is asked (see StoredAnswers)."""

@@ -13,10 +13,11 @@ A story in three calls:
 """
 from __future__ import annotations
 
+import copy
 import json
 from collections import ChainMap
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from bot.core.lifecycle import can_revise, can_withdraw, is_read_only
@@ -131,14 +132,13 @@ class Conversation:
         self.prompts = prompts
         self.review = review
         self.member = member
-        self.state = replace(state)
+        self.state = copy.copy(state)  # handled here, not in the caller's hands (fields are replaced, not changed)
         # New answers go in front; the stored ones are only read (and decoded) when needed.
         self.answers = ChainMap({}, answers)
-        episodes = review.episodes_for(member)
-        self.slots = Slots(episodes, prompts.steps)
+        self.slots = Slots(review.episodes_for(member), prompts.steps)
         # Where a slot token ("KPE2/options") is in self.slots: episode by episode, the steps in order.
-        self._episode_at = {e.key: i for i, e in enumerate(episodes)}
-        self._step_at = {s.key: i for i, s in enumerate(prompts.steps)}
+        self._episode_at = review.positions_for(member)
+        self._step_at = prompts.step_positions
 
     # ----- where we are -------------------------------------------------
 

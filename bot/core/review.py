@@ -73,6 +73,7 @@ class Review:
         # Immutable all the way down: storage keeps one copy of a review for every message (storage.Store.review).
         for name in ("leads", "team", "episodes", "members", "people"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
+        object.__setattr__(self, "_episodes_of", {})  # member -> their episodes: asked on every message
 
     def episode(self, key: str) -> Episode | None:
         return next((e for e in self.episodes if e.key == key), None)
@@ -82,8 +83,19 @@ class Review:
 
     def episodes_for(self, member: Member) -> list[Episode]:
         """The member's episodes, in timeline order."""
-        keys = set(member.episodes)
-        return [e for e in self.episodes if e.key in keys]
+        return list(self._episodes_of_member(member)[0])
+
+    def positions_for(self, member: Member) -> dict[str, int]:
+        """{episode key: its place in episodes_for(member)}."""
+        return self._episodes_of_member(member)[1]
+
+    def _episodes_of_member(self, member: Member) -> tuple[tuple[Episode, ...], dict[str, int]]:
+        found = self._episodes_of.get(member)
+        if found is None:
+            keys = set(member.episodes)
+            mine = tuple(e for e in self.episodes if e.key in keys)
+            found = self._episodes_of[member] = (mine, {e.key: i for i, e in enumerate(mine)})
+        return found
 
     @property
     def subject(self) -> str:

@@ -72,16 +72,18 @@ move much less.
   Each time is what `/summary` does after its acknowledgement (`bot.digests.build_digest`):
   read the reflections and compile the digest (redaction, factor grouping, hindsight
   flags, patterns), then render the overview or one episode as Block Kit, or the whole
-  review as Markdown (as `casegroup export` does). One episode is compiled alone: its own
-  sections, plus the review-wide part it shows (the emerging patterns it is evidence for,
-  which need every episode's factors). *Cold*, nothing is kept from an earlier digest, so
-  the review-wide part is compiled from every episode's factors (read by SQLite's
-  `json_extract`, without the other episodes' texts). *Warm*, an earlier digest of the
-  same review kept it, and the reflections have not changed since (the key is the
-  review's reflection versions in SQLite, the review and the prompts), so only that
-  episode is read and compiled. The overview and the export always compile everything.
-  The floor is one plain SQL query reading the same rows (for one episode,
-  `json_extract` of that episode). The
+  review as Markdown (as `casegroup export` does). The review-wide part of a digest (the
+  factor groups and the emerging patterns, which need every episode's factors) is kept in
+  SQLite: after each submission, revision or withdrawal commits, the App refreshes it on a
+  worker thread ("refresh": the part computed from every episode's factors, read by
+  SQLite's `json_extract`, and stored), and triggers empty it on any change to the
+  reflections. Each digest is timed as a new process's first (nothing kept in memory, no
+  refresh under way) and reads the kept part: one episode reads its own answers (kept
+  apart by episode, migration 4) and the patterns it is evidence for, and compiles its own
+  sections. *Recomputed*, the kept part is missing (the first digest after an upgrade, or
+  one read while a refresh is under way): the digest computes it, as every digest did
+  before, and stores it. The floor is one plain SQL query reading the same rows (for one
+  episode, `json_extract` of that episode from the submitted reflections). The
   acknowledgement is `/summary` dispatched to the real `App` (its lazy digest awaited
   before the next), against a no-op command.
 - **4. Redaction.** `Redactor.redact_many` over every text answer of that review (a new

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from bot.core.conversation import Conversation, Reply, State
 from bot.core.lifecycle import can_invite
 from bot.core.prompts import Prompts
+from bot.digests import refresh_later
 from bot.errors import NotFoundError, StageError
 from bot.render.blocks import View, messages, notice
 from storage import Store
@@ -147,6 +148,8 @@ class Reflections:
             # Their words leave the disk now, not at the next checkpoint (outside the transaction:
             # a checkpoint can't empty the log while one is open).
             self.store.scrub(vacuum=False)
+        if "submitted" in events or "withdrawn" in events:  # the digests' review-wide part, off this thread
+            refresh_later(self.store, deliveries[0].review_key, self.prompts)
         return deliveries
 
     def _tell_leads(self, view: View, state: State) -> Delivery:

@@ -24,6 +24,7 @@ import sqlite_utils
 
 from bot.core.conversation import State, decode, encode
 from bot.core.review import Episode, Member, Person, Review
+from storage.digests import StoredDigests
 from storage.migrations import migrate
 from storage.running import ReviewRunning
 
@@ -99,7 +100,7 @@ class StoredAnswers(Mapping):
         return len(self._all_keys())
 
 
-class Store(ReviewRunning):
+class Store(ReviewRunning, StoredDigests):
     def __init__(self, path: str | Path, clock: Callable[[], dt.datetime] = utc_now):
         self.path = str(path)
         self.clock = clock
@@ -438,19 +439,12 @@ class Store(ReviewRunning):
         return found
 
     def episode_answers(self, review_key: str, episode: str) -> dict[str, dict]:
-        """Of each member's latest submitted reflection, `episode`'s answers only: {slack_id: {episode: {...}}}."""
+        """Of each member's latest submitted reflection, `episode`'s answers only: {slack_id: {episode: {...}}}.
+        Read from `reflection_episodes` (migration 4): the whole reflections are not read."""
         rows = self.db.execute(
-            "select member, json_extract(answers, ?) from reflection_versions r where " + _LATEST,
-            ['$."' + episode + '"', review_key])  # keys are letters, digits, - and _: safe in a JSON path
+            "select r.member, e.answers from reflection_versions r left join reflection_episodes e "
+            "on e.version_id = r.id and e.episode = ? where " + _LATEST, [episode, review_key])
         return {member: {episode: json.loads(answers)} if answers else {} for member, answers in rows}
-
-    def reflections_stamp(self, review_key: str) -> str:
-        """Changes whenever a reflection of the review is submitted, changed or deleted, in any process:
-        every stored version's id, member, version, time and length. "" when there are none."""
-        return self.db.execute(
-            "select coalesce(group_concat(stamp, ','), '') from (select id || '/' || member || '/' || version || '/' "
-            "|| submitted_at || '/' || length(answers) as stamp from reflection_versions where review_key = ? "
-            "order by id)", [review_key]).fetchone()[0]
 
     def conversation_stages(self, review_key: str) -> dict[str, str]:
         """{member: stage}: consent, declined, asking, checking, submitted, or withdrawn (answers deleted)."""

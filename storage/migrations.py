@@ -89,10 +89,43 @@ def _m003_review_revision(db: sqlite_utils.Database) -> None:
                        f"update reviews set revision = revision + 1 where {keys}; end")
 
 
+def _m004_digest_indexes(db: sqlite_utils.Database) -> None:
+    """Two things digests read, kept up to date by SQLite as reflections are submitted, revised and
+    withdrawn, like indexes (bot/digests.py), in the same transaction and whichever process writes."""
+    # Each submitted version's answers to each episode, apart: a digest of one episode reads 40 of these
+    # instead of picking them out of 40 whole reflections. Written and deleted with their version.
+    db["reflection_episodes"].create({"version_id": int, "episode": str, "answers": str},
+                                     pk=("version_id", "episode"), if_not_exists=True)
+    split = ("insert into reflection_episodes (version_id, episode, answers) select new.id, key, value "
+             "from json_each(new.answers) where type = 'object';")
+    drop = "delete from reflection_episodes where version_id = old.id;"
+    # The part of a digest that needs every episode (bot.core.digest.review_wide), kept for each review.
+    # `reflections_revision` is a counter moved on every change to the review's submitted reflections, and
+    # the same statement empties the stored part: a part is stored only for the revision its reflections
+    # were read at (Store.keep_review_wide), and a withdrawal or a purge takes the part's text with it.
+    # (Not a column of `reviews`: migration 3's trigger would count each submission as a change to the review.)
+    db["review_wide"].create({"review_key": str, "reflections_revision": int, "computed_for": str, "part": str},
+                             pk="review_key", not_null={"reflections_revision"},
+                             defaults={"reflections_revision": 0}, if_not_exists=True)
+
+    def move(row: str) -> str:
+        return (f"insert into review_wide (review_key, reflections_revision) values ({row}.review_key, 1) "
+                "on conflict (review_key) do update set reflections_revision = reflections_revision + 1, "
+                "computed_for = null, part = null;")
+
+    for change, steps in (("insert", (split, move("new"))), ("update", (drop, split, move("old"), move("new"))),
+                          ("delete", (drop, move("old")))):
+        db.execute(f"create trigger if not exists reflection_versions_{change}_digests after {change} "
+                   f"on reflection_versions begin {' '.join(steps)} end")
+    db.execute("insert or ignore into reflection_episodes (version_id, episode, answers) select r.id, j.key, j.value "
+               "from reflection_versions r, json_each(r.answers) j where j.type = 'object'")
+
+
 MIGRATIONS = [
     (1, "initial schema", _m001_initial),
     (2, "review lifecycle, withdrawal and reminders", _m002_lifecycle),
     (3, "a revision for each review, moved by triggers", _m003_review_revision),
+    (4, "digest indexes: reflections by episode, and the review-wide part, kept by triggers", _m004_digest_indexes),
 ]
 
 

@@ -493,6 +493,9 @@ class ReviewWide:
     patterns: list[EmergingPattern]
     contributors: int
     reflections: int
+    # Episode key -> the (heading, cleaned words) its statements give, each once: what a digest of that
+    # episode looks up in `groups`, so that a stored part can be read one episode at a time (bot.core.stored_wide).
+    episodes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 def _used(review: Review, reflections: dict[str, dict], keys: set[str] | None = None):
@@ -510,6 +513,11 @@ def review_wide(review: Review, reflections: dict[str, dict], prompts) -> Review
     Store.latest_for_episode read is enough)."""
     redactor = Redactor.for_review(review)
     found = [(member, key, _factors(answers.get("factors"))) for member, key, answers in _used(review, reflections)]
+    # Each member's episodes in timeline order, whichever read gave them (the wording groups' numbers, and
+    # ties, follow the order statements come in): the same reflections give the same part, stored or not.
+    timeline = {e.key: i for i, e in enumerate(review.episodes)}
+    rank = {m.slack_id: i for i, m in enumerate(review.members)}
+    found.sort(key=lambda f: (rank[f[0].slack_id], timeline[f[1]]))
     raw = [text for member in review.members for text in (member.attribution, member.agency)]
     raw += [words for _, _, factors in found for _, words in factors]
     unique = list(dict.fromkeys(raw))
@@ -517,9 +525,13 @@ def review_wide(review: Review, reflections: dict[str, dict], prompts) -> Review
     submitted = [_Reflection(member, clean[member.attribution], clean[member.agency], key, {}, "",
                              [(heading, clean[words]) for heading, words in factors]) for member, key, factors in found]
     keywords = {h.name: tuple(h.keywords) for h in prompts.headings}
+    episodes: dict[str, dict[tuple[str, str], None]] = {}
+    for r in submitted:
+        episodes.setdefault(r.episode, {}).update(dict.fromkeys(r.factors))
     return ReviewWide(_group_factors(submitted, prompts.digest, keywords),
                       _emerging(submitted, prompts.digest, [e.key for e in review.episodes]),
-                      contributors=len({r.member.slack_id for r in submitted}), reflections=len(submitted))
+                      contributors=len({r.member.slack_id for r in submitted}), reflections=len(submitted),
+                      episodes={key: list(pairs) for key, pairs in episodes.items()})
 
 
 def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[str, str], prompts,

@@ -103,7 +103,7 @@ def run_summary(command, respond, context, client):
     if not store.roles_of(request.review_key, user) & READERS:
         return  # refused, and audited, by the acknowledgement
     review = store.review(request.review_key)
-    if not store.reflections_stamp(review.key):
+    if not store.has_reflections(review.key):
         respond(nothing_to_digest(review, store.conversation_stages(review.key)))
         store.audit(user, "summary.viewed", review.key, "no submitted reflections yet")
         return

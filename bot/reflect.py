@@ -31,13 +31,16 @@ class Reflections:
 
     def _conversation(self, review_key: str, user: str) -> tuple[Conversation, View, bool] | None:
         """The member's conversation, how to render it, and whether it has started (been stored)."""
-        found = self.store.member_view(review_key, user)
+        return self._talk(self.store.member_view(review_key, user), user)
+
+    def _talk(self, found: tuple | None, user: str) -> tuple[Conversation, View, bool] | None:
+        """_conversation, from Store.member_view's or Store.dm_view's read."""
         member = found[0].member(user) if found else None
         if member is None:
             return None
         review, stored = found
-        answers = self.store.answers(review_key, user)
-        talk = Conversation(self.prompts, review, member, stored or State.new(review_key, user), answers)
+        answers = self.store.answers(review.key, user)
+        talk = Conversation(self.prompts, review, member, stored or State.new(review.key, user), answers)
         return talk, View(self.prompts, review, member), stored is not None
 
     def invite(self, review_key: str, user: str, actor: str) -> Delivery | None:
@@ -81,10 +84,10 @@ class Reflections:
         with self.store.transaction():
             if event_key and not self.store.first_time(event_key):
                 return []
-            review_key = self.store.active_review_for_member(user)
-            if review_key is None:
+            found = self._talk(self.store.dm_view(user), user)
+            if found is None:
                 return [Delivery(channel, [notice(self.prompts.say("replies.not_in_review"))])]
-            talk, view, started = self._conversation(review_key, user)
+            talk, view, started = found
             if not started:
                 if not can_invite(view.review.stage):
                     return [Delivery(channel, [notice(self.prompts.say("lifecycle.not_started",

@@ -314,23 +314,24 @@ class Store(ReviewRunning, StoredDigests):
             found.setdefault(key, set()).add(role)
         return found
 
-    def active_review_for_member(self, slack_id: str) -> str | None:
-        """The review a practitioner's DM is about, for someone in several:
-        first a reflection in progress (the one they last worked on); then an invitation
-        not yet answered (the oldest first, so two invitations are answered in the order
-        they came); then anything else. A typed "yes" never goes to an invitation that
-        arrived after the one they were reading."""
-        reviews = self.db.execute("select review_key from members where slack_id = ? limit 2", [slack_id]).fetchall()
-        if len(reviews) < 2:  # in one review, or none: most people, on every message they send
-            return reviews[0][0] if reviews else None
+    def dm_view(self, slack_id: str) -> tuple[Review, State | None] | None:
+        """What a DM from `slack_id` is about, in one read: member_view() of their active review, or None
+        for someone in no review. The active review, for someone in several: first a reflection in
+        progress (the one they last worked on); then an invitation not yet answered (the oldest first,
+        so two invitations are answered in the order they came); then anything else. A typed "yes"
+        never goes to an invitation that arrived after the one they were reading."""
         row = self.db.execute(
-            "select m.review_key from members m left join conversations c "
+            f"select m.review_key, r.revision, {', '.join('c.' + c for c in _STATE_COLUMNS)} from members m "
+            "join reviews r on r.key = m.review_key left join conversations c "
             "on c.review_key = m.review_key and c.member = m.slack_id where m.slack_id = ? order by "
             "case when c.stage in ('asking', 'checking') then 0 when c.stage = 'consent' then 1 "
             "when c.stage is null then 2 else 3 end, "
             "case when c.stage in ('asking', 'checking') then c.updated_at end desc, "
             "c.invited_at, m.rowid limit 1", [slack_id]).fetchone()
-        return row[0] if row else None
+        if row is None:
+            return None
+        review_key, revision, *state = row
+        return self._kept_review(review_key, revision, slack_id), _state(review_key, slack_id, state)
 
     # ----- conversations --------------------------------------------------
 

@@ -143,7 +143,7 @@ class ReviewRunning:
         return records
 
     def touch_conversation(self, review_key: str, member: str) -> None:
-        """Make this review the one the practitioner's DM is about (see active_review_for_member)."""
+        """Make this review the one the practitioner's DM is about (see Store.dm_view)."""
         with self.transaction() as db:
             db.execute("update conversations set updated_at = ? where review_key = ? and member = ?",
                        [self.now(), review_key, member])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import datetime as dt
 import json
 import os
@@ -39,6 +40,15 @@ def utc_now() -> dt.datetime:
 # Each member's latest submitted version of a review's reflection (`r` is reflection_versions; one ? for the review).
 _LATEST = ("review_key = ? and version = (select max(version) from reflection_versions "
            "where review_key = r.review_key and member = r.member)")
+
+@functools.lru_cache(maxsize=None)
+def _upsert_conversation(columns: tuple[str, ...]) -> str:
+    """The statement that stores a conversations row with these columns (a handful of combinations).
+    Plain SQL on the answer path: sqlite-utils' upsert reads the table's schema on every call."""
+    updates = ", ".join(f"{column} = excluded.{column}" for column in columns if column not in ("review_key", "member"))
+    return (f"insert into conversations ({', '.join(columns)}) values ({', '.join('?' * len(columns))}) "
+            f"on conflict (review_key, member) do update set {updates}")
+
 
 _STATE_COLUMNS = ("stage", "cursor", "paused", "editing", "pending", "version")
 
@@ -373,13 +383,7 @@ class Store(ReviewRunning, StoredDigests):
             for event in events:
                 if event in ("invited", "consented", "declined", "submitted", "withdrawn"):
                     row[f"{event}_at"] = now
-            # Plain SQL on this path, every answer takes it: sqlite-utils' upsert and insert read the
-            # table's schema on each call (half the step's time in bench/, part 1).
-            columns = ", ".join(row)
-            updates = ", ".join(f"{column} = excluded.{column}" for column in row if column not in
-                                ("review_key", "member"))
-            db.execute(f"insert into conversations ({columns}) values ({', '.join('?' * len(row))}) "
-                       f"on conflict (review_key, member) do update set {updates}", list(row.values()))
+            db.execute(_upsert_conversation(tuple(row)), list(row.values()))
             if "submitted" in events:
                 snapshot = {}
                 for episode, field, value in db.execute(

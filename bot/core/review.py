@@ -73,7 +73,8 @@ class Review:
         # Immutable all the way down: storage keeps one copy of a review for every message (storage.Store.review).
         for name in ("leads", "team", "episodes", "members", "people"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
-        object.__setattr__(self, "_episodes_of", {})  # member -> their episodes: asked on every message
+        # slack id -> (member, their episodes, each one's place): asked on every message
+        object.__setattr__(self, "_episodes_of", {})
 
     def episode(self, key: str) -> Episode | None:
         return next((e for e in self.episodes if e.key == key), None)
@@ -90,12 +91,12 @@ class Review:
         return self._episodes_of_member(member)[1]
 
     def _episodes_of_member(self, member: Member) -> tuple[tuple[Episode, ...], dict[str, int]]:
-        found = self._episodes_of.get(member)
-        if found is None:
+        found = self._episodes_of.get(member.slack_id)
+        if found is None or found[0] is not member:
             keys = set(member.episodes)
             mine = tuple(e for e in self.episodes if e.key in keys)
-            found = self._episodes_of[member] = (mine, {e.key: i for i, e in enumerate(mine)})
-        return found
+            found = self._episodes_of[member.slack_id] = (member, mine, {e.key: i for i, e in enumerate(mine)})
+        return found[1:]
 
     @property
     def subject(self) -> str:

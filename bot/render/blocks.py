@@ -86,6 +86,8 @@ def fallback_text(blocks: list[dict]) -> str:
 
 def split_messages(blocks: list[dict]) -> list[dict]:
     """Split blocks into messages that each keep within Slack's block and size limits."""
+    if len(blocks) <= MAX_BLOCKS and len(str(blocks)) <= MAX_MESSAGE_CHARS:  # nearly always: one message
+        return [{"text": fallback_text(blocks), "blocks": blocks}]
     messages, current, size = [], [], 0
     for block in blocks:
         block_size = len(str(block))

@@ -4,7 +4,7 @@ The product App (bot/app.py, process_before_response=True) stores the answer in 
 SQLite file and posts the next question to the loopback Web API (bot/offline/webapi.py)
 before it returns; so the time of `app.dispatch` is the whole answer path. The floor is
 an App built the same way whose only listener posts one chat.postMessage to the same
-stand-in. The two are measured in alternating batches, so both see the same machine.
+stand-in. The bot and its floors take turns, one request each, so all see the same machine.
 """
 from __future__ import annotations
 
@@ -113,10 +113,10 @@ def measure(workdir: Path, quick: bool) -> list[Row]:
             floor.dm(next(floor_users), "warm-up")
         posts_before = len(api.calls("chat.postMessage"))
         mine, floors, asking_floors = [], [], []
-        while len(mine) < answers_wanted:
-            mine += [next_answer() for _ in range(batch)]
-            floors += [_timed(lambda: floor.dm(next(floor_users), "an answer")) for _ in range(batch)]
-            asking_floors += [_timed(lambda: asking.dm(next(floor_users), "an answer")) for _ in range(batch)]
+        while len(mine) < answers_wanted:  # one of each in turn: all three see the machine as it is
+            mine.append(next_answer())
+            floors.append(_timed(lambda: floor.dm(next(floor_users), "an answer")))
+            asking_floors.append(_timed(lambda: asking.dm(next(floor_users), "an answer")))
         posts = len(api.calls("chat.postMessage")) - posts_before - len(floors) - len(asking_floors)
         # Bolt's default runner, for the record: the listener runs on a worker thread and the
         # request thread polls for its ack every 10 ms.

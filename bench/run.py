@@ -51,7 +51,9 @@ move much less.
   (WAL), and posts the next question to a loopback stand-in for Slack's Web API
   (bot/offline/webapi.py) over HTTP, all before `dispatch` returns. The floor is an `App`
   with the same settings whose only listener posts one `chat.postMessage` to the same
-  stand-in. The two are measured in alternating batches of 100. Four members each answer
+  stand-in. The bot and its two floors take turns, one request each, so a busy moment of
+  this shared machine slows all three alike (in batches of 100, the same code measured
+  anywhere from 1.4× to 1.7× its floor from one run to the next). Four members each answer
   their 60 episodes in turn, so a member has up to 540 stored answers.
 - **Why `process_before_response=True`** (what bot/app.py ships, and what the floor uses).
   With it, the listener runs before Slack gets its HTTP 200, so an answer Slack has seen

@@ -10,6 +10,7 @@ too close to call, the caller asks instead of guessing.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -45,12 +46,19 @@ def picked(text: str, count: int) -> int | None:
     return None
 
 
-def _score(typed: str, name: str) -> float:
-    typed_p, name_p = default_process(typed), default_process(name)
+@functools.lru_cache(maxsize=4096)
+def _processed(name: str) -> str:
+    """default_process of an option's or heading's name: the same few dozen names on every answer."""
+    return default_process(name)
+
+
+def _score(typed_p: str, typed_words: set[str], name: str) -> float:
+    """How well the typed words (through default_process, and split into words) fit `name`, 0-100."""
+    name_p = _processed(name)
     if not typed_p or not name_p:
         return 0.0
     if len(name_p) <= SHORT_KEYWORD:
-        return 100.0 if name_p in typed_p.split() else 0.0
+        return 100.0 if name_p in typed_words else 0.0
     if typed_p == name_p:
         return 100.0
     if len(typed_p) >= len(name_p):
@@ -62,7 +70,10 @@ def _score(typed: str, name: str) -> float:
 
 def rank(typed: str, names_per_option: list[list[str]]) -> list[tuple[float, int]]:
     """Best score per option, best first."""
-    scores = [(max((_score(typed, n) for n in names), default=0.0), i) for i, names in enumerate(names_per_option)]
+    typed_p = default_process(typed)
+    typed_words = set(typed_p.split())
+    scores = [(max((_score(typed_p, typed_words, n) for n in names), default=0.0), i)
+              for i, names in enumerate(names_per_option)]
     return sorted(scores, key=lambda s: (-s[0], s[1]))
 
 

@@ -248,17 +248,17 @@ class Store(ReviewRunning, StoredDigests):
                                 "detail": f"{len(review.episodes)} episodes, {len(review.members)} members"})
         return "updated" if existing else "created"
 
-    def review(self, key: str, only_member: str | None = None) -> Review | None:
-        """The review as its file describes it. With `only_member`, `members` holds just that member.
+    def review(self, key: str) -> Review | None:
+        """The review as its file describes it.
 
-        Every DM needs it, and a large review is 60 episodes: a copy is kept while the review's
-        revision (moved by SQLite triggers on every change, in any process) is the one it was read
-        at. The revision is read first, so a copy is never older than its label."""
+        Every DM needs it (member_view, dm_view), and a large review is 60 episodes: a copy is kept
+        while the review's revision (moved by SQLite triggers on every change, in any process) is the
+        one it was read at. The revision is read first, so a copy is never older than its label."""
         row = self.db.execute("select revision from reviews where key = ?", [key]).fetchone()
         if row is None:
             self._reviews.pop(key, None)
             return None
-        return self._kept_review(key, row[0], only_member)
+        return self._kept_review(key, row[0], None)
 
     def member_view(self, review_key: str, member: str) -> tuple[Review, State | None] | None:
         """What one message needs, in one read: the review with only `member` in `members` (see review()),
@@ -272,6 +272,8 @@ class Store(ReviewRunning, StoredDigests):
         return self._kept_review(review_key, row[0], member), _state(review_key, member, row[1:])
 
     def _kept_review(self, key: str, revision: int, only_member: str | None) -> Review:
+        """The kept copy of the review at `revision` (read again if it is older); with `only_member`, the copy
+        whose `members` holds just that member (a DM needs one, not a large case group)."""
         kept = self._reviews.get(key)
         if kept is None or kept[0] != revision:
             kept = self._reviews[key] = (revision, self._read_review(key), {})

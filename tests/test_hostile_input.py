@@ -48,7 +48,7 @@ def test_random_input_at_every_step_never_escapes_breaks_a_limit_or_changes_an_a
         reflections.invite("child-d", HV, actor="test")
         for number, text in enumerate(["yes", *inputs]):
             state = store.state("child-d", HV)
-            talk = Conversation(prompts, store.review("child-d", HV), sample_review.member(HV), state,
+            talk = Conversation(prompts, store.review("child-d"), sample_review.member(HV), state,
                                 store.answers("child-d", HV))
             slot = talk.current_slot() if state.stage == "asking" and not state.pending else None
             deliveries = reflections.take(HV, text, "D0HV0001", event_key=f"Ev{number}")

@@ -36,7 +36,7 @@ def test_the_kept_copy_is_used_until_the_review_changes_and_answers_do_not_chang
     assert store.review("child-d") is first
     store.record(State.new("child-d", HV), [("KPE1", "involvement", "An answer")], ["consented"])
     assert store.review("child-d") is first
-    assert [m.slack_id for m in store.review("child-d", only_member=HV).members] == [HV]
+    assert [m.slack_id for m in store.member_view("child-d", HV)[0].members] == [HV]
     store.set_stage("child-d", "meeting", actor=LEAD)
     changed = store.review("child-d")
     assert changed is not first and changed.stage == "meeting" and first.stage == "conversations"

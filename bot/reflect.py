@@ -13,7 +13,7 @@ from bot.core.prompts import Prompts
 from bot.digests import refresh_later
 from bot.errors import NotFoundError, StageError
 from bot.render.blocks import View, messages, notice
-from storage import Store
+from storage import MemberView, Store
 
 
 @dataclass
@@ -33,14 +33,13 @@ class Reflections:
         """The member's conversation, how to render it, and whether it has started (been stored)."""
         return self._talk(self.store.member_view(review_key, user), user)
 
-    def _talk(self, found: tuple | None, user: str) -> tuple[Conversation, View, bool] | None:
+    def _talk(self, found: MemberView | None, user: str) -> tuple[Conversation, View, bool] | None:
         """_conversation, from Store.member_view's or Store.dm_view's read."""
-        member = found[0].member(user) if found else None
+        member = found.review.member(user) if found else None
         if member is None:
             return None
-        review, stored = found
-        answers = self.store.answers(review.key, user)
-        talk = Conversation(self.prompts, review, member, stored or State.new(review.key, user), answers)
+        review, stored = found.review, found.state
+        talk = Conversation(self.prompts, review, member, stored or State.new(review.key, user), found.answers)
         return talk, View(self.prompts, review, member), stored is not None
 
     def invite(self, review_key: str, user: str, actor: str) -> Delivery | None:

@@ -9,7 +9,6 @@ own connection; writes that must land together go through `transaction()`.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import datetime as dt
@@ -19,7 +18,7 @@ import sqlite3
 import threading
 from pathlib import Path
 from collections.abc import Mapping
-from typing import Callable, Iterator
+from typing import Callable, NamedTuple
 
 import sqlite_utils
 
@@ -51,6 +50,21 @@ def _upsert_conversation(columns: tuple[str, ...]) -> str:
 
 
 _STATE_COLUMNS = ("stage", "cursor", "paused", "editing", "pending", "version")
+_SELECT_STATE = ", ".join("c." + column for column in _STATE_COLUMNS)
+# Of a conversations row `c`: the fields answered of the episode its cursor is on ("KPE2/options": KPE2),
+# joined with \x1f. What one message asks of StoredAnswers, read with the state instead of after it.
+_CURSOR_EPISODE_ANSWERED = ("(select group_concat(a.field, char(31)) from answers a where a.review_key = c.review_key "
+                            "and a.member = c.member and a.episode = substr(c.cursor, 1, instr(c.cursor, '/') - 1))")
+_MEMBER_VIEW = (f"select r.revision, {_SELECT_STATE}, {_CURSOR_EPISODE_ANSWERED} from reviews r left join "
+                "conversations c on c.review_key = r.key and c.member = ? where r.key = ?")
+# dm_view's choice of review, for someone in several: see its docstring.
+_DM_VIEW = (f"select m.review_key, r.revision, {_SELECT_STATE}, {_CURSOR_EPISODE_ANSWERED} from members m "
+            "join reviews r on r.key = m.review_key left join conversations c "
+            "on c.review_key = m.review_key and c.member = m.slack_id where m.slack_id = ? order by "
+            "case when c.stage in ('asking', 'checking') then 0 when c.stage = 'consent' then 1 "
+            "when c.stage is null then 2 else 3 end, "
+            "case when c.stage in ('asking', 'checking') then c.updated_at end desc, "
+            "c.invited_at, m.rowid limit 1")
 
 
 def _state(review_key: str, member: str, row) -> State | None:
@@ -74,9 +88,14 @@ class StoredAnswers(Mapping):
 
     _WHERE = "from answers where review_key = ? and member = ?"
 
-    def __init__(self, db: sqlite_utils.Database, review_key: str, member: str):
+    def __init__(self, db: sqlite_utils.Database, review_key: str, member: str,
+                 known: tuple[str, str | None] | None = None):
+        """`known`: (episode, its answered fields joined with \\x1f, or None for none), already read."""
         self._db, self._args = db, [review_key, member]
         self._episodes: dict[str, set[str]] = {}          # episode -> its answered fields
+        if known:
+            episode, fields = known
+            self._episodes[episode] = set(fields.split("\x1f")) if fields else set()
         self._keys: dict[tuple[str, str], None] | None = None
         self._values: dict[tuple[str, str], object] | None = None
 
@@ -108,6 +127,56 @@ class StoredAnswers(Mapping):
 
     def __len__(self) -> int:
         return len(self._all_keys())
+
+
+class _Transaction:
+    """Store.transaction(). A class rather than a generator: an answer opens three (two of them joining
+    the first), and part 1 of bench/ counts every step."""
+    __slots__ = ("store", "db", "lock", "outer")
+
+    def __init__(self, store: "Store"):
+        self.store = store
+
+    def __enter__(self) -> sqlite_utils.Database:
+        store = self.store
+        db = self.db = store.db
+        lock = self.lock = getattr(store, "_memory_lock", None)
+        if lock:
+            lock.acquire()
+        self.outer = not db.conn.in_transaction
+        if self.outer:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                if lock:
+                    lock.release()
+                raise
+            store._local.at = ""  # stamped at its first now()
+        return db
+
+    def __exit__(self, kind, error, traceback) -> None:
+        try:
+            if not self.outer:
+                return
+            self.store._local.at = None
+            if kind is not None:
+                self.db.rollback()
+                return
+            try:
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.rollback()
+                raise
+        finally:
+            if self.lock:
+                self.lock.release()
+
+
+class MemberView(NamedTuple):
+    """What one message from a member needs (Store.member_view, Store.dm_view), read in one query."""
+    review: Review              # the review, with only this member in `members` (see Store.review)
+    state: State | None         # their stored conversation state; None before their invitation
+    answers: StoredAnswers      # their answers, the cursor's episode already known
 
 
 class Store(ReviewRunning, StoredDigests):
@@ -158,35 +227,28 @@ class Store(ReviewRunning, StoredDigests):
         return db
 
     def now(self) -> str:
-        return self.clock().astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+        """The time as stored: UTC, to the second. Inside a transaction, the time of its first now(),
+        so the rows one step writes (claim, answer, state, audit) carry one time."""
+        local = self._local
+        stamp = getattr(local, "at", None)
+        if stamp:
+            return stamp
+        now = self.clock().astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+        if stamp == "":  # in a transaction, not stamped yet
+            local.at = now
+        return now
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite_utils.Database]:
+    def transaction(self) -> "_Transaction":
         """All or nothing. BEGIN IMMEDIATE takes the write lock up front, so two writers
         queue on the busy timeout instead of failing half-way with 'database is locked'.
+
+            with store.transaction() as db:
+                db.execute(...)
 
         A transaction opened inside another joins it: an error in either rolls back the whole
         outer one. (No savepoints: nothing here catches an error and carries on writing, and each
         savepoint was a fresh statement for SQLite to compile, on every answer.)"""
-        db = self.db
-        lock = getattr(self, "_memory_lock", None)
-        if lock:
-            lock.acquire()
-        try:
-            if db.conn.in_transaction:
-                yield db
-                return
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.rollback()
-                raise
-            else:
-                db.execute("COMMIT")
-        finally:
-            if lock:
-                lock.release()
+        return _Transaction(self)
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)
@@ -260,16 +322,21 @@ class Store(ReviewRunning, StoredDigests):
             return None
         return self._kept_review(key, row[0], None)
 
-    def member_view(self, review_key: str, member: str) -> tuple[Review, State | None] | None:
-        """What one message needs, in one read: the review with only `member` in `members` (see review()),
-        and the member's stored conversation state (None before their invitation). None: no such review."""
-        row = self.db.execute(
-            f"select r.revision, {', '.join('c.' + c for c in _STATE_COLUMNS)} from reviews r left join "
-            "conversations c on c.review_key = r.key and c.member = ? where r.key = ?", [member, review_key]).fetchone()
+    def member_view(self, review_key: str, member: str) -> MemberView | None:
+        """What one message needs, in one read (see MemberView). None: no such review."""
+        row = self.db.execute(_MEMBER_VIEW, [member, review_key]).fetchone()
         if row is None:
             self._reviews.pop(review_key, None)
             return None
-        return self._kept_review(review_key, row[0], member), _state(review_key, member, row[1:])
+        return self._member_view(review_key, row[0], member, row[1:])
+
+    def _member_view(self, review_key: str, revision: int, member: str, row) -> MemberView:
+        """A MemberView from the _STATE_COLUMNS and _CURSOR_EPISODE_ANSWERED of a read."""
+        *columns, answered = row
+        state = _state(review_key, member, columns)
+        episode = state.cursor.partition("/")[0] if state is not None and "/" in state.cursor else ""
+        return MemberView(self._kept_review(review_key, revision, member), state,
+                          StoredAnswers(self.db, review_key, member, (episode, answered) if episode else None))
 
     def _kept_review(self, key: str, revision: int, only_member: str | None) -> Review:
         """The kept copy of the review at `revision` (read again if it is older); with `only_member`, the copy
@@ -326,24 +393,16 @@ class Store(ReviewRunning, StoredDigests):
             found.setdefault(key, set()).add(role)
         return found
 
-    def dm_view(self, slack_id: str) -> tuple[Review, State | None] | None:
+    def dm_view(self, slack_id: str) -> MemberView | None:
         """What a DM from `slack_id` is about, in one read: member_view() of their active review, or None
         for someone in no review. The active review, for someone in several: first a reflection in
         progress (the one they last worked on); then an invitation not yet answered (the oldest first,
         so two invitations are answered in the order they came); then anything else. A typed "yes"
         never goes to an invitation that arrived after the one they were reading."""
-        row = self.db.execute(
-            f"select m.review_key, r.revision, {', '.join('c.' + c for c in _STATE_COLUMNS)} from members m "
-            "join reviews r on r.key = m.review_key left join conversations c "
-            "on c.review_key = m.review_key and c.member = m.slack_id where m.slack_id = ? order by "
-            "case when c.stage in ('asking', 'checking') then 0 when c.stage = 'consent' then 1 "
-            "when c.stage is null then 2 else 3 end, "
-            "case when c.stage in ('asking', 'checking') then c.updated_at end desc, "
-            "c.invited_at, m.rowid limit 1", [slack_id]).fetchone()
+        row = self.db.execute(_DM_VIEW, [slack_id]).fetchone()
         if row is None:
             return None
-        review_key, revision, *state = row
-        return self._kept_review(review_key, revision, slack_id), _state(review_key, slack_id, state)
+        return self._member_view(row[0], row[1], slack_id, row[2:])
 
     # ----- conversations --------------------------------------------------
 

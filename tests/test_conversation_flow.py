@@ -1,6 +1,9 @@
 """The practitioner's side, step by step, through the real App and a real SQLite file."""
+import dataclasses
+import datetime as dt
 import json
 
+from bot.reflect import Reflections
 from tests.conftest import make_app, SIGNING_SECRET
 from tests.slackdriver import SlackDriver
 
@@ -130,3 +133,25 @@ def test_check_your_answers_change_one_submit_and_revise_keeps_the_old_version(f
     assert versions[0]["answers"]["KPE2"]["involvement"] == "answer to involvement"
     assert versions[1]["answers"]["KPE2"]["involvement"] == "revised involvement"
     assert versions[1]["answers"]["KPE2"]["at_the_time"] == "a better answer"
+
+
+def test_the_next_question_is_the_same_for_everyone_until_its_episode_changes(fake, slack, store, prompts, invited):
+    """The question after an answer is rendered once per point of a review (bot/render/blocks.py), so:
+    two practitioners get the same one, what one delivery's reader does to it reaches no other, and a
+    re-import that changes the episode shows at once."""
+    HO = "U0HO0001"   # the hospital's practitioner, who also has KPE1 first
+    slack.dm(HV, "yes")
+    slack.dm(HO, "yes")
+    reflections = Reflections(store, prompts)
+    [to_hv] = reflections.take(HV, "first", "D1", "Ev1")
+    to_hv.payloads[0]["blocks"].append({"type": "divider"})
+    [to_ho] = reflections.take(HO, "first", "D2", "Ev2")
+    assert to_ho.payloads[0]["blocks"] == to_hv.payloads[0]["blocks"][:-1]
+    assert "4 Mar 2025 to 15 Apr 2025" in json.dumps(to_ho.payloads)
+
+    review = store.review("child-d")
+    moved = [dataclasses.replace(e, start=dt.date(2025, 3, 5)) if e.key == "KPE1" else e for e in review.episodes]
+    store.save_review(dataclasses.replace(review, episodes=tuple(moved)), actor="test")
+    slack.dm(HO, "back")     # question 1 again, then question 2 as it is now
+    slack.dm(HO, "first")
+    assert "5 Mar 2025 to 15 Apr 2025" in last_post(fake, HO) and "4 Mar" not in last_post(fake, HO)

@@ -1,9 +1,11 @@
 """Storage details a story can't show: the kept copy of a review, lazy answers, and the migrations."""
+import datetime as dt
 import sqlite3
 
 import sqlite_utils
 
 from bot.core.conversation import State
+from bot.reflect import Reflections
 from storage import Store
 from storage.migrations import MIGRATIONS, migrate
 from tests.conftest import SIGNING_SECRET, make_app
@@ -57,6 +59,27 @@ def test_stored_answers_read_one_question_at_a_time_and_list_them_all_alike(stor
     assert len(store.answers("child-d", HV)) == 3 and store.answers("child-d", "U0NOBODY") == {}
 
 
+def test_a_member_view_knows_the_cursor_episodes_answers_without_asking_again(store, imported):
+    store.record(State("child-d", HV, stage="asking", cursor="KPE1/at_the_time"),
+                 [("KPE1", "involvement", "Visited at home"), ("KPE1", "options", ""), ("KPE4", "options", "x")])
+    store.review("child-d")                    # the kept copy of the review, read once
+    queries = []
+    store.db._tracer = lambda sql, params: queries.append(sql)
+    view = store.member_view("child-d", HV)
+    assert view.state.cursor == "KPE1/at_the_time" and len(queries) == 1      # the view is one query ...
+    assert ("KPE1", "involvement") in view.answers and ("KPE1", "options") in view.answers
+    assert ("KPE1", "at_the_time") not in view.answers and len(queries) == 1  # ... that knew KPE1's answers
+    assert ("KPE4", "options") in view.answers and len(queries) == 2          # another episode is read
+    assert store.dm_view(HV).answers.get(("KPE1", "involvement")) == "Visited at home"
+    # An episode with nothing answered is known to have nothing; before a cursor, nothing is known.
+    store.record(State("child-d", HV, stage="asking", cursor="KPE3/involvement"))
+    queries.clear()
+    assert ("KPE3", "involvement") not in store.dm_view(HV).answers and len(queries) == 1
+    store.db._tracer = None
+    store.record(State("child-d", HV, stage="consent"))
+    assert store.member_view("child-d", HV).answers._episodes == {}
+
+
 def test_a_database_from_before_review_revisions_is_upgraded_in_place(tmp_path):
     path = tmp_path / "old.db"
     old = sqlite_utils.Database(path)
@@ -73,3 +96,19 @@ def test_a_database_from_before_review_revisions_is_upgraded_in_place(tmp_path):
     store.save_review(review, actor="test")   # the re-import replaces the episodes, and the copy follows
     assert [e.key for e in store.review("old-review").episodes] == [e.key for e in review.episodes]
     assert Store(path).db.execute("select count(*) from migrations").fetchone()[0] == len(MIGRATIONS)  # applied once
+
+
+def test_what_one_step_writes_carries_one_time_even_if_the_clock_moves_meanwhile(db_path, imported, prompts):
+    ticks = iter(range(10_000))
+    store = Store(db_path, clock=lambda: dt.datetime(2026, 1, 1, 9, tzinfo=dt.timezone.utc)
+                  + dt.timedelta(seconds=next(ticks)))
+    reflections = Reflections(store, prompts)
+    reflections.invite("child-d", HV, actor=LEAD)
+    reflections.take(HV, "yes", "D1", "Ev1")
+    reflections.take(HV, "At the family's flat", "D1", "Ev2")
+    claimed = store.db.execute("select received_at from processed_events where event_key = 'Ev2'").fetchone()[0]
+    answered = store.db.execute("select answered_at from answers where member = ?", [HV]).fetchone()[0]
+    audited = [r["at"] for r in store.audit_trail("child-d") if r["action"] == "answer.saved"]
+    updated = store.db.execute("select updated_at from conversations where member = ?", [HV]).fetchone()[0]
+    assert claimed == answered == audited[0] == updated
+    assert store.now() != claimed    # outside a transaction, the clock as it is

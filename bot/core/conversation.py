@@ -13,7 +13,6 @@ A story in three calls:
 """
 from __future__ import annotations
 
-import copy
 import json
 from collections import ChainMap
 from collections.abc import Sequence
@@ -132,7 +131,9 @@ class Conversation:
         self.prompts = prompts
         self.review = review
         self.member = member
-        self.state = copy.copy(state)  # handled here, not in the caller's hands (fields are replaced, not changed)
+        # Handled here, not in the caller's hands (fields are replaced, not changed). State(**vars()), not
+        # copy.copy: the copy module's generic path is a noticeable part of an answer (bench/, part 1).
+        self.state = State(**vars(state))
         # New answers go in front; the stored ones are only read (and decoded) when needed.
         self.answers = ChainMap({}, answers)
         self.slots = Slots(review.episodes_for(member), prompts.steps)

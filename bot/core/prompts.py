@@ -74,7 +74,7 @@ class Heading:
     keywords: tuple[str, ...]
 
 
-@dataclass
+@dataclass(eq=False)  # one per process, compared and hashed by identity (the renderer keeps questions per Prompts)
 class Prompts:
     texts: dict
     steps: list[Step]

@@ -5,9 +5,10 @@
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from bot.core.conversation import Reply, display
+from bot.core.conversation import Reply, Slot, display
 from bot.core.prompts import Prompts
 from bot.core.review import Member, Review
 from bot.core.text import neutralise, shorten
@@ -136,8 +137,16 @@ def _intro(view: View) -> list[dict]:
     ]
 
 
-def _ask(view: View, reply: Reply) -> list[dict]:
-    slot, p = reply.slot, view.prompts
+@functools.lru_cache(maxsize=1024)
+def _question(prompts: Prompts, review_key: str, slot: Slot, number: int, total: int) -> tuple[dict, ...]:
+    """The message(s) asking a question with no answer yet. It is what follows nearly every answer, and the
+    same for everyone at that point of a review, so each is rendered once. The key holds the episode and
+    the step themselves, so a re-import that changes them renders anew. Read-only: messages() copies it."""
+    return tuple(split_messages(_ask(prompts, review_key, Reply("ask", slot=slot, number=number, total=total))))
+
+
+def _ask(p: Prompts, review_key: str, reply: Reply) -> list[dict]:
+    slot = reply.slot
     episode, step = slot.episode, slot.step
     blocks = []
     if reply.number == 1:
@@ -158,11 +167,11 @@ def _ask(view: View, reply: Reply) -> list[dict]:
         blocks.append(section(p.say("replies.current_answer", answer=shorten(current, 2500)), verbatim=True))
     buttons = []
     if step.kind == "choice":
-        buttons = [button(o.label, f"{ACTION_PREFIX}_choice_{i}", action_value(view.review.key, slot.token, o.value))
+        buttons = [button(o.label, f"{ACTION_PREFIX}_choice_{i}", action_value(review_key, slot.token, o.value))
                    for i, o in enumerate(step.options)]
     if not step.required or reply.current is not None:
         buttons.append(button("Skip" if reply.current is None else "Keep my answer", f"{ACTION_PREFIX}_skip",
-                              action_value(view.review.key, slot.token, "skip")))
+                              action_value(review_key, slot.token, "skip")))
     if buttons:
         blocks.append(actions(*buttons))
     return blocks
@@ -240,7 +249,7 @@ def reply_blocks(view: View, reply: Reply) -> list[dict]:
     if reply.kind == "intro":
         return _intro(view)
     if reply.kind == "ask":
-        return _ask(view, reply)
+        return _ask(view.prompts, view.review.key, reply)
     if reply.kind == "clarify":
         return _clarify(view, reply)
     if reply.kind == "confirm":
@@ -256,6 +265,10 @@ def reply_blocks(view: View, reply: Reply) -> list[dict]:
 
 def messages(view: View, replies: list[Reply]) -> list[dict]:
     """The chat.postMessage payloads for a list of replies, in order, within every limit."""
+    if len(replies) == 1 and replies[0].kind == "ask" and replies[0].current is None:
+        reply = replies[0]
+        return [{"text": m["text"], "blocks": list(m["blocks"])}
+                for m in _question(view.prompts, view.review.key, reply.slot, reply.number, reply.total)]
     blocks: list[dict] = []
     for reply in replies:
         blocks.extend(reply_blocks(view, reply))

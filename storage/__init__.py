@@ -57,14 +57,13 @@ _CURSOR_EPISODE_ANSWERED = ("(select group_concat(a.field, char(31)) from answer
                             "and a.member = c.member and a.episode = substr(c.cursor, 1, instr(c.cursor, '/') - 1))")
 _MEMBER_VIEW = (f"select r.revision, {_SELECT_STATE}, {_CURSOR_EPISODE_ANSWERED} from reviews r left join "
                 "conversations c on c.review_key = r.key and c.member = ? where r.key = ?")
-# dm_view's choice of review, for someone in several: see its docstring.
+# The reviews a DM from someone may be about (dm_view); for someone in several, ordered by _DM_CHOICE.
 _DM_VIEW = (f"select m.review_key, r.revision, {_SELECT_STATE}, {_CURSOR_EPISODE_ANSWERED} from members m "
             "join reviews r on r.key = m.review_key left join conversations c "
-            "on c.review_key = m.review_key and c.member = m.slack_id where m.slack_id = ? order by "
-            "case when c.stage in ('asking', 'checking') then 0 when c.stage = 'consent' then 1 "
-            "when c.stage is null then 2 else 3 end, "
-            "case when c.stage in ('asking', 'checking') then c.updated_at end desc, "
-            "c.invited_at, m.rowid limit 1")
+            "on c.review_key = m.review_key and c.member = m.slack_id where m.slack_id = ?")
+_DM_CHOICE = (" order by case when c.stage in ('asking', 'checking') then 0 when c.stage = 'consent' then 1 "
+              "when c.stage is null then 2 else 3 end, "
+              "case when c.stage in ('asking', 'checking') then c.updated_at end desc, c.invited_at, m.rowid limit 1")
 
 
 def _state(review_key: str, member: str, row) -> State | None:
@@ -394,14 +393,17 @@ class Store(ReviewRunning, StoredDigests):
         return found
 
     def dm_view(self, slack_id: str) -> MemberView | None:
-        """What a DM from `slack_id` is about, in one read: member_view() of their active review, or None
-        for someone in no review. The active review, for someone in several: first a reflection in
-        progress (the one they last worked on); then an invitation not yet answered (the oldest first,
-        so two invitations are answered in the order they came); then anything else. A typed "yes"
-        never goes to an invitation that arrived after the one they were reading."""
-        row = self.db.execute(_DM_VIEW, [slack_id]).fetchone()
-        if row is None:
+        """What a DM from `slack_id` is about, in one read (two for someone in several reviews): member_view()
+        of their active review, or None for someone in no review. The active review, for someone in several:
+        first a reflection in progress (the one they last worked on); then an invitation not yet answered (the
+        oldest first, so two invitations are answered in the order they came); then anything else. A typed
+        "yes" never goes to an invitation that arrived after the one they were reading."""
+        rows = self.db.execute(_DM_VIEW, [slack_id]).fetchall()
+        if not rows:
             return None
+        if len(rows) > 1:  # most people are in one review: only then is there anything to sort
+            rows = self.db.execute(_DM_VIEW + _DM_CHOICE, [slack_id]).fetchall()
+        row = rows[0]
         return self._member_view(row[0], row[1], slack_id, row[2:])
 
     # ----- conversations --------------------------------------------------

@@ -1,4 +1,5 @@
 """Storage details a story can't show: the kept copy of a review, lazy answers, and the migrations."""
+import dataclasses
 import datetime as dt
 import sqlite3
 
@@ -112,3 +113,26 @@ def test_what_one_step_writes_carries_one_time_even_if_the_clock_moves_meanwhile
     updated = store.db.execute("select updated_at from conversations where member = ?", [HV]).fetchone()[0]
     assert claimed == answered == audited[0] == updated
     assert store.now() != claimed    # outside a transaction, the clock as it is
+
+
+def test_a_dm_from_someone_in_two_reviews_is_about_the_one_they_are_working_on(db_path, sample_review):
+    clock = [dt.datetime(2026, 1, 1, 9, tzinfo=dt.timezone.utc)]
+    store = Store(db_path, clock=lambda: clock[0])
+    store.save_review(sample_review, actor="test")
+    store.save_review(dataclasses.replace(sample_review, key="child-e", title="Child E"), actor="test")
+
+    def step(review_key, stage, events=()):
+        clock[0] += dt.timedelta(minutes=1)
+        store.record(State(review_key, HV, stage=stage, cursor="KPE1/involvement"), events=list(events))
+
+    assert store.dm_view(HV).review.key == "child-d"           # no invitation yet: the first imported
+    step("child-e", "consent", ["invited"])
+    step("child-d", "consent", ["invited"])
+    assert store.dm_view(HV).review.key == "child-e"           # the older invitation is answered first
+    step("child-d", "asking", ["consented"])
+    assert store.dm_view(HV).review.key == "child-d"           # a reflection in progress comes first
+    step("child-e", "asking", ["consented"])
+    assert store.dm_view(HV).review.key == "child-e"           # ... the one worked on last
+    assert store.dm_view(HV).state.stage == "asking" and store.dm_view("U0NOBODY") is None
+    step("child-e", "submitted", ["submitted"])
+    assert store.dm_view(HV).review.key == "child-d"

@@ -121,11 +121,32 @@ def _m004_digest_indexes(db: sqlite_utils.Database) -> None:
                "from reflection_versions r, json_each(r.answers) j where j.type = 'object'")
 
 
+def _m005_one_btree_per_answer_table(db: sqlite_utils.Database) -> None:
+    """An answer's commit writes each B-tree it changed to the WAL, one page each: 7 per answer. As WITHOUT
+    ROWID tables, processed_events and answers are one B-tree each (their primary key) instead of a table
+    and a key index; and the audit's (review_key, at) index had no reader. 4 pages per answer."""
+    for table, columns, key in (
+            ("processed_events", ("event_key", "received_at"), "event_key"),
+            ("answers", ("review_key", "member", "episode", "field", "value", "answered_at"),
+             "review_key, member, episode, field")):
+        sql = db.execute("select sql from sqlite_master where type = 'table' and name = ?", [table]).fetchone()[0]
+        if "without rowid" in sql.lower():
+            continue
+        names = ", ".join(columns)
+        db.execute(f"create table {table}_new ({', '.join(c + ' TEXT' for c in columns)}, primary key ({key})) "
+                   "without rowid")
+        db.execute(f"insert into {table}_new ({names}) select {names} from {table}")
+        db.execute(f"drop table {table}")
+        db.execute(f"alter table {table}_new rename to {table}")
+    db.execute("drop index if exists idx_audit_review_key_at")
+
+
 MIGRATIONS = [
     (1, "initial schema", _m001_initial),
     (2, "review lifecycle, withdrawal and reminders", _m002_lifecycle),
     (3, "a revision for each review, moved by triggers", _m003_review_revision),
     (4, "digest indexes: reflections by episode, and the review-wide part, kept by triggers", _m004_digest_indexes),
+    (5, "answers and processed events as one B-tree each; no audit index", _m005_one_btree_per_answer_table),
 ]
 
 

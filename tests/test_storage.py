@@ -1,6 +1,7 @@
 """Storage details a story can't show: the kept copy of a review, lazy answers, and the migrations."""
 import dataclasses
 import datetime as dt
+import json
 import sqlite3
 
 import sqlite_utils
@@ -136,3 +137,24 @@ def test_a_dm_from_someone_in_two_reviews_is_about_the_one_they_are_working_on(d
     assert store.dm_view(HV).state.stage == "asking" and store.dm_view("U0NOBODY") is None
     step("child-e", "submitted", ["submitted"])
     assert store.dm_view(HV).review.key == "child-d"
+
+
+def test_a_database_from_before_one_btree_answers_is_upgraded_in_place_with_nothing_lost(tmp_path):
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    assert migrate(old, "2026-01-01T00:00:00+00:00", steps=MIGRATIONS[:4]) == [1, 2, 3, 4]
+    old["answers"].insert_all([{"review_key": "r", "member": HV, "episode": f"E{n}", "field": "involvement",
+                                "value": json.dumps(f"answer {n} 🙂"), "answered_at": "2026-01-01"} for n in range(50)])
+    old["processed_events"].insert({"event_key": "Ev-seen", "received_at": "2026-01-01"})
+    old.close()
+
+    store = Store(path)
+    tables = {name: sql.lower() for name, sql in store.db.execute(
+        "select name, sql from sqlite_master where type = 'table'")}
+    assert "without rowid" in tables["answers"] and "without rowid" in tables["processed_events"]
+    assert "answers_new" not in tables and not store.db.execute(
+        "select 1 from sqlite_master where name = 'idx_audit_review_key_at'").fetchone()
+    answers = store.answers("r", HV)
+    assert len(answers) == 50 and answers[("E7", "involvement")] == "answer 7 🙂"
+    assert not store.first_time("Ev-seen") and store.first_time("Ev-new")   # retries are still recognised
+    assert Store(path).db.execute("select count(*) from migrations").fetchone()[0] == len(MIGRATIONS)

@@ -80,8 +80,8 @@ class Reflections:
         The whole step (claim the event, read the state, decide, store) runs under the
         database's write lock, so two messages arriving together can't both answer one question.
         """
-        with self.store.transaction():
-            if event_key and not self.store.first_time(event_key):
+        with self.store.transaction() as db:
+            if event_key and not self.store.claim_event(db, event_key):
                 return []
             found = self._talk(self.store.dm_view(user), user)
             if found is None:
@@ -102,8 +102,8 @@ class Reflections:
     def click(self, user: str, review_key: str, token: str, typed: str, channel: str,
               event_key: str | None) -> list[Delivery]:
         """A button or menu: the same as typing `typed`, if it belongs to the current question."""
-        with self.store.transaction():
-            if event_key and not self.store.first_time(event_key):
+        with self.store.transaction() as db:
+            if event_key and not self.store.claim_event(db, event_key):
                 return []
             found = self._conversation(review_key, user)
             if found is None:

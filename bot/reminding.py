@@ -182,6 +182,12 @@ class ReminderLoop:
 
 def reminder_loop(store: Store, prompts: Prompts, rules: ReminderRules, client: WebClient,
                   interval: float = 300.0) -> ReminderLoop:
-    """The loop `casegroup run` and `serve` start: every few minutes, send what is due."""
+    """The loop `casegroup run` and `serve` start: every few minutes, send what is due, and forget the
+    Slack event ids old enough that Slack will not retry them (Store.forget_events)."""
     reminders = Reminders(store, prompts, rules)
-    return ReminderLoop(lambda: reminders.send_due(client), interval)
+
+    def tick() -> None:
+        reminders.send_due(client)
+        store.forget_events()
+
+    return ReminderLoop(tick, interval)

@@ -29,6 +29,8 @@ from storage.migrations import migrate
 from storage.running import ReviewRunning
 
 BUSY_TIMEOUT_MS = 10_000
+# How long a claimed Slack event id is kept (Store.forget_events): Slack's retries come within minutes.
+EVENT_MEMORY = dt.timedelta(days=7)
 
 
 def utc_now() -> dt.datetime:
@@ -423,15 +425,17 @@ class Store(ReviewRunning, StoredDigests):
                             [event_key, self.now()])
         return cursor.rowcount == 1
 
-    def first_time(self, event_key: str) -> bool:
-        """Claim an event that stores nothing else: True the first time, False for a repeat."""
+    def forget_events(self, older_than: dt.timedelta = EVENT_MEMORY) -> int:
+        """Forget the Slack events claimed more than `older_than` ago; returns how many. Slack retries an
+        event within minutes, so a week is plenty, and otherwise the table grows by a row per message."""
+        cutoff = (self.clock() - older_than).astimezone(dt.timezone.utc).isoformat(timespec="seconds")
         with self.transaction() as db:
-            return self.claim_event(db, event_key)
+            return db.execute("delete from processed_events where received_at < ?", [cutoff]).rowcount
 
     def record(self, state: State, writes=(), events=(), actor: str = "") -> None:
         """Store a conversation step in one transaction: the answers, the new state, consent and
-        submission records, and the audit rows. (The flow claims the Slack event first, in the
-        same transaction: see bot/reflect.py.)"""
+        submission records, and the audit rows. (The flow claims the Slack event first, with
+        claim_event in the same transaction: see bot/reflect.py.)"""
         now = self.now()
         with self.transaction() as db:
             for episode, field, value in writes:

@@ -87,10 +87,14 @@ def test_reminders_follow_working_hours_time_zones_weekends_snooze_and_the_cap(
         lambda: [c["text"] for c in fake.calls("response_url") if "Reminded" in c["text"]])[0]
 
 
-def test_the_running_bot_sends_due_reminders_from_a_background_thread_until_stopped(
+def test_the_running_bot_sends_due_reminders_and_forgets_old_events_from_a_background_thread(
         fake, app, store, clock, imported, prompts, settings):
     from bot.reflect import Reflections
     Reflections(store, prompts).invite_all("child-d", actor="test")
+    for day, event in (("2024-01-03 09:00", "Ev-old"), ("2024-01-10 09:00", "Ev-recent")):
+        clock.set(at(day))
+        with store.transaction() as db:
+            store.claim_event(db, event)
     clock.set(at("2024-01-11 10:00"))
     loop = reminder_loop(store, prompts, settings.reminder_rules, app.client, interval=0.05).start()
     try:
@@ -99,6 +103,9 @@ def test_the_running_bot_sends_due_reminders_from_a_background_thread_until_stop
         loop.stop()
     assert not loop.running
     assert len([c for c in fake.calls("chat.postMessage") if "gentle reminder" in str(c)]) == 7
+    # The same loop forgets Slack event ids over a week old: Slack would not retry those any more.
+    claimed = {key for key, in store.db.execute("select event_key from processed_events")}
+    assert "Ev-recent" in claimed and "Ev-old" not in claimed
 
 
 def nudged_so_far(fake) -> set[str]:

@@ -156,5 +156,6 @@ def test_a_database_from_before_one_btree_answers_is_upgraded_in_place_with_noth
         "select 1 from sqlite_master where name = 'idx_audit_review_key_at'").fetchone()
     answers = store.answers("r", HV)
     assert len(answers) == 50 and answers[("E7", "involvement")] == "answer 7 🙂"
-    assert not store.first_time("Ev-seen") and store.first_time("Ev-new")   # retries are still recognised
+    with store.transaction() as db:                                           # retries are still recognised
+        assert not store.claim_event(db, "Ev-seen") and store.claim_event(db, "Ev-new")
     assert Store(path).db.execute("select count(*) from migrations").fetchone()[0] == len(MIGRATIONS)

@@ -147,7 +147,7 @@ class _Transaction:
         self.outer = not db.conn.in_transaction
         if self.outer:
             try:
-                db.execute("BEGIN IMMEDIATE")
+                db.conn.execute("BEGIN IMMEDIATE")  # the connection's own: sqlite-utils' execute parses it again
             except BaseException:
                 if lock:
                     lock.release()
@@ -161,12 +161,12 @@ class _Transaction:
                 return
             self.store._local.at = None
             if kind is not None:
-                self.db.rollback()
+                self.db.conn.rollback()
                 return
             try:
-                self.db.execute("COMMIT")
+                self.db.conn.execute("COMMIT")
             except BaseException:
-                self.db.rollback()
+                self.db.conn.rollback()
                 raise
         finally:
             if self.lock:

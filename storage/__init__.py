@@ -131,8 +131,8 @@ class StoredAnswers(Mapping):
 
 
 class _Transaction:
-    """Store.transaction(). A class rather than a generator: an answer opens three (two of them joining
-    the first), and part 1 of bench/ counts every step."""
+    """Store.transaction(). A class rather than a generator: an answer opens two (Store.record's joins the
+    one bot/reflect.py opens), and part 1 of bench/ counts every step."""
     __slots__ = ("store", "db", "lock", "outer")
 
     def __init__(self, store: "Store"):

@@ -266,6 +266,7 @@ def reply_blocks(view: View, reply: Reply) -> list[dict]:
 def messages(view: View, replies: list[Reply]) -> list[dict]:
     """The chat.postMessage payloads for a list of replies, in order, within every limit."""
     if len(replies) == 1 and replies[0].kind == "ask" and replies[0].current is None:
+        # The next question and nothing else: what nearly every answer gets, rendered once (_question).
         reply = replies[0]
         return [{"text": m["text"], "blocks": list(m["blocks"])}
                 for m in _question(view.prompts, view.review.key, reply.slot, reply.number, reply.total)]

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: the repo's packages (bot, storage, tests, bench)
     sys.path.insert(0, str(ROOT))
 
-from bench import answer_path, digests, http_load  # noqa: E402
+from bench import answer_path, digest_timings, http_load  # noqa: E402
 from bench.report import Row, not_measured, table  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.md"
@@ -30,7 +30,7 @@ RESULTS = ROOT / "bench" / "results.md"
 PARTS = [
     ("1", answer_path.ROWS, answer_path.measure),
     ("2 and 6", http_load.ROWS, http_load.measure),
-    ("3, 4 and 5", digests.ROWS, digests.measure),
+    ("3, 4 and 5", digest_timings.ROWS, digest_timings.measure),
 ]
 ROWS = [name for _, names, _ in PARTS for name in names]
 
@@ -71,7 +71,7 @@ move much less.
   ("answers lost"). The floor is part 1's floor `App` behind the same waitress server.
 - **3. Digest.** The same shape of review (2,400 submitted reflections, texts of 50 to
   400 characters, 5 factors each), stored through `Store.record` as submissions are.
-  Each time is what `/summary` does after its acknowledgement (`bot.digests.build_digest`):
+  Each time is what `/summary` does after its acknowledgement (`bot.digest_builder.build_digest`):
   read the reflections and compile the digest (redaction, factor grouping, hindsight
   flags, patterns), then render the overview or one episode as Block Kit, or the whole
   review as Markdown (as `casegroup export` does). The review-wide part of a digest (the

@@ -163,11 +163,11 @@ def cmd_review_invite(args, settings: Settings) -> int:
 
 
 def cmd_purge(args, settings: Settings) -> int:
-    from bot.running import Running, day
+    from bot.lead_actions import LeadActions, day
 
     store = _store(settings)
-    running = Running(store, _prompts(), settings)
-    reviews = running.purgeable()
+    lead_actions = LeadActions(store, _prompts(), settings)
+    reviews = lead_actions.purgeable()
     if not reviews:
         print("No closed review is past its retention date: nothing to purge.")
         return 0
@@ -185,7 +185,7 @@ def cmd_purge(args, settings: Settings) -> int:
             print("Nothing was deleted.")
             return 1
     for review in reviews:
-        counts = running.purge(review.key, actor="cli")
+        counts = lead_actions.purge(review.key, actor="cli")
         print(f"Purged {review.key!r}: " + ", ".join(f"{n} {table.replace('_', ' ')}" for table, n in counts.items())
               + "; an audit row records each.")
     return 0
@@ -193,7 +193,7 @@ def cmd_purge(args, settings: Settings) -> int:
 
 def cmd_export(args, settings: Settings) -> int:
     from bot.core.digest import match_episode
-    from bot.digests import build_digest
+    from bot.digest_builder import build_digest
     from bot.files import write_private
     from bot.render.digest_text import render
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from bot.core.conversation import Conversation, Reply, State
 from bot.core.lifecycle import can_invite
 from bot.core.prompts import Prompts
-from bot.digests import refresh_later
+from bot.digest_builder import refresh_later
 from bot.errors import NotFoundError, StageError
 from bot.render.blocks import View, messages, notice
 from storage import MemberView, Store

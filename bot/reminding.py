@@ -29,7 +29,7 @@ from bot.errors import StageError
 from bot.reflect import Delivery
 from bot.render.home_blocks import reminder_message
 from bot.render.blocks import notice
-from bot.running import day
+from bot.lead_actions import day
 from storage import Store
 from storage.running import ReminderRow
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 class StoredWide(NamedTuple):
     revision: int            # reflections_revision: 0 until the review's reflections first change
-    computed_for: str        # what the part was computed for (bot/digests.py: the review and the prompts)
+    computed_for: str        # what the part was computed for (bot/digest_builder.py: the review and the prompts)
     part: str | None         # the serialized part (bot.core.stored_wide), or None
 
 

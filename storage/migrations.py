@@ -91,7 +91,7 @@ def _m003_review_revision(db: sqlite_utils.Database) -> None:
 
 def _m004_digest_indexes(db: sqlite_utils.Database) -> None:
     """Two things digests read, kept up to date by SQLite as reflections are submitted, revised and
-    withdrawn, like indexes (bot/digests.py), in the same transaction and whichever process writes."""
+    withdrawn, like indexes (bot/digest_builder.py), in the same transaction and whichever process writes."""
     # Each submitted version's answers to each episode, apart: a digest of one episode reads 40 of these
     # instead of picking them out of 40 whole reflections. Written and deleted with their version.
     db["reflection_episodes"].create({"version_id": int, "episode": str, "answers": str},

@@ -6,7 +6,7 @@ import json
 
 from bot.core.conversation import State
 from bot.core.digest import compile_digest
-from bot.digests import build_digest, forget
+from bot.digest_builder import build_digest, forget
 from bot.render.digest_blocks import episode_messages
 from bot.render.digest_text import render
 from storage import Store

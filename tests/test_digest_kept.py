@@ -16,7 +16,7 @@ import sqlite_utils
 from bot.core import stored_wide
 from bot.core.conversation import State
 from bot.core.digest import compile_digest, review_wide
-from bot.digests import build_digest, forget, refresh
+from bot.digest_builder import build_digest, forget, refresh
 from storage import Store
 from storage.migrations import MIGRATIONS, migrate
 from tests.runningkit import said_to

@@ -24,9 +24,6 @@ from bot.core.matching import Factor, match_choice, match_factors, picked
 from bot.core.prompts import Prompts, Step
 from bot.core.review import Episode, Member, Review
 
-STAGES = ("consent", "declined", "asking", "checking", "submitted", "withdrawn")
-
-
 @dataclass
 class State:
     """Where a practitioner is in their reflection on one review. Stored in SQLite."""

@@ -5,8 +5,6 @@ too close to call, the caller asks instead of guessing.
 
 >>> match_choice("learned later", [["memory", "My own memory"], ["records"], ["learned_later", "Something I learned later"]]).index
 2
->>> [f.heading for f in match_factors("workload, info sharing", HEADINGS_FOR_DOCTEST).resolved]
-['conditions of work', 'inter-agency team']
 """
 from __future__ import annotations
 
@@ -153,13 +151,3 @@ def match_factors(typed: str, headings, resolved: list[Factor] | None = None) ->
         text = heading if picked(item, len(headings)) is not None else item
         resolved.append(Factor(text, heading))
     return FactorsMatch(resolved)
-
-
-@dataclass(frozen=True)
-class _Heading:  # for the doctest above
-    name: str
-    keywords: tuple
-
-
-HEADINGS_FOR_DOCTEST = [_Heading("conditions of work", ("workload",)),
-                        _Heading("inter-agency team", ("info sharing",)), _Heading("other", ())]

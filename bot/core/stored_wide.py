@@ -25,7 +25,7 @@ import json
 
 from bot.core.digest import EmergingPattern, Evidence, ReviewWide
 
-# Change it with the shape below: bot/digests.py keys a stored part by it, so one stored in another
+# Change it with the shape below: bot/digest_builder.py keys a stored part by it, so one stored in another
 # shape is computed again.
 FORMAT = 1
 _PATTERN_FIELDS = ("factor", "headings", "pattern", "pattern_short", "question", "episodes", "agencies")

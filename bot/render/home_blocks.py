@@ -1,10 +1,10 @@
 """The App Home tab, the progress grid and the reminder DM, as Block Kit.
 
-Built from the plain results of bot/running.py with the helpers (and limits) of blocks.py.
+Built from the plain results of bot/lead_actions.py with the helpers (and limits) of blocks.py.
 The Home tab stays within 100 blocks whatever the review's size: it shows a few rows per
 review and the reviews that fit, and says where to see the rest.
 
-    view = home_view(home_blocks(prompts, running.home(user)))
+    view = home_view(home_blocks(prompts, lead_actions.home(user)))
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from bot.core.review import Review
 from bot.core.text import neutralise
 from bot.render.blocks import (MAX_SECTION_TEXT, MAX_SELECT_OPTIONS, MAX_VIEW_BLOCKS, actions, button, context,
                                divider, header, option, section, split_messages, static_select)
-from bot.running import Home, LeadCard, PractitionerCard, day
+from bot.lead_actions import Home, LeadCard, PractitionerCard, day
 
 # Action ids of the Home tab and the reminder DM (bot/listeners/actions/home.py).
 NUDGE_ALL = "home_nudge_all"

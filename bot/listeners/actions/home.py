@@ -20,7 +20,7 @@ from bot.reflect import Delivery
 from bot.reminding import Reminders
 from bot.render.blocks import notice
 from bot.render.home_blocks import CONTINUE, NEXT_STAGE, NUDGE_ALL, NUDGE_ONE, SNOOZE, SUMMARY
-from bot.running import Running
+from bot.lead_actions import LeadActions
 
 
 @dataclass
@@ -49,7 +49,7 @@ def summary_hint(deps, user, review_key, what, client):
 
 
 def move_on(deps, user, review_key, stage, client):
-    return Running(deps.store, deps.prompts, deps.settings).change_stage(review_key, stage, actor=user)
+    return LeadActions(deps.store, deps.prompts, deps.settings).change_stage(review_key, stage, actor=user)
 
 
 def continue_reflection(deps, user, review_key, what, client):

@@ -19,7 +19,7 @@ from bot.errors import CasegroupError
 from bot.reminding import Reminders
 from bot.render.home_blocks import review_summary, status_messages
 from bot.render.review_modals import add_episode_modal, add_member_modal
-from bot.running import LeadCard, Running
+from bot.lead_actions import LeadActions, LeadCard
 
 
 @dataclass
@@ -99,14 +99,14 @@ def _user_id(word: str) -> str:
             "or a line for each review you run or read.", roles={"lead", "team"},
             doing="see its progress", key_optional=True)
 def review_status(deps, user, args, respond, client):
-    running = Running(deps.store, deps.prompts, deps.settings)
+    lead_actions = LeadActions(deps.store, deps.prompts, deps.settings)
     if args:
         key = args[0]
-        card = LeadCard(deps.store.roles_of(key, user), running.progress(key), deps.store.lifecycle(key))
+        card = LeadCard(deps.store.roles_of(key, user), lead_actions.progress(key), deps.store.lifecycle(key))
         for message in status_messages(deps.prompts, card.progress, card):
             respond(text=message["text"], blocks=message["blocks"])
         return
-    cards = running.home(user).lead_cards
+    cards = lead_actions.home(user).lead_cards
     if not cards:
         respond("You don't run or read any review. `/review list` shows the reviews you take part in.")
         return
@@ -124,26 +124,26 @@ def review_remind(deps, user, args, respond, client):
 @subcommand("stage", "/review stage KEY STAGE", f"move the review to another stage: {', '.join(STAGES)}.",
             roles={"lead"}, doing="move it to another stage")
 def review_stage(deps, user, args, respond, client):
-    running = Running(deps.store, deps.prompts, deps.settings)
+    lead_actions = LeadActions(deps.store, deps.prompts, deps.settings)
     if len(args) < 2:
-        review = running.review(args[0])
-        respond(f"`{args[0]}` is in its {running.stage_name(review.stage)} stage. Move it with "
+        review = lead_actions.review(args[0])
+        respond(f"`{args[0]}` is in its {lead_actions.stage_name(review.stage)} stage. Move it with "
                 f"`/review stage {args[0]} STAGE`, where STAGE is one of {', '.join(STAGES)}.")
         return
-    respond(running.change_stage(args[0], " ".join(args[1:]), actor=user))
+    respond(lead_actions.change_stage(args[0], " ".join(args[1:]), actor=user))
 
 
 @subcommand("add-member", "/review add-member KEY", "add someone to the case group (a form: who, role, "
             "agency, episodes).", roles={"lead"}, doing="add people to the case group", opens_modal=True)
 def review_add_member(deps, review_key):
     # The submission does the work: bot/listeners/views/review_changes.py
-    return add_member_modal(Running(deps.store, deps.prompts, deps.settings).changeable(review_key))
+    return add_member_modal(LeadActions(deps.store, deps.prompts, deps.settings).changeable(review_key))
 
 
 @subcommand("add-episode", "/review add-episode KEY", "add a key practice episode (a form).", roles={"lead"},
             doing="add key practice episodes", opens_modal=True)
 def review_add_episode(deps, review_key):
-    return add_episode_modal(Running(deps.store, deps.prompts, deps.settings).changeable(review_key))
+    return add_episode_modal(LeadActions(deps.store, deps.prompts, deps.settings).changeable(review_key))
 
 
 def _parse(command) -> tuple[str, list[str]]:

@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.access import require_role
 from bot.core.digest import match_episode
 from bot.core.text import neutralise
-from bot.digests import build_digest
+from bot.digest_builder import build_digest
 from bot.errors import CasegroupError, NotFoundError, RoleError
 from bot.render.digest_blocks import (MAX_CHOICES, episode_choices, episode_messages, nothing_to_digest,
                                      overview_messages)

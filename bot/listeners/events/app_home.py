@@ -4,12 +4,12 @@ from slack_sdk import WebClient
 
 from bot.render.blocks import home_view
 from bot.render.home_blocks import home_blocks
-from bot.running import Running
+from bot.lead_actions import LeadActions
 
 
 def publish_home(client: WebClient, deps, user: str) -> None:
     """Render the person's Home tab from the records, as they are now (after every change a lead makes too)."""
-    home = Running(deps.store, deps.prompts, deps.settings).home(user)
+    home = LeadActions(deps.store, deps.prompts, deps.settings).home(user)
     client.views_publish(user_id=user, view=home_view(home_blocks(deps.prompts, home)))
 
 

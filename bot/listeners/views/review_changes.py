@@ -15,15 +15,15 @@ from bot.listeners.events.app_home import publish_home
 from bot.reflect import Delivery
 from bot.render.blocks import notice
 from bot.render.review_modals import ADD_EPISODE, ADD_MEMBER, submitted_values
-from bot.running import Running
+from bot.lead_actions import LeadActions
 
 
 def _submit(ack, body, view, context, client, doing: str, first_field: str, change) -> None:
     deps, user, review_key = context["deps"], body["user"]["id"], view.get("private_metadata", "")
     require_role(deps.store, review_key, user, {"lead"}, doing)
-    running = Running(deps.store, deps.prompts, deps.settings)
+    lead_actions = LeadActions(deps.store, deps.prompts, deps.settings)
     try:
-        said = change(running, review_key, user, submitted_values(view))
+        said = change(lead_actions, review_key, user, submitted_values(view))
     except InvalidInput as error:
         ack(response_action="errors", errors=error.errors)
         return
@@ -37,14 +37,14 @@ def _submit(ack, body, view, context, client, doing: str, first_field: str, chan
 
 def handle_add_member(ack, body, view, context, client):
     _submit(ack, body, view, context, client, "add people to the case group", "user",
-            lambda running, key, user, values: running.add_member(
+            lambda lead_actions, key, user, values: lead_actions.add_member(
                 key, user, values.get("user", ""), values.get("role", ""), values.get("agency", ""),
                 values.get("episodes", [])))
 
 
 def handle_add_episode(ack, body, view, context, client):
     _submit(ack, body, view, context, client, "add key practice episodes", "key",
-            lambda running, key, user, values: running.add_episode(
+            lambda lead_actions, key, user, values: lead_actions.add_episode(
                 key, user, values.get("key", ""), values.get("title", ""), values.get("start", ""),
                 values.get("end", ""), values.get("description", ""), values.get("members", [])))
 

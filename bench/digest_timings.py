@@ -26,7 +26,7 @@ from bot.core.digest import _group_factors, _Reflection
 from bot.core.matching import match_factors
 from bot.core.prompts import load_prompts
 from bot.core.redaction import Redactor
-from bot.digests import build_digest, forget, refresh, refresh_later
+from bot.digest_builder import build_digest, forget, refresh, refresh_later
 from bot.offline.webapi import LocalWebAPI
 from bot.render.digest_blocks import episode_messages, overview_messages
 from bot.render.digest_text import markdown
@@ -89,7 +89,7 @@ def digest_rows(workdir: Path, quick: bool) -> tuple[list[Row], list[str]]:
     runs = 3 if quick else 5
 
     def digest(only: str | None = None):
-        """What /summary and export compile (bot.digests), as a new process's first digest: no refresh under way."""
+        """What /summary and export compile (bot.digest_builder), as a new process's first digest: no refresh under way."""
         forget()
         return build_digest(store, review, prompts, only)
 

@@ -1,10 +1,10 @@
 """The lead's side of a review: progress, stages, changes to the case group, the Home tab's
 contents, and purging. No Slack calls here: listeners and the command line render and send.
 
-    running = Running(store, prompts, settings)
-    running.progress("child-d").counts("KPE1")
-    running.change_stage("child-d", "analysis", actor="U0LEAD01")   # a sentence for the lead
-    running.purge("child-d", actor="cli")
+    lead_actions = LeadActions(store, prompts, settings)
+    lead_actions.progress("child-d").counts("KPE1")
+    lead_actions.change_stage("child-d", "analysis", actor="U0LEAD01")   # a sentence for the lead
+    lead_actions.purge("child-d", actor="cli")
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def day(when: dt.datetime | None) -> str:
     return f"{when.day} {when:%b %Y}" if when else ""
 
 
-class Running:
+class LeadActions:
     def __init__(self, store: Store, prompts: Prompts, settings: Settings):
         self.store = store
         self.prompts = prompts

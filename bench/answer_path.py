@@ -64,9 +64,9 @@ def _a_question(review, prompts) -> dict:
     """A rendered question from the middle of a reflection: what the floor that still asks posts."""
     from bot.core.conversation import Reply, Slots
     from bot.render.blocks import View, messages
-    member = review.members[0]
-    slot = Slots(review.episodes_for(member), prompts.steps)[2]
-    [payload] = messages(View(prompts, review, member), [Reply("ask", slot=slot, number=3, total=len(prompts.steps))])
+    assignment = review.assignment(review.members[0].slack_id)
+    slot = Slots(assignment.episodes, prompts.steps)[2]
+    [payload] = messages(View(prompts, assignment), [Reply("ask", slot=slot, number=3, total=len(prompts.steps))])
     return payload
 
 
@@ -90,7 +90,7 @@ def measure(workdir: Path, quick: bool) -> list[Row]:
     api = LocalWebAPI().start()
     try:
         store = Store(workdir / "answer-path.db")
-        store.save_review(review, actor="bench")
+        store.reviews.save(review, actor="bench")
         Reflections(store, prompts).invite_all(review.key, actor="bench")
         settings = Settings(bot_token="xoxb-bench", signing_secret=SECRET, db_path=str(store.path), api_url=api.url)
         product = SlackDriver(build_app(settings, store, prompts, make_client("xoxb-bench", api.url),

@@ -46,7 +46,7 @@ _WORDS = re.compile(r"[^\W\d_]+")
 
 def submitted_review(store: Store, review, prompts, rng: random.Random) -> None:
     """Every member's reflection on every episode, submitted (version 1), stored as a submission stores it."""
-    store.save_review(review, actor="bench")
+    store.reviews.save(review, actor="bench")
     for member in review.members:
         writes = []
         for text, episode, step in answer_script(review, member, prompts, rng):
@@ -60,7 +60,14 @@ def submitted_review(store: Store, review, prompts, rng: random.Random) -> None:
                 value = text
             writes.append((episode, step, value))
         state = State(review.key, member.slack_id, stage="submitted", version=1)
-        store.record(state, writes, events=["invited", "consented", "submitted"], actor="bench")
+        with store.transaction() as tx:
+            store.conversations.record(tx, state, writes, events=["invited", "consented", "submitted"], actor="bench")
+
+
+def _forget_kept(store) -> None:
+    """Empty the kept review-wide parts (only the benchmark wants to), so the next digest computes its own."""
+    with store.transaction() as tx:
+        tx.db.execute("update review_wide set computed_for = null, part = null")
 
 
 def _best(measure, times: int, before=None) -> float:
@@ -84,7 +91,7 @@ def digest_rows(workdir: Path, quick: bool) -> tuple[list[Row], list[str]]:
     # What the App does after each submission (bot/reflect.py): the review-wide part is refreshed, and kept.
     refresh_later(store, review.key, prompts)
     forget()
-    kept = store.stored_review_wide(review.key)
+    kept = store.kept.review_wide(review.key)
     episode = review.episodes[len(review.episodes) // 2].key
     runs = 3 if quick else 5
 
@@ -96,22 +103,20 @@ def digest_rows(workdir: Path, quick: bool) -> tuple[list[Row], list[str]]:
     overview = _best(lambda: overview_messages(digest()), runs)
     one = _best(lambda: episode_messages(digest(episode), episode), runs)
     export = _best(lambda: markdown(digest()), runs)
-    if kept.part is None or store.stored_review_wide(review.key) != kept:
+    if kept.part is None or store.kept.review_wide(review.key) != kept:
         raise RuntimeError("the digests computed the review-wide part again instead of reading the kept one")
     # As the first digest after an upgrade does, or one read while a refresh is under way: computed, and stored.
-    recomputed = _best(lambda: episode_messages(digest(episode), episode), runs,
-                       before=lambda: store.drop_review_wide(review.key))
-    refreshed = _best(lambda: refresh(store, review.key, prompts), runs,
-                      before=lambda: store.drop_review_wide(review.key))
+    recomputed = _best(lambda: episode_messages(digest(episode), episode), runs, before=lambda: _forget_kept(store))
+    refreshed = _best(lambda: refresh(store, review.key, prompts), runs, before=lambda: _forget_kept(store))
     # The floor: the same rows, read with one plain SQL query (all of them; one episode's part of them).
     rows_sql = "select member, answers from reflection_versions where review_key = ?"
     floor_all = _best(lambda: store.db.execute(rows_sql, [review.key]).fetchall(), runs * 4)
     episode_sql = "select member, json_extract(answers, ?) from reflection_versions where review_key = ?"
     floor_one = _best(lambda: store.db.execute(episode_sql, [f'$."{episode}"', review.key]).fetchall(), runs * 4)
     ack, ack_floor = _summary_ack(workdir, store, review, prompts, 3 if quick else 10)
-    reflections = sum(len(episodes) for episodes in store.latest_reflections(review.key).values())
+    reflections = sum(len(episodes) for episodes in store.submitted.latest(review.key).values())
     size = f"{reflections:,} reflections"
-    texts = [answers[field] for episodes in store.latest_reflections(review.key).values()
+    texts = [answers[field] for episodes in store.submitted.latest(review.key).values()
              for answers in episodes.values() for field in LENGTHS]
     return [
         Row("3", DIGEST_ROWS[0], ms(overview), ms(floor_all), overview / floor_all, "< 1 s", overview < 1.0,

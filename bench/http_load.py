@@ -125,7 +125,7 @@ def _lost(store: Store, review, scripts: dict[str, list]) -> int:
     """Typed answers not in the database as typed (text exactly; a choice and five factors, resolved)."""
     lost = 0
     for user, script in scripts.items():
-        stored = store.answers(review.key, user)
+        stored = store.conversations.answers(review.key, user)
         for text, episode, step in script:
             if not step:
                 continue
@@ -137,7 +137,7 @@ def _lost(store: Store, review, scripts: dict[str, list]) -> int:
             else:
                 ok = value == text
             lost += not ok
-    submitted = store.latest_reflections(review.key)
+    submitted = store.submitted.latest(review.key)
     return lost + sum(len(review.episodes) * 9 for user in scripts if user not in submitted)
 
 
@@ -180,7 +180,7 @@ def measure(workdir: Path, quick: bool) -> list[Row]:
     prompts = load_prompts()
     db_path = workdir / "serve.db"
     store = Store(db_path)
-    store.save_review(review, actor="bench")
+    store.reviews.save(review, actor="bench")
     Reflections(store, prompts).invite_all(review.key, actor="bench")
     rng = random.Random(11)
     scripts = {m.slack_id: list(answer_script(review, m, prompts, rng)) for m in review.members}

@@ -9,7 +9,7 @@ ROLE_NAMES = {"lead": "a lead reviewer", "team": "a member of the review team", 
 
 def require_role(store: Store, review_key: str, user: str, allowed: set[str], doing: str) -> set[str]:
     """The caller's roles in the review, or RoleError (a polite refusal) if none is allowed."""
-    roles = store.roles_of(review_key, user)
+    roles = store.reviews.roles_of(review_key, user)
     if not roles & allowed:
         needed = " or ".join(ROLE_NAMES[r] for r in sorted(allowed))
         raise RoleError(f"Sorry, only {needed} of that review can {doing}. "

@@ -54,7 +54,7 @@ class Installation(Middleware):
         # One workspace per installation: a request from another team is refused before any listener runs.
         installed = context.authorize_result.team_id if context.authorize_result else None
         if installed and context.team_id and context.team_id != installed:
-            self.store.audit(context.user_id or "", "access.wrong_workspace", "", f"team {context.team_id}")
+            self.store.audit.add(context.user_id or "", "access.wrong_workspace", "", f"team {context.team_id}")
             return BoltResponse(status=403, body="This app is not installed in that workspace.")
         context["deps"] = self.deps
         return next()
@@ -84,7 +84,7 @@ def build_app(settings: Settings, store: Store, prompts: Prompts, client: WebCli
     def on_error(error, body, context, client, logger):
         """The one error-to-message path: typed errors become a friendly, private message."""
         if isinstance(error, RoleError):
-            store.audit(context.get("user_id") or "", "access.refused", error.review_key, str(error)[:200])
+            store.audit.add(context.get("user_id") or "", "access.refused", error.review_key, str(error)[:200])
         if isinstance(error, CasegroupError):
             text = str(error)
         else:

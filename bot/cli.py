@@ -124,7 +124,7 @@ def cmd_review_import(args, settings: Settings) -> int:
     from bot.core.review import parse_review_file
 
     review = parse_review_file(args.file)
-    result = _store(settings).save_review(review, actor="cli")
+    result = _store(settings).reviews.save(review, actor="cli")
     print(f"{'Imported' if result == 'created' else 'Updated'} review {review.key!r} ({review.title}): "
           f"{len(review.episodes)} episodes, {len(review.members)} case group members, "
           f"{len(review.people)} people pseudonymised.")
@@ -133,13 +133,13 @@ def cmd_review_import(args, settings: Settings) -> int:
 
 def cmd_review_list(args, settings: Settings) -> int:
     store = _store(settings)
-    keys = store.review_keys()
+    keys = store.reviews.keys()
     if not keys:
         print("No reviews yet. Import one with: casegroup review import FILE")
         return 0
     for key in keys:
-        review = store.review(key)
-        stages = store.conversation_stages(key)
+        review = store.reviews.get(key)
+        stages = store.conversations.stages(key)
         submitted = sum(1 for s in stages.values() if s == "submitted")
         print(f"{key}\t{review.title}\tstage: {review.stage}\t{len(review.episodes)} episodes\t"
               f"{submitted} of {len(review.members)} reflections submitted")
@@ -173,7 +173,7 @@ def cmd_purge(args, settings: Settings) -> int:
         return 0
     print("These closed reviews are past their retention date:")
     for review in reviews:
-        print(f"  {review.key}\t{review.title}\tkept until {day(store.lifecycle(review.key).retain_until)}")
+        print(f"  {review.key}\t{review.title}\tkept until {day(store.reviews.lifecycle(review.key).retain_until)}")
     if not args.yes:
         try:
             answer = input(f"Delete the conversations of {len(reviews)} review(s) for good? Answers, submitted "
@@ -198,7 +198,7 @@ def cmd_export(args, settings: Settings) -> int:
     from bot.render.digest_text import render
 
     store = _store(settings)
-    review = store.review(args.key)
+    review = store.reviews.get(args.key)
     if review is None:
         raise NotFoundError(f"there is no review with the key {args.key!r}; `casegroup review list` shows them")
     suffix = Path(args.out or "").suffix.lower()
@@ -223,7 +223,7 @@ def cmd_export(args, settings: Settings) -> int:
               "only. It holds pseudonymised case material: keep it within the review.", file=sys.stderr)
     else:
         sys.stdout.write(text)
-    store.audit("cli", "digest.exported", review.key,
+    store.audit.add("cli", "digest.exported", review.key,
                 f"{'episode ' + episode if episode else 'whole review'} as {fmt}, exported by the CLI")
     return 0
 

@@ -45,21 +45,21 @@ def _computed_for(review: Review, prompts) -> str:
 
 def build_digest(store, review: Review, prompts, episode: str | None = None, generated_at=None) -> Digest | None:
     """The digest of `review` (or of one `episode`), or None if nobody has submitted a reflection yet."""
-    if not store.has_reflections(review.key):
+    if not store.submitted.any(review.key):
         return None
-    stored, computed_for = store.stored_review_wide(review.key), _computed_for(review, prompts)
-    stages = store.conversation_stages(review.key)
+    stored, computed_for = store.kept.review_wide(review.key), _computed_for(review, prompts)
+    stages = store.conversations.stages(review.key)
     if stored.part is not None and stored.computed_for == computed_for:
-        reflections = store.episode_answers(review.key, episode) if episode else store.latest_reflections(review.key)
-        if store.reflections_revision(review.key) != stored.revision:
+        reflections = store.submitted.episode_answers(review.key, episode) if episode else store.submitted.latest(review.key)
+        if store.kept.revision(review.key) != stored.revision:
             # A reflection changed while reading: read everything again, and use nothing stored this time.
-            return compile_digest(review, store.latest_reflections(review.key), stages, prompts, generated_at,
+            return compile_digest(review, store.submitted.latest(review.key), stages, prompts, generated_at,
                                   episode)
         wide = stored_wide.decode(stored.part, episode)
     else:
         keys = [e.key for e in review.episodes]
-        reflections = (store.latest_for_episode(review.key, episode, keys) if episode
-                       else store.latest_reflections(review.key))
+        reflections = (store.submitted.latest_for_episode(review.key, episode, keys) if episode
+                       else store.submitted.latest(review.key))
         wide = review_wide(review, reflections, prompts)
         _keep(store, review.key, stored.revision, computed_for, wide)
     return compile_digest(review, reflections, stages, prompts, generated_at, episode, wide)
@@ -68,7 +68,7 @@ def build_digest(store, review: Review, prompts, episode: str | None = None, gen
 def _keep(store, review_key: str, revision: int, computed_for: str, wide: ReviewWide) -> None:
     """Store a part computed from reflections read at `revision`, unless they have changed since."""
     try:
-        store.keep_review_wide(review_key, revision, computed_for, stored_wide.encode(wide))
+        store.kept.keep_review_wide(review_key, revision, computed_for, stored_wide.encode(wide))
     except sqlite3.OperationalError as error:
         # Kept for speed only: a database busy past its timeout, or opened read-only, still gets its digest.
         log.warning("could not keep the review-wide part of %s: %s", review_key, error)
@@ -76,15 +76,15 @@ def _keep(store, review_key: str, revision: int, computed_for: str, wide: Review
 
 def refresh(store, review_key: str, prompts) -> bool:
     """Bring the stored review-wide part of the review up to date, now. Returns whether it had to be computed."""
-    review = store.review(review_key)
-    if review is None or not store.has_reflections(review_key):
+    review = store.reviews.get(review_key)
+    if review is None or not store.submitted.any(review_key):
         return False
-    stored, computed_for = store.stored_review_wide(review_key), _computed_for(review, prompts)
+    stored, computed_for = store.kept.review_wide(review_key), _computed_for(review, prompts)
     if stored.part is not None and stored.computed_for == computed_for:
         return False
     keys = [e.key for e in review.episodes]
     # review_wide reads only the factors, and one episode's read holds every episode's (read after the revision).
-    reflections = store.latest_for_episode(review_key, keys[0], keys) if keys else {}
+    reflections = store.submitted.latest_for_episode(review_key, keys[0], keys) if keys else {}
     _keep(store, review_key, stored.revision, computed_for, review_wide(review, reflections, prompts))
     return True
 

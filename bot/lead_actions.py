@@ -19,7 +19,7 @@ from bot.core.prompts import Prompts
 from bot.core.review import Review
 from bot.errors import NotFoundError, StageError
 from storage import Store
-from storage.running import Lifecycle
+from storage.reviews import Lifecycle
 
 
 @dataclass
@@ -59,7 +59,7 @@ class LeadActions:
         self.settings = settings
 
     def review(self, review_key: str) -> Review:
-        review = self.store.review(review_key)
+        review = self.store.reviews.get(review_key)
         if review is None:
             raise NotFoundError(f"There is no review with the key {review_key!r}.")
         return review
@@ -68,14 +68,14 @@ class LeadActions:
         return self.prompts.say(f"stages.{stage}")
 
     def progress(self, review_key: str) -> ReviewProgress:
-        return review_progress(self.review(review_key), self.store.case_group_progress(review_key),
+        return review_progress(self.review(review_key), self.store.conversations.progress(review_key),
                                self.prompts.required_keys)
 
     def home(self, user: str) -> Home:
         home = Home(user)
-        for key, roles in sorted(self.store.reviews_of(user).items()):
+        for key, roles in sorted(self.store.reviews.of_person(user).items()):
             if roles & {"lead", "team"}:
-                home.lead_cards.append(LeadCard(roles, self.progress(key), self.store.lifecycle(key)))
+                home.lead_cards.append(LeadCard(roles, self.progress(key), self.store.reviews.lifecycle(key)))
             if "member" in roles:
                 progress = self.progress(key)
                 home.practitioner_cards.append(PractitionerCard(progress.review, progress.of(user)))
@@ -96,7 +96,7 @@ class LeadActions:
         retain_until = None
         if stage == "closed":
             retain_until = retention_date(self.store.clock(), self.settings.retention_days)
-        self.store.set_stage(review_key, stage, actor, retain_until)
+        self.store.reviews.set_stage(review_key, stage, actor, retain_until)
         text = (f"*{review.title}* (`{review_key}`) moved from {self.stage_name(review.stage)} "
                 f"to {self.stage_name(stage)}.")
         if stage == "closed":
@@ -119,25 +119,25 @@ class LeadActions:
     def add_member(self, review_key: str, actor: str, slack_id: str, role: str, agency: str,
                    episodes: list[str]) -> str:
         changed = with_member(self.changeable(review_key), slack_id, role, agency, episodes)
-        self.store.save_review(changed, actor=actor)
+        self.store.reviews.save(changed, actor=actor)
         member = changed.member(slack_id)
-        self.store.audit(actor, "member.added", review_key, f"{slack_id}, episodes {', '.join(member.episodes)}")
+        self.store.audit.add(actor, "member.added", review_key, f"{slack_id}, episodes {', '.join(member.episodes)}")
         return (f"Added {member.attribution} to the case group of `{review_key}`, for "
                 f"{', '.join(member.episodes)}. Invite them with `/review invite {review_key} {slack_id}`.")
 
     def add_episode(self, review_key: str, actor: str, key: str, title: str, start: str, end: str,
                     description: str, members: list[str]) -> str:
         changed = with_episode(self.changeable(review_key), key, title, start, end, description, members)
-        self.store.save_review(changed, actor=actor)
-        self.store.audit(actor, "episode.added", review_key, f"{key}, assigned to {len(members)} member(s)")
+        self.store.reviews.save(changed, actor=actor)
+        self.store.audit.add(actor, "episode.added", review_key, f"{key}, assigned to {len(members)} member(s)")
         return f"Added episode {key} to `{review_key}`, assigned to {len(members)} case group member(s)."
 
     # ----- retention ------------------------------------------------------
 
     def purgeable(self) -> list[Review]:
-        return [self.store.review(key) for key in self.store.reviews_past_retention()]
+        return [self.store.reviews.get(key) for key in self.store.retention.due()]
 
     def purge(self, review_key: str, actor: str) -> dict[str, int]:
-        counts = self.store.purge_review(review_key, actor)
+        counts = self.store.retention.purge(review_key, actor)
         self.store.scrub()
         return counts

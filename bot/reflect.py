@@ -6,14 +6,16 @@ payloads) for the listener to send, after everything is committed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from bot.core.conversation import Conversation, Reply, State
+from bot.core.conversation import Conversation, Reply, State, episodes_needed, which_review
 from bot.core.lifecycle import can_invite
 from bot.core.prompts import Prompts
+from bot.core.review import Review
 from bot.digest_builder import refresh_later
 from bot.errors import NotFoundError, StageError
 from bot.render.blocks import View, messages, notice
-from storage import MemberView, Store
+from storage import Store, Transaction
 
 
 @dataclass
@@ -24,42 +26,52 @@ class Delivery:
     about: str = ""        # who it was for, by role and agency
 
 
+class Talk(NamedTuple):
+    conversation: Conversation
+    view: View
+    started: bool          # whether the conversation has been stored (invited) yet
+
+
 class Reflections:
     def __init__(self, store: Store, prompts: Prompts):
         self.store = store
         self.prompts = prompts
 
-    def _conversation(self, review_key: str, user: str) -> tuple[Conversation, View, bool] | None:
-        """The member's conversation, how to render it, and whether it has started (been stored)."""
-        return self._talk(self.store.member_view(review_key, user), user)
-
-    def _talk(self, found: MemberView | None, user: str) -> tuple[Conversation, View, bool] | None:
-        """_conversation, from Store.member_view's or Store.dm_view's read."""
-        member = found.review.member(user) if found else None
-        if member is None:
+    def _talk(self, review: Review | None, user: str, state: State | None, text: str) -> Talk | None:
+        """The member's conversation with the answers that handling `text` reads, loaded; None for someone
+        not in the review's case group."""
+        assignment = review.assignment(user) if review else None
+        if assignment is None:
             return None
-        review, stored = found.review, found.state
-        talk = Conversation(self.prompts, review, member, stored or State.new(review.key, user), found.answers)
-        return talk, View(self.prompts, review, member), stored is not None
+        needed = episodes_needed(self.prompts, assignment, state, text)
+        answers = self.store.conversations.answers(review.key, user, needed)
+        conversation = Conversation(self.prompts, assignment, state or State.new(review.key, user), answers)
+        return Talk(conversation, View(self.prompts, assignment), state is not None)
+
+    def _talk_in(self, review_key: str, user: str, text: str) -> Talk | None:
+        """_talk, in a review named by its key (a button, an invitation, the Home tab)."""
+        return self._talk(self.store.reviews.get(review_key), user, self.store.conversations.state(review_key, user),
+                          text)
 
     def invite(self, review_key: str, user: str, actor: str) -> Delivery | None:
         """The invitation DM: introduction, how words are used, and the consent question.
 
         Returns None for someone already taking part, or who declined: they are not asked twice.
         """
-        found = self._conversation(review_key, user)
+        found = self._talk_in(review_key, user, "")
         if found is None:
             raise NotFoundError(f"{user} is not in the case group of {review_key}.")
         talk, view, started = found
         if started and talk.state.stage != "consent":
             return None
         outcome = talk.start()
-        self.store.record(outcome.state, events=["invited"], actor=actor)
+        with self.store.transaction() as tx:
+            self.store.conversations.record(tx, outcome.state, events=["invited"], actor=actor)
         return Delivery(user, messages(view, outcome.replies), review_key, view.member.attribution)
 
     def invite_all(self, review_key: str, actor: str, only: list[str] | None = None) -> tuple[list[Delivery], int]:
         """Invitations for the case group (or `only` some of it). Returns them and how many were skipped."""
-        review = self.store.review(review_key)
+        review = self.store.reviews.get(review_key)
         if review is None:
             raise NotFoundError(f"There is no review with the key {review_key!r}.")
         if not can_invite(review.stage):
@@ -77,13 +89,15 @@ class Reflections:
     def take(self, user: str, text: str, channel: str, event_key: str | None) -> list[Delivery]:
         """A DM from `user`. Returns nothing when the event was already processed (a Slack retry).
 
-        The whole step (claim the event, read the state, decide, store) runs under the
+        The whole step (claim the event, read the state, decide, store) runs in one transaction, under the
         database's write lock, so two messages arriving together can't both answer one question.
         """
-        with self.store.transaction() as db:
-            if event_key and not self.store.claim_event(db, event_key):
+        with self.store.transaction() as tx:
+            if event_key and not self.store.conversations.claim_event(tx, event_key):
                 return []
-            found = self._talk(self.store.dm_view(user), user)
+            candidate = which_review(self.store.conversations.dm_candidates(user))
+            review = self.store.reviews.get(candidate.review_key, candidate.revision) if candidate else None
+            found = self._talk(review, user, candidate.state if candidate else None, text)
             if found is None:
                 return [Delivery(channel, [notice(self.prompts.say("replies.not_in_review"))])]
             talk, view, started = found
@@ -96,16 +110,16 @@ class Reflections:
             else:
                 outcome = talk.handle(text)
                 events = outcome.events
-            deliveries = self._commit(view, outcome.state, outcome.writes, events, outcome.replies, channel)
+            deliveries = self._commit(tx, view, outcome.state, outcome.writes, events, outcome.replies, channel)
         return self._after_commit(events, deliveries)
 
     def click(self, user: str, review_key: str, token: str, typed: str, channel: str,
               event_key: str | None) -> list[Delivery]:
         """A button or menu: the same as typing `typed`, if it belongs to the current question."""
-        with self.store.transaction() as db:
-            if event_key and not self.store.claim_event(db, event_key):
+        with self.store.transaction() as tx:
+            if event_key and not self.store.conversations.claim_event(tx, event_key):
                 return []
-            found = self._conversation(review_key, user)
+            found = self._talk_in(review_key, user, typed)
             if found is None:
                 return [Delivery(channel, [notice(self.prompts.say("replies.not_in_review"))])]
             talk, view, _ = found
@@ -121,25 +135,26 @@ class Reflections:
                 replies = [Reply("text", self.prompts.say("replies.stale_button")), *talk.where_we_are()]
                 return [Delivery(channel, messages(view, replies))]
             outcome = talk.handle(typed)
-            deliveries = self._commit(view, outcome.state, outcome.writes, outcome.events, outcome.replies,
+            deliveries = self._commit(tx, view, outcome.state, outcome.writes, outcome.events, outcome.replies,
                                       channel)
         return self._after_commit(outcome.events, deliveries)
 
     def resume(self, user: str, review_key: str, channel: str) -> list[Delivery]:
         """"Continue where I left off" (Home tab, reminders): this review becomes the one the DM is about,
         and the practitioner sees the question they're on, or their answers."""
-        found = self._conversation(review_key, user)
+        found = self._talk_in(review_key, user, "resume")
         if found is None:
             raise NotFoundError(f"You're not in the case group of {review_key}.")
         talk, view, started = found
         if not started:
             return [Delivery(channel, [notice(self.prompts.say("lifecycle.not_started", title=view.review.title))])]
-        self.store.touch_conversation(review_key, user)
+        self.store.conversations.touch(review_key, user)
         return [Delivery(channel, messages(view, talk.where_we_are()))]
 
-    def _commit(self, view: View, state: State, writes, events, replies, channel: str) -> list[Delivery]:
+    def _commit(self, tx: Transaction, view: View, state: State, writes, events, replies,
+                channel: str) -> list[Delivery]:
         # Stored before anything is sent (and before Slack is acknowledged): a crash loses nothing.
-        self.store.record(state, writes, events)
+        self.store.conversations.record(tx, state, writes, events)
         deliveries = [Delivery(channel, messages(view, replies), view.review.key, view.member.attribution)]
         if "submitted" in events:
             deliveries.append(self._tell_leads(view, state))
@@ -158,14 +173,14 @@ class Reflections:
         """Tell the review team a reflection is ready: in the review's channel, or by DM to the first lead."""
         review = view.review
         text = (f"{view.member.attribution} submitted a reflection on *{review.title}* "
-                f"(version {state.version}, {len(review.episodes_for(view.member))} episode(s)).")
+                f"(version {state.version}, {len(view.assignment.episodes)} episode(s)).")
         return Delivery(review.channel or review.leads[0], [notice(text)])
 
     def failure_report(self, failed: list[tuple[Delivery, str]]) -> list[Delivery]:
         """Tell each review's leads, in plain words, which messages Slack would not take."""
         reports = []
         for review_key in dict.fromkeys(d.review_key for d, _ in failed if d.review_key):
-            review = self.store.review(review_key)
+            review = self.store.reviews.get(review_key)
             if review is None:
                 continue
             lines = [f"• to {d.about or 'the review channel'}: Slack said `{code}`"

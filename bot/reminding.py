@@ -31,7 +31,7 @@ from bot.render.home_blocks import reminder_message
 from bot.render.blocks import notice
 from bot.lead_actions import day
 from storage import Store
-from storage.running import ReminderRow
+from storage.reminders import ReminderRow
 
 log = logging.getLogger("casegroup.reminders")
 SCHEDULER = "casegroup"  # the actor of scheduled reminders in the audit trail
@@ -80,7 +80,7 @@ class Reminders:
         return zones[member]
 
     def _message(self, review: Review, row: ReminderRow) -> Delivery:
-        progress = review_progress(review, self.store.case_group_progress(review.key),
+        progress = review_progress(review, self.store.conversations.progress(review.key),
                                    self.prompts.required_keys).of(row.member)
         total = len(progress.member.episodes)
         return Delivery(row.member, [reminder_message(self.prompts, review, row.stage, progress.episodes_left,
@@ -89,7 +89,7 @@ class Reminders:
     def _remind(self, review: Review, row: ReminderRow, actor: str, by_hand: bool) -> Delivery:
         # Counted before it is sent: a crash between the two never sends the same reminder twice.
         now = self.store.clock()
-        self.store.record_reminder(review.key, row.member, after_sending(now, self.rules), actor, by_hand)
+        self.store.reminders.record_sent(review.key, row.member, after_sending(now, self.rules), actor, by_hand)
         return self._message(review, row)
 
     def send_due(self, client: WebClient) -> list[tuple[str, str]]:
@@ -98,16 +98,16 @@ class Reminders:
         zones: dict = {}
         reviews: dict[str, Review] = {}
         deliveries, sent = [], []
-        for row in self.store.reminder_rows():
+        for row in self.store.reminders.rows():
             schedule = self._schedule(row)
             if why_not(now, "conversations", row.stage, schedule, self.rules):
                 continue
             moment = next_working_moment(now, self._zone(client, row.member, zones), self.rules)
             if moment > now:
                 # Outside their working hours: wait for their next working day, without asking Slack again.
-                self.store.defer_reminder(row.review_key, row.member, moment)
+                self.store.reminders.defer(row.review_key, row.member, moment)
                 continue
-            review = reviews.setdefault(row.review_key, self.store.review(row.review_key))
+            review = reviews.setdefault(row.review_key, self.store.reviews.get(row.review_key))
             deliveries.append(self._remind(review, row, SCHEDULER, by_hand=False))
             sent.append((row.review_key, row.member))
         for failure in send(client, deliveries):
@@ -117,11 +117,11 @@ class Reminders:
     def nudge(self, client: WebClient, review_key: str, actor: str, only: list[str] | None = None) -> NudgeReport:
         """A lead reminds the outstanding members (or `only` some) now. Every rule holds except the
         schedule's due time, and these reminders count towards the cap too."""
-        review = self.store.review(review_key)
+        review = self.store.reviews.get(review_key)
         if review.stage != "conversations":
             raise StageError(f"Reminders go out only while a review is in its conversations stage, and "
                              f"{review_key} is in {self.prompts.say('stages.' + review.stage)}.")
-        rows = {row.member: row for row in self.store.reminder_rows(review_key)}
+        rows = {row.member: row for row in self.store.reminders.rows(review_key)}
         now = self.store.clock()
         report, zones, deliveries = NudgeReport(), {}, []
         for member in review.members:
@@ -143,9 +143,9 @@ class Reminders:
 
     def snooze(self, review_key: str, member: str) -> Delivery:
         """The practitioner's "snooze a week" button."""
-        review = self.store.review(review_key)
+        review = self.store.reviews.get(review_key)
         until = snoozed_until(self.store.clock(), self.rules)
-        self.store.snooze_reminders(review_key, member, until)
+        self.store.reminders.snooze(review_key, member, until)
         return Delivery(member, [notice(self.prompts.say("reminders.snoozed", title=review.title,
                                                          until=day(until)))])
 
@@ -188,6 +188,6 @@ def reminder_loop(store: Store, prompts: Prompts, rules: ReminderRules, client: 
 
     def tick() -> None:
         reminders.send_due(client)
-        store.forget_events()
+        store.conversations.forget_events()
 
     return ReminderLoop(tick, interval)

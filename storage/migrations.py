@@ -150,16 +150,17 @@ MIGRATIONS = [
 ]
 
 
-def migrate(db: sqlite_utils.Database, now: str, steps=MIGRATIONS) -> list[int]:
-    """Apply every step not yet applied (of `steps`: an older release's, in tests). Returns the numbers
-    applied this time."""
-    db["migrations"].create({"id": int, "name": str, "applied_at": str}, pk="id", if_not_exists=True)
+def migrate(database, steps=MIGRATIONS) -> list[int]:
+    """Apply every step not yet applied (of `steps`: an older release's, in tests), each in a transaction of
+    its own. Returns the numbers applied this time."""
+    with database.transaction() as tx:
+        tx.db["migrations"].create({"id": int, "name": str, "applied_at": str}, pk="id", if_not_exists=True)
     applied = []
     for number, name, step in steps:
-        with db.atomic():
-            if db.execute("select 1 from migrations where id = ?", [number]).fetchone():
+        with database.transaction() as tx:
+            if tx.db.execute("select 1 from migrations where id = ?", [number]).fetchone():
                 continue
-            step(db)
-            db["migrations"].insert({"id": number, "name": name, "applied_at": now})
+            step(tx.db)
+            tx.db["migrations"].insert({"id": number, "name": name, "applied_at": tx.now})
             applied.append(number)
     return applied

@@ -114,7 +114,7 @@ def slack(app) -> SlackDriver:
 
 @pytest.fixture
 def imported(store, sample_review):
-    store.save_review(sample_review, actor="test")
+    store.reviews.save(sample_review, actor="test")
     return sample_review
 
 

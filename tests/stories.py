@@ -36,6 +36,12 @@ def answer_everything(slack, user: str, reflections: list[dict], prompts: Prompt
         slack.dm(user, "submit")
 
 
+def record(store, state, writes=(), events=(), actor: str = "") -> None:
+    """Store one conversation step without typing it (in its own transaction, as the flow would)."""
+    with store.transaction() as tx:
+        store.conversations.record(tx, state, writes, events, actor)
+
+
 def submit_directly(store, review, reflections: list[dict], prompts) -> None:
     """Each member's reflections stored as submitted (version 1), without typing them: for tests about digests.
 
@@ -53,4 +59,4 @@ def submit_directly(store, review, reflections: list[dict], prompts) -> None:
                 if field == "factors":
                     value = [f.as_dict() for f in match_factors("; ".join(value), prompts.headings).resolved]
                 writes.append((reflection["episode"], field, value))
-        store.record(State(review.key, member, stage="submitted", version=1), writes, events=["submitted"])
+        record(store, State(review.key, member, stage="submitted", version=1), writes, events=["submitted"])

@@ -21,15 +21,15 @@ def test_nothing_is_stored_before_consent_and_declining_is_recorded(fake, slack,
     assert "Do you agree" in last_post(fake)
     slack.dm(HV, "I'd rather tell you about Kayden first")
     assert "I haven't stored that message" in last_post(fake)
-    assert store.answers("child-d", HV) == {}
+    assert store.conversations.answers("child-d", HV) == {}
     slack.dm(HV, "no")
     assert "it has been recorded" in last_post(fake)
-    assert store.state("child-d", HV).stage == "declined"
-    assert any(row["action"] == "reflection.declined" for row in store.audit_trail("child-d"))
+    assert store.conversations.state("child-d", HV).stage == "declined"
+    assert any(row["action"] == "reflection.declined" for row in store.audit.trail("child-d"))
     slack.dm(HV, "some text after declining")
-    assert store.answers("child-d", HV) == {}
+    assert store.conversations.answers("child-d", HV) == {}
     slack.dm(HV, "yes")  # changed their mind
-    assert store.state("child-d", HV).stage == "asking"
+    assert store.conversations.state("child-d", HV).stage == "asking"
 
 
 def test_a_practitioner_answers_restarts_and_resumes_at_the_same_question(fake, settings, store, prompts, invited):
@@ -43,7 +43,7 @@ def test_a_practitioner_answers_restarts_and_resumes_at_the_same_question(fake, 
     from storage import Store
     restarted = SlackDriver(make_app(settings, Store(settings.db_path), prompts), SIGNING_SECRET)
     restarted.dm(HV, "fourth")
-    answers = store.answers("child-d", HV)
+    answers = store.conversations.answers("child-d", HV)
     assert [answers[("KPE1", k)] for k in ("involvement", "at_the_time", "front_of_mind", "options")] == [
         "first", "second", "third", "fourth"]
     assert "hoping to achieve" in last_post(fake)
@@ -56,8 +56,8 @@ def test_a_retried_event_stores_one_answer_and_sends_one_reply(fake, slack, stor
     slack.dm(HV, "The new birth visit went well.", event_id="EvRETRY1",
              headers={"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"})
     assert len(fake.calls("chat.postMessage")) == before + 1
-    assert store.answers("child-d", HV)[("KPE1", "involvement")] == "The new birth visit went well."
-    saved = [r for r in store.audit_trail("child-d") if r["action"] == "answer.saved"]
+    assert store.conversations.answers("child-d", HV)[("KPE1", "involvement")] == "The new birth visit went well."
+    saved = [r for r in store.audit.trail("child-d") if r["action"] == "answer.saved"]
     assert len(saved) == 1
 
 
@@ -80,7 +80,7 @@ def test_back_skip_pause_answers_and_help_work_by_typing(fake, slack, store, inv
     assert "`pause`" in last_post(fake)
     slack.dm(HV, "submit")
     assert "still need an answer" in json.dumps(fake.calls("chat.postMessage")[-1:])
-    assert store.state("child-d", HV).stage == "asking"
+    assert store.conversations.state("child-d", HV).stage == "asking"
 
 
 def test_typed_choices_and_factors_are_fuzzy_matched_and_ambiguity_is_asked(fake, slack, store, invited):
@@ -88,29 +88,29 @@ def test_typed_choices_and_factors_are_fuzzy_matched_and_ambiguity_is_asked(fake
     for answer in ["a", "b", "c", "d", "e"]:
         slack.dm(HV, answer)
     slack.dm(HV, "learned it later")
-    assert store.answers("child-d", HV)[("KPE1", "knowledge_source")] == "learned_later"
+    assert store.conversations.answers("child-d", HV)[("KPE1", "knowledge_source")] == "learned_later"
     slack.dm(HV, "workload management")  # fits two headings equally well
     assert "I'm not sure which heading" in last_post(fake)
-    assert ("KPE1", "factors") not in store.answers("child-d", HV)
+    assert ("KPE1", "factors") not in store.conversations.answers("child-d", HV)
     slack.dm(HV, "2")  # the second candidate
-    assert store.answers("child-d", HV)[("KPE1", "factors")] == [
+    assert store.conversations.answers("child-d", HV)[("KPE1", "factors")] == [
         {"text": "workload management", "heading": "organisational culture and management"}]
     slack.dm(HV, "back")
     slack.dm(HV, "workload, info sharing")
-    factors = store.answers("child-d", HV)[("KPE1", "factors")]
+    factors = store.conversations.answers("child-d", HV)[("KPE1", "factors")]
     assert [f["heading"] for f in factors] == ["conditions of work", "inter-agency team"]
 
 
 def test_buttons_are_shortcuts_and_a_stale_button_is_ignored(fake, slack, store, invited):
     slack.click(HV, "reflect_consent_yes", "child-d|consent|yes")
-    assert store.state("child-d", HV).stage == "asking"
+    assert store.conversations.state("child-d", HV).stage == "asking"
     for answer in ["a", "b", "c", "d", "e"]:
         slack.dm(HV, answer)
     slack.click(HV, "reflect_choice_1", "child-d|KPE1/knowledge_source|records")
-    assert store.answers("child-d", HV)[("KPE1", "knowledge_source")] == "records"
+    assert store.conversations.answers("child-d", HV)[("KPE1", "knowledge_source")] == "records"
     slack.click(HV, "reflect_choice_0", "child-d|KPE1/knowledge_source|memory")  # clicked again, too late
     assert "earlier question" in last_post(fake)
-    assert store.answers("child-d", HV)[("KPE1", "knowledge_source")] == "records"
+    assert store.conversations.answers("child-d", HV)[("KPE1", "knowledge_source")] == "records"
 
 
 def test_check_your_answers_change_one_submit_and_revise_keeps_the_old_version(fake, slack, store, invited, prompts):
@@ -123,12 +123,12 @@ def test_check_your_answers_change_one_submit_and_revise_keeps_the_old_version(f
     slack.dm("U0PC0001", "a better answer")
     assert "Updated." in last_post(fake, "U0PC0001")
     slack.click("U0PC0001", "reflect_submit", "child-d|check|submit")
-    assert store.state("child-d", "U0PC0001").stage == "submitted"
+    assert store.conversations.state("child-d", "U0PC0001").stage == "submitted"
     slack.dm("U0PC0001", "revise")
     slack.dm("U0PC0001", "1")
     slack.dm("U0PC0001", "revised involvement")
     slack.dm("U0PC0001", "submit")
-    versions = store.reflection_versions("child-d", "U0PC0001")
+    versions = store.submitted.versions("child-d", "U0PC0001")
     assert [v["version"] for v in versions] == [1, 2]
     assert versions[0]["answers"]["KPE2"]["involvement"] == "answer to involvement"
     assert versions[1]["answers"]["KPE2"]["involvement"] == "revised involvement"
@@ -149,9 +149,9 @@ def test_the_next_question_is_the_same_for_everyone_until_its_episode_changes(fa
     assert to_ho.payloads[0]["blocks"] == to_hv.payloads[0]["blocks"][:-1]
     assert "4 Mar 2025 to 15 Apr 2025" in json.dumps(to_ho.payloads)
 
-    review = store.review("child-d")
+    review = store.reviews.get("child-d")
     moved = [dataclasses.replace(e, start=dt.date(2025, 3, 5)) if e.key == "KPE1" else e for e in review.episodes]
-    store.save_review(dataclasses.replace(review, episodes=tuple(moved)), actor="test")
+    store.reviews.save(dataclasses.replace(review, episodes=tuple(moved)), actor="test")
     slack.dm(HO, "back")     # question 1 again, then question 2 as it is now
     slack.dm(HO, "first")
     assert "5 Mar 2025 to 15 Apr 2025" in last_post(fake, HO) and "4 Mar" not in last_post(fake, HO)

@@ -10,15 +10,15 @@ from bot.digest_builder import build_digest, forget
 from bot.render.digest_blocks import episode_messages
 from bot.render.digest_text import render
 from storage import Store
-from tests.stories import submit_directly
+from tests.stories import submit_directly, record
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 
 
 def test_one_episode_alone_renders_as_it_does_in_the_whole_digest(store, imported, sample_reflections, prompts):
     submit_directly(store, imported, sample_reflections, prompts)
-    review = store.review(imported.key)
-    reflections, stages = store.latest_reflections(review.key), store.conversation_stages(review.key)
+    review = store.reviews.get(imported.key)
+    reflections, stages = store.submitted.latest(review.key), store.conversations.stages(review.key)
     whole = compile_digest(review, reflections, stages, prompts, NOW)
     for episode in review.episodes:
         alone = compile_digest(review, reflections, stages, prompts, NOW, episode=episode.key)
@@ -35,11 +35,11 @@ def test_one_episode_alone_renders_as_it_does_in_the_whole_digest(store, importe
 def test_the_one_episode_read_gives_the_same_digest_as_reading_everything(store, imported, sample_reflections,
                                                                           prompts):
     submit_directly(store, imported, sample_reflections, prompts)
-    review = store.review(imported.key)
-    keys, stages = [e.key for e in review.episodes], store.conversation_stages(review.key)
-    everything = store.latest_reflections(review.key)
+    review = store.reviews.get(imported.key)
+    keys, stages = [e.key for e in review.episodes], store.conversations.stages(review.key)
+    everything = store.submitted.latest(review.key)
     for episode in keys:
-        read = store.latest_for_episode(review.key, episode, keys)
+        read = store.submitted.latest_for_episode(review.key, episode, keys)
         assert {m: list(a) for m, a in read.items()} == {m: [k for k in keys if k in a] for m, a in everything.items()}
         assert all(read[m][episode] == everything[m][episode] for m in read if episode in read[m])
         assert (compile_digest(review, read, stages, prompts, NOW, episode=episode).to_dict()
@@ -49,10 +49,10 @@ def test_the_one_episode_read_gives_the_same_digest_as_reading_everything(store,
 def test_the_kept_review_wide_part_is_reused_only_while_no_reflection_has_changed(store, imported, sample_reflections,
                                                                                    prompts, db_path):
     submit_directly(store, imported, sample_reflections, prompts)
-    review = store.review(imported.key)
+    review = store.reviews.get(imported.key)
 
     def from_scratch(episode=None):
-        return compile_digest(review, store.latest_reflections(review.key), store.conversation_stages(review.key),
+        return compile_digest(review, store.submitted.latest(review.key), store.conversations.stages(review.key),
                               prompts, NOW, episode)
 
     forget()
@@ -63,12 +63,12 @@ def test_the_kept_review_wide_part_is_reused_only_while_no_reflection_has_change
     # Another process, with its own connection, records a withdrawal by someone not in KPE3: the next
     # digest of KPE3 counts and groups without their reflections.
     leaver = next(m for m in review.members if "KPE3" not in m.episodes and m.slack_id in
-                  store.latest_reflections(review.key))
-    Store(db_path).record(State(review.key, leaver.slack_id, stage="withdrawn"), events=["withdrawn"])
+                  store.submitted.latest(review.key))
+    record(Store(db_path), State(review.key, leaver.slack_id, stage="withdrawn"), events=["withdrawn"])
     after = build_digest(store, review, prompts, "KPE3", NOW)
     assert after == from_scratch("KPE3") and after.reflections < cold.reflections
 
 
 def test_no_digest_before_anyone_has_submitted(store, imported, prompts):
     forget()
-    assert build_digest(store, store.review(imported.key), prompts, "KPE3", NOW) is None
+    assert build_digest(store, store.reviews.get(imported.key), prompts, "KPE3", NOW) is None

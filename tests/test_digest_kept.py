@@ -18,9 +18,10 @@ from bot.core.conversation import State
 from bot.core.digest import compile_digest, review_wide
 from bot.digest_builder import build_digest, forget, refresh
 from storage import Store
+from storage.database import Database
 from storage.migrations import MIGRATIONS, migrate
 from tests.runningkit import said_to
-from tests.stories import answer_everything, reflections_by_member, submit_directly
+from tests.stories import answer_everything, reflections_by_member, submit_directly, record
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 LEAD, SW, GP, HO = "U0LEAD01", "U0SW0001", "U0GP0001", "U0HO0001"
@@ -34,7 +35,7 @@ def raw_files(db_path) -> bytes:
 
 def from_scratch(store, review, prompts, episode=None):
     """The digest compiled from everything, as if nothing were stored."""
-    return compile_digest(review, store.latest_reflections(review.key), store.conversation_stages(review.key),
+    return compile_digest(review, store.submitted.latest(review.key), store.conversations.stages(review.key),
                           prompts, NOW, episode)
 
 
@@ -62,13 +63,13 @@ def test_a_submission_in_slack_keeps_the_part_and_the_next_summary_reads_it(
         answer_everything(slack, member, reflections, prompts)
     forget()  # the refreshes the submissions queued have finished
 
-    review = store.review("child-d")
-    stored = store.stored_review_wide("child-d")
+    review = store.reviews.get("child-d")
+    stored = store.kept.review_wide("child-d")
     assert stored.revision == len(by_member) and stored.part is not None   # one move per submission
-    assert stored_wide.decode(stored.part) == review_wide(review, store.latest_reflections("child-d"), prompts)
+    assert stored_wide.decode(stored.part) == review_wide(review, store.submitted.latest("child-d"), prompts)
     for episode in [None, *(e.key for e in review.episodes)]:
         assert build_digest(store, review, prompts, episode, NOW) == from_scratch(store, review, prompts, episode)
-    assert store.stored_review_wide("child-d") == stored
+    assert store.kept.review_wide("child-d") == stored
 
     # The lead's /summary reads the stored part: the questions changed in it are the ones it shows.
     mark_stored_part(db_path, "child-d")
@@ -82,7 +83,7 @@ def test_a_submission_in_slack_keeps_the_part_and_the_next_summary_reads_it(
 def test_a_stored_part_is_not_used_once_anything_it_depends_on_has_changed(
         store, imported, prompts, sample_reflections, db_path):
     submit_directly(store, imported, sample_reflections, prompts)
-    review = store.review("child-d")
+    review = store.reviews.get("child-d")
     other = Store(db_path)   # another process's connection to the same file
 
     def digest_after(change, review=review, prompts=prompts, episode="KPE3"):
@@ -91,16 +92,16 @@ def test_a_stored_part_is_not_used_once_anything_it_depends_on_has_changed(
         mark_stored_part(db_path, "child-d")
         assert marked(build_digest(store, review, prompts, episode, NOW))
         change()
-        review = store.review("child-d")
+        review = store.reviews.get("child-d")
         after = build_digest(store, review, prompts, episode, NOW)
         assert not marked(after) and after == from_scratch(store, review, prompts, episode)
         return after
 
     # A withdrawal by someone not in KPE3: counted out of the review-wide totals.
     leaver = next(m for m in review.members if "KPE3" not in m.episodes and m.slack_id in
-                  store.latest_reflections("child-d"))
+                  store.submitted.latest("child-d"))
     before = build_digest(store, review, prompts, "KPE3", NOW)
-    after = digest_after(lambda: other.record(State("child-d", leaver.slack_id, stage="withdrawn"),
+    after = digest_after(lambda: record(other, State("child-d", leaver.slack_id, stage="withdrawn"),
                                               events=["withdrawn"]))
     assert after.reflections < before.reflections
 
@@ -108,8 +109,8 @@ def test_a_stored_part_is_not_used_once_anything_it_depends_on_has_changed(
     new_factor = {"heading": "tools", "text": "tools: the case notes template hides the chronology"}
 
     def revise():
-        old = store.latest_reflections("child-d")[SW]["KPE3"]["factors"]
-        other.record(State("child-d", SW, stage="submitted", version=2), [("KPE3", "factors", [*old, new_factor])],
+        old = store.submitted.latest("child-d")[SW]["KPE3"]["factors"]
+        record(other, State("child-d", SW, stage="submitted", version=2), [("KPE3", "factors", [*old, new_factor])],
                      events=["submitted"])
     after = digest_after(revise)
     assert "the case notes template hides the chronology" in json.dumps(after.to_dict("KPE3"))
@@ -125,30 +126,30 @@ def test_a_stored_part_is_not_used_once_anything_it_depends_on_has_changed(
     # The review changes: the housing officer's agency is renamed, and its evidence is attributed anew.
     renamed = dataclasses.replace(review, members=[dataclasses.replace(m, agency="Northshire Homes")
                                                    if m.slack_id == HO else m for m in review.members])
-    after = digest_after(lambda: other.save_review(renamed, actor="test"), episode=None)
+    after = digest_after(lambda: other.reviews.save(renamed, actor="test"), episode=None)
     assert any("Northshire Homes" in e.who for p in after.patterns for e in p.evidence)
 
     # The prompts change: a digest with other digest rules does not read a part made with these.
     fewer_themes = dataclasses.replace(prompts, digest=dataclasses.replace(prompts.digest,
                                                                            themes=prompts.digest.themes[1:]))
-    build_digest(store, store.review("child-d"), prompts, "KPE3", NOW)
+    build_digest(store, store.reviews.get("child-d"), prompts, "KPE3", NOW)
     mark_stored_part(db_path, "child-d")
-    assert marked(build_digest(store, store.review("child-d"), prompts, "KPE3", NOW))
-    assert not marked(build_digest(store, store.review("child-d"), fewer_themes, "KPE3", NOW))
+    assert marked(build_digest(store, store.reviews.get("child-d"), prompts, "KPE3", NOW))
+    assert not marked(build_digest(store, store.reviews.get("child-d"), fewer_themes, "KPE3", NOW))
 
 
 def test_a_part_computed_from_reflections_that_then_change_is_not_stored(store, imported, prompts,
                                                                           sample_reflections, db_path):
     submit_directly(store, imported, sample_reflections, prompts)
-    review = store.review("child-d")
-    read = store.stored_review_wide("child-d")      # read before the reflections, as a refresh does
-    wide = review_wide(review, store.latest_reflections("child-d"), prompts)
-    Store(db_path).record(State("child-d", HO, stage="withdrawn"), events=["withdrawn"])   # meanwhile
-    assert not store.keep_review_wide("child-d", read.revision, "computed for", stored_wide.encode(wide))
-    assert store.stored_review_wide("child-d") == (read.revision + 1, "", None)
+    review = store.reviews.get("child-d")
+    read = store.kept.review_wide("child-d")      # read before the reflections, as a refresh does
+    wide = review_wide(review, store.submitted.latest("child-d"), prompts)
+    record(Store(db_path), State("child-d", HO, stage="withdrawn"), events=["withdrawn"])   # meanwhile
+    assert not store.kept.keep_review_wide("child-d", read.revision, "computed for", stored_wide.encode(wide))
+    assert store.kept.review_wide("child-d") == (read.revision + 1, "", None)
     assert refresh(store, "child-d", prompts)       # computed again, from what is there now
-    fresh = store.stored_review_wide("child-d")
-    assert stored_wide.decode(fresh.part) == review_wide(review, store.latest_reflections("child-d"), prompts)
+    fresh = store.kept.review_wide("child-d")
+    assert stored_wide.decode(fresh.part) == review_wide(review, store.submitted.latest("child-d"), prompts)
     assert not refresh(store, "child-d", prompts)   # and then up to date
 
 
@@ -161,7 +162,7 @@ def test_a_withdrawal_and_a_purge_take_the_stored_text_with_them(
         answer_everything(slack, member, by_member[member], prompts)
     forget()
     gp_only, sw_only = "GP record has no flag from nursery", "personal factors: mindset"
-    stored = store.stored_review_wide("child-d").part
+    stored = store.kept.review_wide("child-d").part
     assert gp_only in stored and sw_only in stored, "the checks below must be able to fail"
     assert gp_only.encode() in raw_files(db_path)
 
@@ -169,13 +170,13 @@ def test_a_withdrawal_and_a_purge_take_the_stored_text_with_them(
     slack.click(GP, "reflect_confirm_yes", "child-d|confirm|yes")
     said_to(fake, GP, "your answers have been deleted")
     forget()   # the refresh after the withdrawal has run: the part is kept again, without the GP
-    stored = store.stored_review_wide("child-d").part
+    stored = store.kept.review_wide("child-d").part
     assert stored is not None and gp_only not in stored and sw_only in stored
     assert gp_only.encode() not in raw_files(db_path)
 
-    store.purge_review("child-d", actor="test")
+    store.retention.purge("child-d", actor="test")
     store.scrub()
-    assert store.stored_review_wide("child-d").part is None
+    assert store.kept.review_wide("child-d").part is None
     assert store.db.execute("select count(*) from reflection_episodes").fetchone()[0] == 0
     assert sw_only.encode() not in raw_files(db_path)
 
@@ -184,8 +185,8 @@ def test_a_database_from_before_the_digest_indexes_is_upgraded_in_place(tmp_path
                                                                         sample_reflections):
     # A release before migration 4 stored the review and its submitted reflections.
     path = tmp_path / "old.db"
+    assert migrate(Database(path), steps=MIGRATIONS[:3]) == [1, 2, 3]
     old = sqlite_utils.Database(path)
-    assert migrate(old, "2026-01-01T00:00:00+00:00", steps=MIGRATIONS[:3]) == [1, 2, 3]
     review = sample_review
     old["reviews"].insert({"key": review.key, "title": review.title, "kind": review.kind, "board": review.board,
                            "stage": "conversations", "created_at": "2026-01-01", "updated_at": "2026-01-01"})
@@ -203,16 +204,16 @@ def test_a_database_from_before_the_digest_indexes_is_upgraded_in_place(tmp_path
 
     store = Store(path)
     assert store.db.execute("select id from migrations order by id").fetchall() == [(n,) for n, _, _ in MIGRATIONS]
-    everything = store.latest_reflections(review.key)
+    everything = store.submitted.latest(review.key)
     assert {m: a["KPE4"] for m, a in everything.items() if "KPE4" in a} == {
-        m: a["KPE4"] for m, a in store.episode_answers(review.key, "KPE4").items() if a}
-    review = store.review(review.key)
-    assert store.stored_review_wide(review.key) == (0, "", None)
+        m: a["KPE4"] for m, a in store.submitted.episode_answers(review.key, "KPE4").items() if a}
+    review = store.reviews.get(review.key)
+    assert store.kept.review_wide(review.key) == (0, "", None)
     assert build_digest(store, review, prompts, "KPE4", NOW) == from_scratch(store, review, prompts, "KPE4")
-    kept = store.stored_review_wide(review.key)
+    kept = store.kept.review_wide(review.key)
     assert kept.revision == 0 and kept.part is not None
     # The triggers work on the upgraded file: the next change moves the revision and empties the part.
-    store.record(State(review.key, GP, stage="withdrawn"), events=["withdrawn"])
-    assert store.stored_review_wide(review.key) == (1, "", None)
-    assert GP not in store.episode_answers(review.key, "KPE4")
+    record(store, State(review.key, GP, stage="withdrawn"), events=["withdrawn"])
+    assert store.kept.review_wide(review.key) == (1, "", None)
+    assert GP not in store.submitted.episode_answers(review.key, "KPE4")
     assert build_digest(store, review, prompts, "KPE4", NOW) == from_scratch(store, review, prompts, "KPE4")

@@ -6,6 +6,7 @@ import json
 import time
 
 import pytest
+from tests.stories import record
 
 from bot.core.conversation import State
 from bot.core.review import Episode, Member, Person, Review
@@ -44,7 +45,7 @@ def big_review() -> Review:
 def store_big_review(store) -> Review:
     """The large review, imported, with every member's reflection submitted."""
     review = big_review()
-    store.save_review(review, actor="test")
+    store.reviews.save(review, actor="test")
     for number, member in enumerate(review.members):
         writes = []
         for episode in member.episodes:
@@ -55,7 +56,7 @@ def store_big_review(store) -> Review:
                                     else "conditions of work"} for f in FACTORS[number % 3:number % 3 + 4]],
                        "went_well": text(900), "changes": text(1800)}
             writes += [(episode, field, value) for field, value in answers.items()]
-        store.record(State(review.key, member.slack_id, stage="submitted", version=1), writes, events=["submitted"])
+        record(store, State(review.key, member.slack_id, stage="submitted", version=1), writes, events=["submitted"])
     return review
 
 

@@ -147,7 +147,7 @@ def test_a_lead_reads_the_digest_of_the_whole_case_group(fake, slack, store, ref
 
     # Every run is in the audit trail: who, which review, which episode (written last, by the lazy listener).
     def viewed_rows():
-        return [row for row in store.audit_trail("child-d") if row["action"] == "summary.viewed"]
+        return [row for row in store.audit.trail("child-d") if row["action"] == "summary.viewed"]
     deadline = time.monotonic() + 10
     while len(viewed_rows()) < 1 + len(EXPECTED) and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -155,7 +155,7 @@ def test_a_lead_reads_the_digest_of_the_whole_case_group(fake, slack, store, ref
     assert [(row["actor"], row["detail"].split(";")[0]) for row in viewed] == [
         ("U0LEAD01", "overview"), *[("U0LEAD02", f"episode {key}") for key in EXPECTED]]
     assert all("file sent to DM" in row["detail"] for row in viewed)
-    exported = [row for row in store.audit_trail("child-d") if row["action"] == "digest.exported"]
+    exported = [row for row in store.audit.trail("child-d") if row["action"] == "digest.exported"]
     assert [(row["actor"], row["detail"]) for row in exported] == [
         ("cli", f"whole review as {fmt}, exported by the CLI") for fmt in ("md", "json", "html")]
 
@@ -169,7 +169,7 @@ def test_a_practitioner_running_summary_is_refused_politely_and_the_attempt_is_a
     slack.command("U0NOBODY1", "/summary", "", fake.response_url)
     time.sleep(0.2)  # a lazy listener, had one been started, would have posted by now
     assert fake.calls("response_url") == [] and fake.calls("file.upload") == []
-    refused = [(row["actor"], row["review_key"]) for row in store.audit_trail() if row["action"] == "access.refused"]
+    refused = [(row["actor"], row["review_key"]) for row in store.audit.trail() if row["action"] == "access.refused"]
     assert refused == [("U0HV0001", "child-d"), ("U0STRANGER", "child-d"), ("U0NOBODY1", "")]
 
 
@@ -187,9 +187,9 @@ def test_a_lead_asking_before_anyone_has_submitted_gets_a_helpful_message(fake, 
     assert fake.calls("file.upload") == []
     # The run is audited after the answer is sent (lazy listener): wait for the row.
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and store.audit_trail("child-d")[-1]["detail"] != "no submitted reflections yet":
+    while time.monotonic() < deadline and store.audit.trail("child-d")[-1]["detail"] != "no submitted reflections yet":
         time.sleep(0.01)
-    assert store.audit_trail("child-d")[-1]["detail"] == "no submitted reflections yet"
+    assert store.audit.trail("child-d")[-1]["detail"] == "no submitted reflections yet"
 
 
 def test_an_ambiguous_episode_offers_the_candidates(fake, slack, store, imported, prompts, sample_reflections):
@@ -218,10 +218,10 @@ def test_when_the_file_cannot_be_sent_the_lead_is_told_how_else_to_get_it(fake, 
     fake.fail("files.getUploadURLExternal", error="not_allowed_token_type")
     slack.command("U0LEAD01", "/summary", "KPE4", fake.response_url)
     deadline = time.monotonic() + 10
-    while not store.audit_trail("child-d")[-1]["action"] == "summary.viewed" and time.monotonic() < deadline:
+    while not store.audit.trail("child-d")[-1]["action"] == "summary.viewed" and time.monotonic() < deadline:
         time.sleep(0.01)  # the lazy listener audits last
     messages = fake.calls("response_url")
     assert messages[0]["blocks"][0]["text"]["text"].startswith("KPE4: ")
     assert messages[-1]["text"] == ("I couldn't put the full digest in your DM (not_allowed_token_type). "
                                     "`casegroup export child-d` writes it from the command line.")
-    assert store.audit_trail("child-d")[-1]["detail"] == "episode KPE4; file not sent: not_allowed_token_type"
+    assert store.audit.trail("child-d")[-1]["detail"] == "episode KPE4; file not sent: not_allowed_token_type"

@@ -38,7 +38,7 @@ def test_markdown_goes_to_standard_output_and_the_export_is_audited(cli, submitt
     assert "## KPE2" not in out
     assert "- **Social worker (Northshire Children's Social Care)**, Suggested changes: “Also I failed to see " \
            "Mother's partner at all, which I should have pushed for.” (matched: should have, failed to)" in out
-    [row] = [r for r in store.audit_trail("child-d") if r["action"] == "digest.exported"]
+    [row] = [r for r in store.audit.trail("child-d") if r["action"] == "digest.exported"]
     assert (row["actor"], row["detail"]) == ("cli", "episode KPE3 as md, exported by the CLI")
 
 

@@ -43,13 +43,13 @@ def test_random_input_at_every_step_never_escapes_breaks_a_limit_or_changes_an_a
         inputs, prompts, sample_review):
     with tempfile.TemporaryDirectory() as folder:
         store = Store(f"{folder}/c.db")
-        store.save_review(sample_review, actor="test")
+        store.reviews.save(sample_review, actor="test")
         reflections = Reflections(store, prompts)
         reflections.invite("child-d", HV, actor="test")
         for number, text in enumerate(["yes", *inputs]):
-            state = store.state("child-d", HV)
-            talk = Conversation(prompts, store.review("child-d"), sample_review.member(HV), state,
-                                store.answers("child-d", HV))
+            state = store.conversations.state("child-d", HV)
+            talk = Conversation(prompts, store.reviews.get("child-d").assignment(HV), state,
+                                store.conversations.answers("child-d", HV))
             slot = talk.current_slot() if state.stage == "asking" and not state.pending else None
             deliveries = reflections.take(HV, text, "D0HV0001", event_key=f"Ev{number}")
             for delivery in deliveries:
@@ -60,7 +60,7 @@ def test_random_input_at_every_step_never_escapes_breaks_a_limit_or_changes_an_a
             is_answer = (slot is not None and slot.step.kind == "text" and text.strip()
                          and (len(text.strip()) >= 40 or prompts.command_for(text) is None))
             if is_answer:
-                assert store.answers("child-d", HV)[(slot.episode.key, slot.step.key)] == text  # exactly
+                assert store.conversations.answers("child-d", HV)[(slot.episode.key, slot.step.key)] == text  # exactly
 
 
 def test_a_thousand_fuzzed_http_bodies_get_4xx_or_a_polite_answer_never_a_500(fake, settings, store, prompts,
@@ -168,4 +168,4 @@ def test_huge_and_duplicate_review_files_are_refused_before_anything_is_imported
             assert expected in str(error) and str(path) in str(error)
         else:
             raise AssertionError(f"{path.name} was accepted")
-    assert store.review_keys() == []
+    assert store.reviews.keys() == []

@@ -39,8 +39,8 @@ def test_requests_from_another_workspace_are_refused_and_audited(fake, slack, st
     payload = dm_event("U0HV0001", "yes", team="T0OTHER99")
     response = slack.event(payload)
     assert response.status == 403
-    assert store.state("child-d", "U0HV0001").stage == "consent"
-    assert any(r["action"] == "access.wrong_workspace" for r in store.audit_trail())
+    assert store.conversations.state("child-d", "U0HV0001").stage == "consent"
+    assert any(r["action"] == "access.wrong_workspace" for r in store.audit.trail())
 
 
 def test_tokens_never_appear_in_error_messages(tmp_path, fake):
@@ -53,6 +53,6 @@ def test_tokens_never_appear_in_error_messages(tmp_path, fake):
 
 
 def test_the_database_and_its_journal_are_private(tmp_path, store, imported):
-    store.audit("test", "touch", "child-d")
+    store.audit.add("test", "touch", "child-d")
     for path in tmp_path.glob("casegroup.db*"):
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path.name

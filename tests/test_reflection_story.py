@@ -21,7 +21,7 @@ def test_the_case_group_is_invited_answers_every_prompt_by_typing_and_submits(
         answer_everything(slack, member, reflections, prompts)
 
     # What is stored equals what was typed, field by field.
-    latest = store.latest_reflections("child-d")
+    latest = store.submitted.latest("child-d")
     assert set(latest) == set(by_member)
     checked = 0
     for member, reflections in by_member.items():

@@ -79,17 +79,17 @@ def test_kill_9_between_and_during_answers_loses_and_duplicates_nothing(
             process.wait(timeout=10)
 
     store = Store(tmp_path / "c.db")
-    latest = store.latest_reflections("child-d")
+    latest = store.submitted.latest("child-d")
     expected = reflections_by_member(sample_reflections, sample_review)
     for member, reflections in expected.items():
-        assert store.state("child-d", member).stage == "submitted"
+        assert store.conversations.state("child-d", member).stage == "submitted"
         for reflection in reflections:
             stored = latest[member][reflection["episode"]]
             for field in FIELDS:
                 value = stored[field]
                 typed = [f["text"] for f in value] if field == "factors" else value
                 assert typed == reflection[field], (member, reflection["episode"], field)
-    saved = [r for r in store.audit_trail("child-d") if r["action"] == "answer.saved"]
+    saved = [r for r in store.audit.trail("child-d") if r["action"] == "answer.saved"]
     assert len(saved) == 10 * len(FIELDS)  # each answer stored exactly once
     assert len({r["detail"] + r["actor"] for r in saved}) == len(saved)
     assert cycles >= 50 and killed_mid_request > 0
@@ -105,7 +105,7 @@ def test_the_same_event_delivered_up_to_four_times_out_of_order_and_concurrently
     random.Random(7).shuffle(deliveries)
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(lambda p: slack.event(p, {"x-slack-retry-num": "1"}), deliveries))
-    answers = store.answers("child-d", HV)
+    answers = store.conversations.answers("child-d", HV)
     stored = {answers[("KPE1", "involvement")], answers[("KPE1", "at_the_time")]}
     assert stored == {"first answer", "second answer"}
     assert ("KPE1", "front_of_mind") not in answers
@@ -116,8 +116,8 @@ def test_a_button_clicked_twice_or_redelivered_counts_once(fake, slack, store, i
     payload = action_payload(HV, "reflect_consent_yes", "child-d|consent|yes")
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(lambda _: slack.action(payload), range(4)))
-    assert store.state("child-d", HV).stage == "asking"
-    consents = [r for r in store.audit_trail("child-d") if r["action"] == "reflection.consented"]
+    assert store.conversations.state("child-d", HV).stage == "asking"
+    consents = [r for r in store.audit.trail("child-d") if r["action"] == "reflection.consented"]
     assert len(consents) == 1
     assert len([c for c in fake.calls("chat.postMessage") if c["channel"] == "D0HV0001"]) == 1
 
@@ -136,7 +136,7 @@ def test_slack_failures_are_retried_or_reported_to_the_lead_and_never_roll_back_
     slack.dm(HV, "after a server error")
     fake.fail("chat.postMessage", delay=1.5)
     slack.dm(HV, "after a timeout")
-    answers = store.answers("child-d", HV)
+    answers = store.conversations.answers("child-d", HV)
     assert [answers[("KPE1", f)] for f in ("involvement", "at_the_time", "front_of_mind")] == [
         "after two rate limits", "after a server error", "after a timeout"]
     replies = [c for c in fake.calls("chat.postMessage") if c["channel"] == "D0HV0001"]
@@ -152,7 +152,7 @@ def test_slack_failures_are_retried_or_reported_to_the_lead_and_never_roll_back_
         assert f"Slack said `{error}`" in report[0]["text"]
         assert "Health visitor (Northshire Community Health)" in report[0]["text"]
         assert f"answer while Slack says {error}" not in json.dumps(report)  # no reflection text to the lead
-    stored = store.answers("child-d", HV)
+    stored = store.conversations.answers("child-d", HV)
     assert stored[("KPE1", "options")] == "answer while Slack says channel_not_found"
     assert ("KPE1", "knowledge_source") not in stored  # "answer while ..." is no choice: asked again
 
@@ -160,7 +160,7 @@ def test_slack_failures_are_retried_or_reported_to_the_lead_and_never_roll_back_
 def test_eight_writers_in_two_processes_store_ten_thousand_answers_with_none_lost_or_doubled(tmp_path, fake):
     members = 1112  # x 9 answers = 10,008
     review = synthetic_review("load", episodes=1, members=members, people=2)
-    Store(tmp_path / "c.db").save_review(review, actor="test")
+    Store(tmp_path / "c.db").reviews.save(review, actor="test")
     env = casegroup_env(CASEGROUP_DB=tmp_path / "c.db", SLACK_BOT_TOKEN="xoxb-test",
                         SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.url)
     first, first_url = serve(tmp_path, env)
@@ -197,6 +197,6 @@ def test_eight_writers_in_two_processes_store_ten_thousand_answers_with_none_los
     assert count == members * 9
     saved = store.db.execute("select count(*) from audit where action = 'answer.saved'").fetchone()[0]
     assert saved == members * 9  # none stored twice
-    sample = store.answers("load", member_id(777))
+    sample = store.conversations.answers("load", member_id(777))
     assert sample[("KPE1", "changes")] == f"changes {member_id(777)}"
     print(f"concurrent answers stored: {count}, errors: {len(errors)}")

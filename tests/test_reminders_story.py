@@ -78,7 +78,7 @@ def test_reminders_follow_working_hours_time_zones_weekends_snooze_and_the_cap(
     assert tick("2024-01-22 09:00") == {HV}                    # due Sunday, sent Monday: HV's third
     for later in ("2024-01-22 14:00", "2024-01-25 10:00", "2024-02-05 10:00"):
         assert tick(later) == set()                            # three each, and no more
-    rows = {row.member: row.schedule.sent_count for row in store.reminder_rows("child-d")}
+    rows = {row.member: row.schedule.sent_count for row in store.reminders.rows("child-d")}
     assert rows == {HV: 3, PC: 3, TM: 3, GP: 3, HO: 3, SW: 0, NK: 0}
 
     # Even by hand, the cap holds.
@@ -93,8 +93,8 @@ def test_the_running_bot_sends_due_reminders_and_forgets_old_events_from_a_backg
     Reflections(store, prompts).invite_all("child-d", actor="test")
     for day, event in (("2024-01-03 09:00", "Ev-old"), ("2024-01-10 09:00", "Ev-recent")):
         clock.set(at(day))
-        with store.transaction() as db:
-            store.claim_event(db, event)
+        with store.transaction() as tx:
+            store.conversations.claim_event(tx, event)
     clock.set(at("2024-01-11 10:00"))
     loop = reminder_loop(store, prompts, settings.reminder_rules, app.client, interval=0.05).start()
     try:
@@ -115,7 +115,7 @@ def nudged_so_far(fake) -> set[str]:
 def test_nothing_is_sent_outside_the_conversations_stage(fake, app, store, clock, imported, prompts, settings):
     from bot.reflect import Reflections
     Reflections(store, prompts).invite_all("child-d", actor="test")
-    store.set_stage("child-d", "meeting", actor="test")
+    store.reviews.set_stage("child-d", "meeting", actor="test")
     clock.set(at("2024-01-11 10:00"))
     assert Reminders(store, prompts, settings.reminder_rules).send_due(app.client) == []
     assert nudged_so_far(fake) == set()

@@ -27,16 +27,16 @@ def test_add_member_opens_a_modal_at_once_and_checks_each_field_on_submit(fake, 
                         {"user": "U0NEW001", "role": "", "agency": "Northshire Schools", "episodes": []})
     assert body_of(wrong)["errors"] == {"role": "Role is missing.",
                                         "episodes": "Episodes must list at least one episode key."}
-    assert store.review("child-d").member("U0NEW001") is None
+    assert store.reviews.get("child-d").member("U0NEW001") is None
 
     right = submit_view(slack, LEAD, "review_add_member", "child-d",
                         {"user": "U0NEW001", "role": "School nurse", "agency": "Northshire Schools",
                          "episodes": ["KPE4", "KPE5"]})
     assert right.status == 200 and not right.body
-    assert store.review("child-d").member("U0NEW001") == Member("U0NEW001", "School nurse", "Northshire Schools",
+    assert store.reviews.get("child-d").member("U0NEW001") == Member("U0NEW001", "School nurse", "Northshire Schools",
                                                                 ("KPE4", "KPE5"))
     assert "Added School nurse (Northshire Schools)" in said_to(fake, LEAD, "Added")[0]
-    assert [a["detail"] for a in store.audit_trail("child-d") if a["action"] == "member.added"] == [
+    assert [a["detail"] for a in store.audit.trail("child-d") if a["action"] == "member.added"] == [
         "U0NEW001, episodes KPE4, KPE5"]
     assert home_of(fake, LEAD)  # the lead's Home shows the new member
 
@@ -54,7 +54,7 @@ def test_add_episode_checks_dates_and_assigns_members(fake, slack, store, import
     submit_view(slack, LEAD, "review_add_episode", "child-d",
                 {"key": "KPE6", "title": "Strategy meeting", "start": "2025-11-03", "end": "",
                  "description": "Multi-agency strategy discussion.", "members": ["U0SW0001", "U0TM0001"]})
-    review = store.review("child-d")
+    review = store.reviews.get("child-d")
     assert review.episode("KPE6").title == "Strategy meeting"
     assert review.member("U0SW0001").episodes == ("KPE3", "KPE6")
     assert review.stage == "conversations"
@@ -78,7 +78,7 @@ def test_invitations_only_in_conversations_from_slack_and_the_command_line(
     # A member who writes before the review starts is told so, and nothing is kept.
     slack.dm("U0HV0001", "Hello, is this the review?")
     assert said_to(fake, "U0HV0001", "nothing for you to answer")
-    assert store.state("child-d", "U0HV0001") is None
+    assert store.conversations.state("child-d", "U0HV0001") is None
 
     slack.command(LEAD, "/review", "stage child-d conversations", fake.response_url)
     # The stage change runs in a lazy listener: wait for it, as a lead would wait for the reply.
@@ -101,7 +101,7 @@ def test_stage_names_and_the_closed_review(fake, slack, store, imported):
     assert "can't be reopened" in fake.wait_for("response_url", 4)[3]["text"]
     response = slack.command(LEAD, "/review", "add-member child-d", fake.response_url)
     assert "closed" in body_of(response)["text"] and not fake.calls("views.open")
-    stages = [a["detail"] for a in store.audit_trail("child-d") if a["action"] == "review.stage"]
+    stages = [a["detail"] for a in store.audit.trail("child-d") if a["action"] == "review.stage"]
     assert stages[0] == "conversations -> meeting" and stages[1].startswith("meeting -> closed; kept until")
 
 
@@ -124,7 +124,7 @@ def test_the_home_tab_stays_within_100_blocks_however_large(fake, slack, store, 
     episodes = [Episode(f"KPE{n}", f"Episode {n}", sample_review.episodes[0].start) for n in range(1, 41)]
     members = [Member(f"U0BIG{n:04d}", "Social worker", f"Agency {n}", (f"KPE{n % 40 + 1}",)) for n in range(150)]
     for n in range(30):
-        store.save_review(replace(sample_review, key=f"big-{n}", title=f"Review {n}", episodes=episodes,
+        store.reviews.save(replace(sample_review, key=f"big-{n}", title=f"Review {n}", episodes=episodes,
                                   members=members), actor="test")
     open_home(slack, LEAD)
     view = home_of(fake, LEAD)

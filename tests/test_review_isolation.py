@@ -30,7 +30,7 @@ def e_answer(n: int) -> str:
 
 def test_nothing_of_one_review_appears_in_outputs_about_the_other(
         fake, slack, store, imported, prompts, sample_reflections, tmp_path, db_path, monkeypatch, capsys):
-    store.save_review(second_review(), actor="test")
+    store.reviews.save(second_review(), actor="test")
     for key, lead in (("child-d", "U0LEAD01"), ("child-e", "U0TEAM01")):
         slack.command(lead, "/review", f"invite {key}", fake.response_url)
         fake.wait_for("response_url", 1 if key == "child-d" else 2)
@@ -44,8 +44,8 @@ def test_nothing_of_one_review_appears_in_outputs_about_the_other(
         for n, step in enumerate(prompts.steps):
             slack.dm(member, {"knowledge_source": "memory", "factors": "workload"}.get(step.key, e_answer(n)))
         slack.dm(member, "submit")
-    assert set(store.latest_reflections("child-e")) == {"U0HV0001", "U0GP0001"}
-    assert store.latest_reflections("child-d")["U0HV0001"]["KPE1"]["involvement"].startswith("I did the new birth")
+    assert set(store.submitted.latest("child-e")) == {"U0HV0001", "U0GP0001"}
+    assert store.submitted.latest("child-d")["U0HV0001"]["KPE1"]["involvement"].startswith("I did the new birth")
 
     fake.clear()
     slack.command("U0LEAD01", "/summary", "child-d", fake.response_url)

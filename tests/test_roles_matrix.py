@@ -41,7 +41,7 @@ def invited(store, imported, prompts):
 
 
 def refused(store, user: str) -> list[dict]:
-    return [a for a in store.audit_trail("child-d") if a["action"] == "access.refused" and a["actor"] == user]
+    return [a for a in store.audit.trail("child-d") if a["action"] == "access.refused" and a["actor"] == user]
 
 
 @pytest.mark.parametrize("role", PEOPLE)
@@ -59,7 +59,7 @@ def test_review_subcommands(role, text, allowed, evidence, fake, slack, store, i
         assert answer["response_type"] == "ephemeral" and answer["text"].startswith("Sorry, only")
         assert "please ask the lead reviewers" in answer["text"]
         assert len(refused(store, user)) == 1
-        assert store.review("child-d").stage == "conversations" and not fake.calls("views.open")
+        assert store.reviews.get("child-d").stage == "conversations" and not fake.calls("views.open")
 
 
 @pytest.mark.parametrize("role", PEOPLE)
@@ -74,7 +74,7 @@ def test_home_buttons(role, action_id, value, allowed, told, fake, slack, store,
         assert said_to(fake, user, "Sorry, only")
         assert len(refused(store, user)) == 1
         assert not [p for p in posts_to(fake, user) if told in p]
-        assert store.review("child-d").stage == "conversations"
+        assert store.reviews.get("child-d").stage == "conversations"
 
 
 @pytest.mark.parametrize("role", PEOPLE)
@@ -83,12 +83,12 @@ def test_form_submissions(role, callback_id, values, allowed, change, fake, slac
     user = PEOPLE[role]
     response = submit_view(slack, user, callback_id, "child-d", values)
     assert response.status == 200 and "errors" not in response.body
-    changes = [a for a in store.audit_trail("child-d") if a["action"] == change]
+    changes = [a for a in store.audit.trail("child-d") if a["action"] == change]
     if role in allowed:
         assert len(changes) == 1 and changes[0]["actor"] == user
         assert not refused(store, user)
     else:
-        review = store.review("child-d")
+        review = store.reviews.get("child-d")
         assert changes == [] and len(review.members) == 7 and len(review.episodes) == 5
         assert said_to(fake, user, "Sorry, only")
         assert len(refused(store, user)) == 1
@@ -97,14 +97,14 @@ def test_form_submissions(role, callback_id, values, allowed, change, fake, slac
 def test_roles_are_per_review(fake, slack, store, invited, sample_review):
     """The health visitor leads another review: they may move that one on, not child-d."""
     from dataclasses import replace
-    store.save_review(replace(sample_review, key="adult-f", title="Adult F", kind="adults", leads=("U0HV0001",),
+    store.reviews.save(replace(sample_review, key="adult-f", title="Adult F", kind="adults", leads=("U0HV0001",),
                               team=()), actor="test")
     slack.command("U0HV0001", "/review", "stage adult-f meeting", fake.response_url)
     wait_until(lambda: [c for c in fake.calls("response_url") if "moved from" in c["text"]])
-    assert store.review("adult-f").stage == "meeting"
+    assert store.reviews.get("adult-f").stage == "meeting"
     response = slack.command("U0HV0001", "/review", "stage child-d meeting", fake.response_url)
     assert "Sorry, only a lead reviewer" in body_of(response)["text"]
-    assert store.review("child-d").stage == "conversations"
+    assert store.reviews.get("child-d").stage == "conversations"
 
 
 @pytest.mark.parametrize("role", PEOPLE)

@@ -100,15 +100,15 @@ def test_a_lead_runs_a_review_from_invitation_to_purge(
     assert "can't be undone" in said_to(fake, GP, "Withdraw from")[0]
     slack.dm(GP, "yes")
     said_to(fake, GP, "your answers have been deleted")
-    assert store.conversation_stages("child-d")[GP] == "withdrawn"
-    assert GP not in store.latest_reflections("child-d") and not store.answers("child-d", GP)
+    assert store.conversations.stages("child-d")[GP] == "withdrawn"
+    assert GP not in store.submitted.latest("child-d") and not store.conversations.answers("child-d", GP)
 
     # Analysis stops revisions and withdrawals, politely.
     slack.command(LEAD, "/review", "stage child-d analysis", fake.response_url)
     assert "moved from conversations to analysis" in fake.wait_for("response_url")[-1]["text"]
     slack.dm(SW, "revise")
     assert said_to(fake, SW, "can no longer be changed")
-    assert store.state("child-d", SW).stage == "submitted"
+    assert store.conversations.state("child-d", SW).stage == "submitted"
     slack.dm(HV, "withdraw")
     assert said_to(fake, HV, "can no longer be withdrawn")
 
@@ -118,7 +118,7 @@ def test_a_lead_runs_a_review_from_invitation_to_purge(
         lambda: [c["text"] for c in fake.calls("response_url") if "closed" in c.get("text", "")])[0]
     slack.dm(HV, "Something I remembered later")
     assert said_to(fake, HV, "review is closed")
-    assert ("KPE4", "involvement") not in store.answers("child-d", HV)
+    assert ("KPE4", "involvement") not in store.conversations.answers("child-d", HV)
 
     # `casegroup purge` asks first; declining deletes nothing.
     texts = writings(sample_reflections)
@@ -130,12 +130,12 @@ def test_a_lead_runs_a_review_from_invitation_to_purge(
     monkeypatch.setattr("builtins.input", lambda prompt: "no")
     assert main(["purge"]) == 1
     assert "Nothing was deleted" in capsys.readouterr().out
-    assert store.latest_reflections("child-d")
+    assert store.submitted.latest("child-d")
 
     assert main(["purge", "--yes"]) == 0
     assert "Purged 'child-d'" in capsys.readouterr().out
-    assert not store.latest_reflections("child-d") and not store.answers("child-d", HV)
-    deleted = [a for a in store.audit_trail("child-d") if a["action"] == "purge.deleted"]
+    assert not store.submitted.latest("child-d") and not store.conversations.answers("child-d", HV)
+    deleted = [a for a in store.audit.trail("child-d") if a["action"] == "purge.deleted"]
     assert len(deleted) == sum(counts.values()) == 36 + 3 + 7 + 3 + 4
     assert any("answer of U0HV0001 to KPE1/involvement" in a["detail"] for a in deleted)
 

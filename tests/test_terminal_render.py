@@ -1,5 +1,5 @@
 """Block Kit as terminal text: what `casegroup try` prints must read well in 80 columns."""
-from bot.core.conversation import Conversation, State
+from bot.core.conversation import Answers, Conversation, State
 from bot.render.blocks import View, actions, button, context, divider, header, messages, section
 from bot.render.terminal import WIDTH, render_blocks, render_message
 from bot.core.text import neutralise
@@ -7,13 +7,13 @@ from tests.stories import typed_value
 
 
 def _at_check_step(prompts, review, reflection):
-    member = review.member(reflection["member"])
-    talk = Conversation(prompts, review, member, State.new(review.key, member.slack_id), {})
+    assignment = review.assignment(reflection["member"])
+    talk = Conversation(prompts, assignment, State.new(review.key, assignment.member.slack_id), Answers({}))
     talk.handle("yes")
     outcome = None
     for step in prompts.steps:
         outcome = talk.handle(typed_value(reflection, step.key))
-    return View(prompts, review, member), outcome
+    return View(prompts, assignment), outcome
 
 
 def test_check_your_answers_fits_80_columns_and_each_choice_keeps_the_bots_number(

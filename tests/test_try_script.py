@@ -84,7 +84,7 @@ def test_a_paramedic_consents_answers_every_prompt_and_submits_then_the_lead_loo
     assert "/review invite KEY" in after(transcript, "/review help")
 
     # What the bot stored is what was typed (the same SQLite file Slack mode would use).
-    stored = Store(db).latest_reflections("adult-f")["U0DAMB01"]["KPE2"]
+    stored = Store(db).submitted.latest("adult-f")["U0DAMB01"]["KPE2"]
     assert stored["knowledge_source"] == "records"
     assert [f["heading"] for f in stored["factors"]] == ["conditions of work", "inter-agency team"]
     # Slack escapes &, < and > in what people type; the stand-in sends it as Slack does.
@@ -112,7 +112,7 @@ def test_a_second_run_on_the_same_database_carries_on_where_the_first_stopped(tm
     assert "Welcome back" in after(second.stdout, "resume")
     assert "question 3 of 9 · KPE2" in after(second.stdout, "resume")
     # Imported once, invited once: the second run changed nothing it didn't have to.
-    trail = [row["action"] for row in Store(db).audit_trail("adult-f")]
+    trail = [row["action"] for row in Store(db).audit.trail("adult-f")]
     assert trail.count("review.imported") == 1 and "review.updated" not in trail
     assert trail.count("reflection.invited") == 6
 
@@ -120,8 +120,8 @@ def test_a_second_run_on_the_same_database_carries_on_where_the_first_stopped(tm
 def test_a_markdown_file_the_bot_uploads_is_saved_to_the_folder_and_its_path_printed(tmp_path, prompts):
     printed: list[str] = []
     store = Store(":memory:")
-    store.save_review(parse_review_file(DEMO_REVIEW), actor="test")
-    session = TrySession(store, prompts, store.review("adult-f"), printed.append, lambda: tmp_path / "files")
+    store.reviews.save(parse_review_file(DEMO_REVIEW), actor="test")
+    session = TrySession(store, prompts, store.reviews.get("adult-f"), printed.append, lambda: tmp_path / "files")
     try:
         session.switch("lead")
         # The bot's own WebClient, against the stand-in: the calls files_upload_v2 makes in Slack.
@@ -140,8 +140,8 @@ def test_a_markdown_file_the_bot_uploads_is_saved_to_the_folder_and_its_path_pri
 def test_a_home_view_the_bot_publishes_is_printed_and_its_buttons_are_numbered(prompts):
     printed: list[str] = []
     store = Store(":memory:")
-    store.save_review(parse_review_file(DEMO_REVIEW), actor="test")
-    session = TrySession(store, prompts, store.review("adult-f"), printed.append)
+    store.reviews.save(parse_review_file(DEMO_REVIEW), actor="test")
+    session = TrySession(store, prompts, store.reviews.get("adult-f"), printed.append)
     try:
         session.switch("lead")
         session.home()  # the real app_home_opened event, whatever the bot does with it

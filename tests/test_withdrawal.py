@@ -11,7 +11,7 @@ def test_withdrawing_needs_a_confirmation_then_deletes_the_answers_from_the_file
     Reflections(store, prompts).invite_all("child-d", actor="test", only=[GP])
     reflection = reflections_by_member(sample_reflections, imported)[GP]
     answer_everything(slack, GP, reflection, prompts)
-    assert store.state("child-d", GP).stage == "submitted"
+    assert store.conversations.state("child-d", GP).stage == "submitted"
     typed = reflection[0]["involvement"]
 
     # `withdraw` asks first; the "No" button keeps everything.
@@ -19,15 +19,15 @@ def test_withdrawing_needs_a_confirmation_then_deletes_the_answers_from_the_file
     assert said_to(fake, GP, "it can't be undone")
     slack.click(GP, "reflect_confirm_no", "child-d|confirm|no")
     assert said_to(fake, GP, "Nothing has changed")
-    assert store.latest_reflections("child-d")[GP]
+    assert store.submitted.latest("child-d")[GP]
 
     # The "Yes" button withdraws: answers and submitted versions go; the review sees "withdrawn".
     slack.dm(GP, "withdraw")
     slack.click(GP, "reflect_confirm_yes", "child-d|confirm|yes")
     assert said_to(fake, GP, "your answers have been deleted")
-    assert store.conversation_stages("child-d")[GP] == "withdrawn"
-    assert store.answers("child-d", GP) == {} and store.reflection_versions("child-d", GP) == []
-    audit = [a for a in store.audit_trail("child-d") if a["action"] == "reflection.withdrawn"]
+    assert store.conversations.stages("child-d")[GP] == "withdrawn"
+    assert store.conversations.answers("child-d", GP) == {} and store.submitted.versions("child-d", GP) == []
+    audit = [a for a in store.audit.trail("child-d") if a["action"] == "reflection.withdrawn"]
     assert audit[0]["detail"] == "9 answers deleted, 1 reflection versions deleted"
     raw = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
     assert typed.encode() not in raw
@@ -35,6 +35,6 @@ def test_withdrawing_needs_a_confirmation_then_deletes_the_answers_from_the_file
     # Anything typed afterwards is not kept; a stale confirmation button does nothing.
     slack.dm(GP, "Actually, one more thing")
     assert said_to(fake, GP, "You withdrew from")
-    assert store.answers("child-d", GP) == {}
+    assert store.conversations.answers("child-d", GP) == {}
     slack.click(GP, "reflect_confirm_yes", "child-d|confirm|yes")
     assert said_to(fake, GP, "belongs to an earlier question")

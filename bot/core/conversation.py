@@ -2,11 +2,13 @@
 
 Pure: it takes the conversation's state, the practitioner's stored answers and
 what they typed, and returns the new state, the answers to store and what to
-say. The listener stores the lot in one transaction, then sends the replies.
+say. The service (bot/reflect.py) loads the answers the step reads first
+(`episodes_needed`), and stores the outcome in one transaction, then sends the replies.
 
 A story in three calls:
 
-    talk = Conversation(prompts, review, member, State.new(review.key, member.slack_id), {})
+    assignment = review.assignment("U0HV0001")
+    talk = Conversation(prompts, assignment, State.new(review.key, "U0HV0001"), Answers({}))
     talk.start().replies[0].kind        # 'intro'
     outcome = talk.handle("yes")        # consent first: nothing is stored before it
     outcome.state.stage, outcome.events # ('asking', ['consented'])
@@ -14,15 +16,14 @@ A story in three calls:
 from __future__ import annotations
 
 import json
-from collections import ChainMap
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from bot.core.lifecycle import can_revise, can_withdraw, is_read_only
 from bot.core.matching import Factor, match_choice, match_factors, picked
 from bot.core.prompts import Prompts, Step
-from bot.core.review import Episode, Member, Review
+from bot.core.review import Assignment, Episode
 
 @dataclass
 class State:
@@ -42,8 +43,7 @@ class State:
 
 
 class Slot(NamedTuple):
-    """One question about one episode. A NamedTuple: a conversation builds one per episode and question
-    on every message (540 in a 60-episode review), and a frozen dataclass is several times slower to make."""
+    """One question about one episode."""
     episode: Episode
     step: Step
 
@@ -56,7 +56,7 @@ class Slots(Sequence):
     """Every question of the conversation in order (each step of each of the member's episodes),
     made when asked for: a member of a 60-episode review has 540, and one message needs two."""
 
-    def __init__(self, episodes: list[Episode], steps: list[Step]):
+    def __init__(self, episodes: Sequence[Episode], steps: Sequence[Step]):
         self.episodes, self.steps = episodes, steps
 
     def __len__(self) -> int:
@@ -120,23 +120,102 @@ def decode(stored: str):
     return json.loads(stored)
 
 
+class Answers(Mapping):
+    """A practitioner's stored answers, {(episode, field): value}, as loaded for one step: those of
+    `episodes` only, or all of them (None). Plain data: asking about an episode that was not loaded is a
+    mistake in `episodes_needed`, and raises instead of answering wrongly."""
+
+    def __init__(self, values: dict[tuple[str, str], object], episodes: frozenset[str] | None = None):
+        self.values, self.episodes = values, episodes
+
+    def _loaded(self, key: tuple[str, str]) -> tuple[str, str]:
+        if self.episodes is not None and key[0] not in self.episodes:
+            raise LookupError(f"the answers of {key[0]} were not loaded for this step")
+        return key
+
+    def __contains__(self, key) -> bool:
+        return self._loaded(key) in self.values
+
+    def __getitem__(self, key: tuple[str, str]):
+        return self.values[self._loaded(key)]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __repr__(self) -> str:
+        return f"Answers({len(self.values)} answers, episodes={sorted(self.episodes) if self.episodes else 'all'})"
+
+
+def _command(prompts: Prompts, text: str) -> str | None:
+    """The typed command `text` is, if any (a long text is an answer, whatever its first words)."""
+    text = text.strip()
+    return prompts.command_for(text) if len(text) < 40 else None
+
+
+def episodes_needed(prompts: Prompts, assignment: Assignment, state: State | None, text: str) -> frozenset[str] | None:
+    """Whose answers handling `text` reads: while answering question by question (nearly every message), the
+    cursor's episode and, at its first or last question, the episode before or after; otherwise all (None)."""
+    if state is None or state.stage != "asking" or state.editing:
+        return None
+    if _command(prompts, text) in ("answers", "submit"):
+        return None
+    episode, _, step = state.cursor.partition("/")
+    keys = [e.key for e in assignment.episodes]
+    steps = [s.key for s in prompts.steps]
+    if episode not in keys or step not in steps:
+        return None   # the first open question is looked for
+    place, step_place = keys.index(episode), steps.index(step)
+    if step_place == len(steps) - 1 and place == len(keys) - 1:
+        return None   # the last question: "check your answers" comes next
+    needed = {episode}
+    if step_place == 0 and place > 0:
+        needed.add(keys[place - 1])
+    if step_place == len(steps) - 1:
+        needed.add(keys[place + 1])
+    return frozenset(needed)
+
+
+class Candidate(NamedTuple):
+    """A review a DM from someone may be about, with their conversation in it."""
+    review_key: str
+    revision: int              # the review's revision when read
+    state: State | None        # None before their invitation
+    updated_at: str
+    invited_at: str
+
+
+def which_review(candidates: Sequence[Candidate]) -> Candidate | None:
+    """Which review a DM is about, for someone in several case groups (`candidates` in the order they joined):
+    first a reflection in progress (the one they last worked on); then an invitation not yet answered (the
+    oldest first, so two invitations are answered in the order they came); then one not yet sent; then the
+    rest. A typed "yes" never goes to an invitation that arrived after the one they were reading."""
+    def rank(candidate: Candidate) -> int:
+        stage = candidate.state.stage if candidate.state else None
+        return {"asking": 0, "checking": 0, "consent": 1, None: 2}.get(stage, 3)
+
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    best = min(map(rank, candidates))
+    tied = sorted((c for c in candidates if rank(c) == best), key=lambda c: c.invited_at)
+    return max(tied, key=lambda c: c.updated_at) if best == 0 else tied[0]
+
+
 class Conversation:
     """One practitioner's reflection on one review."""
 
-    def __init__(self, prompts: Prompts, review: Review, member: Member, state: State,
-                 answers: dict[tuple[str, str], object]):
+    def __init__(self, prompts: Prompts, assignment: Assignment, state: State, answers: Answers):
         self.prompts = prompts
-        self.review = review
-        self.member = member
-        # Handled here, not in the caller's hands (fields are replaced, not changed). State(**vars()), not
-        # copy.copy: the copy module's generic path is a noticeable part of an answer (bench/, part 1).
-        self.state = State(**vars(state))
-        # New answers go in front; the stored ones are only read (and decoded) when needed.
-        self.answers = ChainMap({}, answers)
-        self.slots = Slots(review.episodes_for(member), prompts.steps)
+        self.review = assignment.review
+        self.member = assignment.member
+        self.state = State(**vars(state))   # a copy: the caller's is left as it was
+        self.answers = Answers(dict(answers.values), answers.episodes)
+        self.slots = Slots(assignment.episodes, prompts.steps)
         # Where a slot token ("KPE2/options") is in self.slots: episode by episode, the steps in order.
-        self._episode_at = review.positions_for(member)
-        self._step_at = prompts.step_positions
+        self._episode_at = {episode.key: i for i, episode in enumerate(assignment.episodes)}
+        self._step_at = {step.key: i for i, step in enumerate(prompts.steps)}
 
     # ----- where we are -------------------------------------------------
 
@@ -205,7 +284,7 @@ class Conversation:
     def handle(self, text: str) -> Outcome:
         """What the practitioner typed (or a button said for them)."""
         typed, text = text, text.strip()
-        command = self.prompts.command_for(text) if len(text) < 40 else None
+        command = _command(self.prompts, text)
         stage = self.state.stage
         if stage == "withdrawn":
             return self._outcome(*self.where_we_are())
@@ -276,7 +355,7 @@ class Conversation:
         if not can_withdraw(self.review.stage):
             return self._withdraw()
         self.state.stage, self.state.cursor, self.state.editing, self.state.paused = "withdrawn", "", False, False
-        self.answers = {}
+        self.answers = Answers({})
         return self._outcome(self._say("lifecycle.withdrawn", title=self.review.title), events=["withdrawn"])
 
     def _show_answers(self) -> Outcome:
@@ -365,7 +444,7 @@ class Conversation:
         return self._advance(index, writes=[(slot.episode.key, slot.step.key, typed)])
 
     def _store(self, slot: Slot, value) -> None:
-        self.answers[(slot.episode.key, slot.step.key)] = value
+        self.answers.values[(slot.episode.key, slot.step.key)] = value
 
     # ----- choices and factors -----------------------------------------
 

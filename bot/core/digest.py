@@ -1,6 +1,6 @@
 """The digest: a review's submitted reflections, organised the way Learning Together reads them.
 
-    digest = compile_digest(review, store.latest_reflections(key), store.conversation_stages(key), prompts)
+    digest = compile_digest(review, store.submitted.latest(key), store.conversations.stages(key), prompts)
     digest.episode("KPE3").coverage        # '2 of 2'
     digest.patterns[0].factor              # 'information sharing'
 

@@ -3,7 +3,7 @@
 Pure: it takes the review and what the store knows of each member's conversation,
 and returns each member's status per episode. The Home tab and `/review status` render it.
 
-    progress = review_progress(review, store.case_group_progress(review.key), required)
+    progress = review_progress(review, store.conversations.progress(review.key), required)
     progress.counts("KPE1")     # {'submitted': 2, 'in_progress': 1, ...}
     progress.outstanding        # the members a reminder may help
 """

@@ -12,7 +12,6 @@ import re
 import string
 import tomllib
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 from bot.core.digest_rules import DigestRules, parse_digest_rules
@@ -74,7 +73,7 @@ class Heading:
     keywords: tuple[str, ...]
 
 
-@dataclass(eq=False)  # one per process, compared and hashed by identity (the renderer keeps questions per Prompts)
+@dataclass
 class Prompts:
     texts: dict
     steps: list[Step]
@@ -93,11 +92,6 @@ class Prompts:
     def required_keys(self) -> set[str]:
         """The questions every episode needs answered before a reflection can be submitted."""
         return {step.key for step in self.steps if step.required}
-
-    @cached_property
-    def step_positions(self) -> dict[str, int]:
-        """{step key: its place in steps}: asked on every message."""
-        return {step.key: i for i, step in enumerate(self.steps)}
 
     def step(self, key: str) -> Step:
         return next(s for s in self.steps if s.key == key)

@@ -9,7 +9,6 @@ import datetime as dt
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 from bot.errors import ReviewFileError
@@ -28,7 +27,7 @@ class Episode:
     end: dt.date | None = None
     description: str = ""
 
-    @cached_property  # works on a frozen dataclass: it writes the instance's __dict__, not its fields
+    @property
     def dates(self) -> str:
         """'4 Mar 2025 to 15 Apr 2025', or one date."""
         first = f"{self.start.day} {self.start:%b %Y}"
@@ -70,11 +69,9 @@ class Review:
     stage: str = "conversations"
 
     def __post_init__(self):
-        # Immutable all the way down: storage keeps one copy of a review for every message (storage.Store.review).
+        # Immutable all the way down: storage keeps one copy of a review for every message (storage/reviews.py).
         for name in ("leads", "team", "episodes", "members", "people"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
-        # slack id -> (member, their episodes, each one's place): asked on every message
-        object.__setattr__(self, "_episodes_of", {})
 
     def episode(self, key: str) -> Episode | None:
         return next((e for e in self.episodes if e.key == key), None)
@@ -84,23 +81,26 @@ class Review:
 
     def episodes_for(self, member: Member) -> list[Episode]:
         """The member's episodes, in timeline order."""
-        return list(self._episodes_of_member(member)[0])
+        keys = set(member.episodes)
+        return [e for e in self.episodes if e.key in keys]
 
-    def positions_for(self, member: Member) -> dict[str, int]:
-        """{episode key: its place in episodes_for(member)}."""
-        return self._episodes_of_member(member)[1]
-
-    def _episodes_of_member(self, member: Member) -> tuple[tuple[Episode, ...], dict[str, int]]:
-        found = self._episodes_of.get(member.slack_id)
-        if found is None or found[0] is not member:
-            keys = set(member.episodes)
-            mine = tuple(e for e in self.episodes if e.key in keys)
-            found = self._episodes_of[member.slack_id] = (member, mine, {e.key: i for i, e in enumerate(mine)})
-        return found[1:]
+    def assignment(self, slack_id: str) -> "Assignment | None":
+        """What `slack_id` has to reflect on in this review, or None if they are not in its case group."""
+        member = self.member(slack_id)
+        return Assignment(self, member, tuple(self.episodes_for(member))) if member else None
 
     @property
     def subject(self) -> str:
         return "child" if self.kind == "children" else "adult"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One case group member's part in a review: the whole review, the member, and their episodes in
+    timeline order. What a practitioner's conversation and its messages work from."""
+    review: Review
+    member: Member
+    episodes: tuple[Episode, ...]
 
 
 def _date(value, where: str, problems: list[str]) -> dt.date | None:

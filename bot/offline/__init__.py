@@ -90,10 +90,10 @@ def run_try(who: str | None = None, review_file: str | None = None, db: str | No
     log = SessionLog(folder)
     configure_logging(log_level, log)  # the log would get in the conversation's way
     store = Store(Path(db).expanduser() if db else ":memory:")
-    fresh = store.review(review.key) is None
+    fresh = store.reviews.get(review.key) is None
     if fresh:
-        store.save_review(review, actor="casegroup try")
-    session = TrySession(store, load_prompts(), store.review(review.key), out, folder, log_level)
+        store.reviews.save(review, actor="casegroup try")
+    session = TrySession(store, load_prompts(), store.reviews.get(review.key), out, folder, log_level)
     try:
         _welcome(session, me, db, fresh)
         _converse(session, lines, log)

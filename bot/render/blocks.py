@@ -5,12 +5,11 @@
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
-from bot.core.conversation import Reply, Slot, display
+from bot.core.conversation import Reply, display
 from bot.core.prompts import Prompts
-from bot.core.review import Member, Review
+from bot.core.review import Assignment, Member, Review
 from bot.core.text import neutralise, shorten
 
 # Slack's limits (docs/slack-platform.md). Exceed one and the whole call fails.
@@ -104,10 +103,17 @@ def split_messages(blocks: list[dict]) -> list[dict]:
 
 @dataclass
 class View:
-    """What the renderer needs besides the replies."""
+    """What the renderer needs besides the replies: the wording, and whose conversation it is."""
     prompts: Prompts
-    review: Review
-    member: Member
+    assignment: Assignment
+
+    @property
+    def review(self) -> Review:
+        return self.assignment.review
+
+    @property
+    def member(self) -> Member:
+        return self.assignment.member
 
 
 def action_value(review_key: str, token: str, typed: str) -> str:
@@ -117,7 +123,7 @@ def action_value(review_key: str, token: str, typed: str) -> str:
 
 def _intro(view: View) -> list[dict]:
     review, member, p = view.review, view.member, view.prompts
-    episodes = view.review.episodes_for(member)
+    episodes = view.assignment.episodes
     subject_label = review.people[0].label if review.people else ("Child A" if review.kind == "children"
                                                                    else "Adult A")
     values = dict(title=review.title, board=review.board, role=member.role, agency=member.agency,
@@ -135,14 +141,6 @@ def _intro(view: View) -> list[dict]:
                 button(p.say("intro.consent_no_button"), f"{ACTION_PREFIX}_consent_no",
                        action_value(review.key, "consent", "no"))),
     ]
-
-
-@functools.lru_cache(maxsize=1024)
-def _question(prompts: Prompts, review_key: str, slot: Slot, number: int, total: int) -> tuple[dict, ...]:
-    """The message(s) asking a question with no answer yet. It is what follows nearly every answer, and the
-    same for everyone at that point of a review, so each is rendered once. The key holds the episode and
-    the step themselves, so a re-import that changes them renders anew. Read-only: messages() copies it."""
-    return tuple(split_messages(_ask(prompts, review_key, Reply("ask", slot=slot, number=number, total=total))))
 
 
 def _ask(p: Prompts, review_key: str, reply: Reply) -> list[dict]:
@@ -265,11 +263,6 @@ def reply_blocks(view: View, reply: Reply) -> list[dict]:
 
 def messages(view: View, replies: list[Reply]) -> list[dict]:
     """The chat.postMessage payloads for a list of replies, in order, within every limit."""
-    if len(replies) == 1 and replies[0].kind == "ask" and replies[0].current is None:
-        # The next question and nothing else: what nearly every answer gets, rendered once (_question).
-        reply = replies[0]
-        return [{"text": m["text"], "blocks": list(m["blocks"])}
-                for m in _question(view.prompts, view.review.key, reply.slot, reply.number, reply.total)]
     blocks: list[dict] = []
     for reply in replies:
         blocks.extend(reply_blocks(view, reply))

@@ -44,7 +44,7 @@ def nudge_one(deps, user, review_key, member, client):
 
 
 def summary_hint(deps, user, review_key, what, client):
-    review = deps.store.review(review_key)
+    review = deps.store.reviews.get(review_key)
     return deps.prompts.say("home.summary_hint", title=review.title, key=review_key)
 
 
@@ -88,7 +88,7 @@ def run_home_action(body, action, context, client):
     deps, user = context["deps"], body["user"]["id"]
     entry = HOME_ACTIONS[action["action_id"]]
     review_key, what = _parse(action)
-    if not deps.store.roles_of(review_key, user) & entry.roles:
+    if not deps.store.reviews.roles_of(review_key, user) & entry.roles:
         return  # the acknowledgement already refused, politely
     try:
         said = entry.run(deps, user, review_key, what, client)

@@ -60,12 +60,12 @@ def review_help(deps, user, args, respond, client):
 
 @subcommand("list", "/review list", "the reviews you take part in, and your role in each.")
 def review_list(deps, user, args, respond, client):
-    reviews = deps.store.reviews_of(user)
+    reviews = deps.store.reviews.of_person(user)
     if not reviews:
         respond("You're not part of any review yet. Lead reviewers set one up with "
                 "`casegroup review import FILE`.")
         return
-    lines = [f"• `{key}`: {deps.store.review(key).title} ({', '.join(sorted(roles))})"
+    lines = [f"• `{key}`: {deps.store.reviews.get(key).title} ({', '.join(sorted(roles))})"
              for key, roles in sorted(reviews.items())]
     respond("*Your reviews*\n" + "\n".join(lines))
 
@@ -102,7 +102,7 @@ def review_status(deps, user, args, respond, client):
     lead_actions = LeadActions(deps.store, deps.prompts, deps.settings)
     if args:
         key = args[0]
-        card = LeadCard(deps.store.roles_of(key, user), lead_actions.progress(key), deps.store.lifecycle(key))
+        card = LeadCard(deps.store.reviews.roles_of(key, user), lead_actions.progress(key), deps.store.reviews.lifecycle(key))
         for message in status_messages(deps.prompts, card.progress, card):
             respond(text=message["text"], blocks=message["blocks"])
         return
@@ -166,7 +166,7 @@ def acknowledge_review(ack, command, context, client):
         if not args:
             ack(text=f"Which review? Use `{entry.usage}`; `/review list` shows your reviews.")
             return
-        if deps.store.review(args[0]) is None:
+        if deps.store.reviews.get(args[0]) is None:
             ack(text=f"I couldn't find a review with the key `{args[0][:64]}`. `/review list` shows your reviews.")
             return
         require_role(deps.store, args[0], command["user_id"], set(entry.roles), entry.doing)
@@ -183,7 +183,7 @@ def run_review(command, respond, context, client):
         return  # the acknowledgement already answered, or opened the modal
     if entry.needs_review and (
             (not args and not entry.key_optional)
-            or (args and (deps.store.review(args[0]) is None or not deps.store.roles_of(args[0], user) & entry.roles))):
+            or (args and (deps.store.reviews.get(args[0]) is None or not deps.store.reviews.roles_of(args[0], user) & entry.roles))):
         return  # the acknowledgement already answered
     try:
         entry.run(deps, user, args, respond, client)

@@ -48,10 +48,10 @@ def parse_request(store, user: str, text: str) -> SummaryRequest:
     Raises RoleError (someone in no review) or NotFoundError (several reviews, none named).
     """
     words = text.split()
-    known = {key.lower(): key for key in store.review_keys()}
+    known = {key.lower(): key for key in store.reviews.keys()}
     if words and words[0].lower() in known:
         return SummaryRequest(known[words[0].lower()], " ".join(words[1:]))
-    mine = sorted(store.reviews_of(user))
+    mine = sorted(store.reviews.of_person(user))
     if not mine:
         raise RoleError("Sorry, `/summary` is for the lead reviewers and review team of a case review, and "
                         "you're not part of one. If you think you should be, please ask the lead reviewers.")
@@ -71,7 +71,7 @@ def acknowledge_summary(ack, command, context):
     # A refusal or a question raises: the app's one error handler answers privately (and audits refusals).
     request = parse_request(store, user, text)
     require_role(store, request.review_key, user, READERS, "read its digest")
-    title = store.review(request.review_key).title
+    title = store.reviews.get(request.review_key).title
     ack(text=f"Putting together the digest of *{title}*"
              f"{' for ' + neutralise(request.query[:60]) if request.query else ''}…")
 
@@ -100,12 +100,12 @@ def run_summary(command, respond, context, client):
         request = parse_request(store, user, text)
     except CasegroupError:
         return  # the acknowledgement already answered
-    if not store.roles_of(request.review_key, user) & READERS:
+    if not store.reviews.roles_of(request.review_key, user) & READERS:
         return  # refused, and audited, by the acknowledgement
-    review = store.review(request.review_key)
-    if not store.has_reflections(review.key):
-        respond(nothing_to_digest(review, store.conversation_stages(review.key)))
-        store.audit(user, "summary.viewed", review.key, "no submitted reflections yet")
+    review = store.reviews.get(request.review_key)
+    if not store.submitted.any(review.key):
+        respond(nothing_to_digest(review, store.conversations.stages(review.key)))
+        store.audit.add(user, "summary.viewed", review.key, "no submitted reflections yet")
         return
     episode = None
     if request.query:
@@ -113,14 +113,14 @@ def run_summary(command, respond, context, client):
         if found.episode is None:
             offered = found.candidates or review.episodes
             respond(episode_choices(review, offered, found.ambiguous))
-            store.audit(user, "summary.viewed", review.key,
+            store.audit.add(user, "summary.viewed", review.key,
                         "episode unclear; offered " + ", ".join(e.key for e in offered[:MAX_CHOICES]))
             return
         episode = found.episode.key
 
     digest = build_digest(store, review, deps.prompts, episode, store.clock())
     if digest is None:  # every reflection was withdrawn a moment ago
-        respond(nothing_to_digest(review, store.conversation_stages(review.key)))
+        respond(nothing_to_digest(review, store.conversations.stages(review.key)))
         return
     messages = episode_messages(digest, episode) if episode else overview_messages(digest)
     for message in messages:
@@ -132,7 +132,7 @@ def run_summary(command, respond, context, client):
         log.warning("could not upload the digest to %s: %s", user, failed)
         respond(f"I couldn't put the full digest in your DM ({failed}). `casegroup export {review.key}` writes it "
                 "from the command line.")
-    store.audit(user, "summary.viewed", review.key,
+    store.audit.add(user, "summary.viewed", review.key,
                 f"{'episode ' + episode if episode else 'overview'}; file "
                 f"{'not sent: ' + failed if failed else 'sent to DM'}")
 

@@ -1,0 +1,54 @@
+"""Retention: closed reviews past their date, and purging their conversational material.
+
+    retention.due()                         # ['child-d']: closed, past retain_until, not yet purged
+    retention.purge("child-d", actor="cli") # {'answers': 90, ...}, one audit row per deleted record
+"""
+from __future__ import annotations
+
+from storage.audit import add_audit_row
+from storage.database import Database
+
+# What `purge` deletes: the conversational material, table by table, and how each deleted
+# record is named in its audit row (names and times, never the text itself).
+PURGED = {
+    "answers": ("member, episode, field, answered_at",
+                lambda r: f"answer of {r[0]} to {r[1]}/{r[2]}, given {r[3]}"),
+    "reflection_versions": ("member, version, submitted_at",
+                            lambda r: f"reflection of {r[0]}, version {r[1]}, submitted {r[2]}"),
+    "conversations": ("member, stage, updated_at",
+                      lambda r: f"conversation state of {r[0]} ({r[1]}), last changed {r[2]}"),
+    "reminders": ("member, sent_count, last_sent_at",
+                  lambda r: f"reminder schedule of {r[0]} ({r[1]} sent, last {r[2] or 'never'})"),
+    "people": ("label, 'names'", lambda r: f"the real names behind the label {r[0]!r}"),
+}
+
+
+class Retention:
+    def __init__(self, database: Database):
+        self.database = database
+
+    def due(self) -> list[str]:
+        """Closed reviews whose retention date has passed and whose conversations are not yet purged."""
+        return [key for (key,) in self.database.db.execute(
+            "select key from reviews where stage = 'closed' and retain_until is not null and retain_until <= ? "
+            "and purged_at is null order by retain_until, key", [self.database.now()])]
+
+    def purge(self, review_key: str, actor: str) -> dict[str, int]:
+        """Delete a review's conversational material, irreversibly, in one transaction.
+
+        Every deleted record leaves an audit row saying what it was and when it was deleted;
+        the review, its episodes and case group (roles and agencies) and the audit trail stay.
+        Call `Store.scrub()` afterwards so that no deleted text lingers in the file.
+        """
+        counts: dict[str, int] = {}
+        with self.database.transaction() as tx:
+            for table, (columns, describe) in PURGED.items():
+                rows = tx.db.execute(f"select {columns} from {table} where review_key = ?", [review_key]).fetchall()
+                for row in rows:
+                    add_audit_row(tx, actor, "purge.deleted", review_key, describe(row))
+                tx.db.execute(f"delete from {table} where review_key = ?", [review_key])
+                counts[table] = len(rows)
+            tx.db["reviews"].update(review_key, {"purged_at": tx.now})
+            add_audit_row(tx, actor, "review.purged", review_key,
+                          ", ".join(f"{n} {table}" for table, n in counts.items()))
+        return counts

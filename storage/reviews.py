@@ -1,0 +1,145 @@
+"""Reviews as their files describe them: episodes, case group, people, roles, and each review's stage.
+
+    reviews.save(review, actor="cli")          # 'created', then 'updated' on a re-import
+    reviews.get("child-d").title               # 'Child D'
+    reviews.roles_of("child-d", "U0LEAD01")    # {'lead'}
+    reviews.set_stage("child-d", "closed", actor="U0LEAD01", retain_until=closed + year)
+
+Every message needs its review (a large one has 60 episodes), so one copy of each is kept in
+memory while the review's revision holds. SQLite's triggers (migration 3) move the revision on any
+change to the review, its episodes, members, people or roles, in the same transaction and
+whichever process makes it, so a copy is never used after its review has changed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from bot.core.review import Episode, Member, Person, Review
+from storage.audit import add_audit_row
+from storage.database import Database, moment, stamp
+
+
+@dataclass
+class Lifecycle:
+    stage: str
+    stage_changed_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    retain_until: dt.datetime | None = None
+    purged_at: dt.datetime | None = None
+
+
+class Reviews:
+    def __init__(self, database: Database):
+        self.database = database
+        self._kept: dict[str, tuple[int, Review]] = {}   # review key -> (revision, the review at it)
+
+    def save(self, review: Review, actor: str) -> str:
+        """Create or update a review from its file, all in one transaction.
+
+        Answers, conversations and submitted reflections are never touched: a
+        re-import changes the review's description, not what people have said.
+        """
+        with self.database.transaction() as tx:
+            db = tx.db
+            existing = db["reviews"].count_where("key = ?", [review.key])
+            row = {"key": review.key, "title": review.title, "kind": review.kind, "model": review.model,
+                   "board": review.board, "channel": review.channel, "updated_at": tx.now}
+            if existing:
+                db["reviews"].update(review.key, row)
+            else:
+                db["reviews"].insert({**row, "stage": review.stage, "created_at": tx.now})
+            for table in ("review_roles", "episodes", "members", "people"):
+                db.execute(f"delete from {table} where review_key = ?", [review.key])
+            db["review_roles"].insert_all(
+                [{"review_key": review.key, "slack_id": s, "role": "lead"} for s in review.leads]
+                + [{"review_key": review.key, "slack_id": s, "role": "team"} for s in review.team])
+            db["episodes"].insert_all([
+                {"review_key": review.key, "key": e.key, "title": e.title, "start": e.start.isoformat(),
+                 "end": e.end.isoformat() if e.end else None, "description": e.description}
+                for e in review.episodes])
+            db["members"].insert_all([
+                {"review_key": review.key, "slack_id": m.slack_id, "role": m.role, "agency": m.agency,
+                 "episodes": json.dumps(list(m.episodes))} for m in review.members])
+            db["people"].insert_all([
+                {"review_key": review.key, "label": p.label, "names": json.dumps(list(p.names))}
+                for p in review.people])
+            add_audit_row(tx, actor, "review.updated" if existing else "review.imported", review.key,
+                          f"{len(review.episodes)} episodes, {len(review.members)} members")
+        return "updated" if existing else "created"
+
+    def get(self, key: str, revision: int | None = None) -> Review | None:
+        """The review, or None. `revision`: the one just read with other rows (Conversations.dm_rows), so
+        the kept copy can be checked against it without reading the revision again."""
+        if revision is None:
+            row = self.database.db.execute("select revision from reviews where key = ?", [key]).fetchone()
+            if row is None:
+                self._kept.pop(key, None)
+                return None
+            revision = row[0]
+        kept = self._kept.get(key)
+        if kept is None or kept[0] != revision:
+            # The revision is read before the review, so a copy is never older than its label.
+            kept = self._kept[key] = (revision, self._read(key))
+        return kept[1]
+
+    def _read(self, key: str) -> Review:
+        db = self.database.db
+        row = db.execute("select key, title, kind, model, board, channel, stage from reviews where key = ?",
+                         [key]).fetchone()
+        roles = db.execute("select slack_id, role from review_roles where review_key = ? order by rowid",
+                           [key]).fetchall()
+        episodes = [Episode(k, t, dt.date.fromisoformat(s), dt.date.fromisoformat(e) if e else None, d or "")
+                    for k, t, s, e, d in db.execute(
+                        "select key, title, start, end, description from episodes where review_key = ? "
+                        "order by start, key", [key])]
+        members = [Member(s, r, a, tuple(json.loads(e))) for s, r, a, e in db.execute(
+            "select slack_id, role, agency, episodes from members where review_key = ? order by rowid", [key])]
+        people = [Person(label, tuple(json.loads(names))) for label, names in db.execute(
+            "select label, names from people where review_key = ? order by rowid", [key])]
+        return Review(key=row[0], title=row[1], kind=row[2], model=row[3] or "", board=row[4],
+                      channel=row[5] or "", stage=row[6],
+                      leads=tuple(s for s, r in roles if r == "lead"),
+                      team=tuple(s for s, r in roles if r == "team"),
+                      episodes=episodes, members=members, people=people)
+
+    def keys(self) -> list[str]:
+        return [r[0] for r in self.database.db.execute("select key from reviews order by created_at, key")]
+
+    def roles_of(self, review_key: str, slack_id: str) -> set[str]:
+        """{'lead'}, {'team'}, {'member'}, or several, or none, for this person in this review."""
+        return {role for (role,) in self.database.db.execute(
+            "select role from review_roles where review_key = ? and slack_id = ? "
+            "union select 'member' from members where review_key = ? and slack_id = ?",
+            [review_key, slack_id, review_key, slack_id])}
+
+    def of_person(self, slack_id: str) -> dict[str, set[str]]:
+        """Every review this person takes part in, with their roles in each."""
+        found: dict[str, set[str]] = {}
+        for key, role in self.database.db.execute(
+                "select review_key, role from review_roles where slack_id = ? "
+                "union all select review_key, 'member' from members where slack_id = ?", [slack_id, slack_id]):
+            found.setdefault(key, set()).add(role)
+        return found
+
+    # ----- stages ---------------------------------------------------------
+
+    def lifecycle(self, review_key: str) -> Lifecycle | None:
+        row = self.database.db.execute("select stage, stage_changed_at, closed_at, retain_until, purged_at "
+                                       "from reviews where key = ?", [review_key]).fetchone()
+        return Lifecycle(row[0], *map(moment, row[1:])) if row else None
+
+    def set_stage(self, review_key: str, stage: str, actor: str, retain_until: dt.datetime | None = None) -> str:
+        """Move the review to `stage` (audited). Returns the stage it was in."""
+        with self.database.transaction() as tx:
+            previous = tx.db.execute("select stage from reviews where key = ?", [review_key]).fetchone()[0]
+            change = {"stage": stage, "stage_changed_at": tx.now}
+            if stage == "closed":
+                change.update(closed_at=tx.now, retain_until=stamp(retain_until) if retain_until else None)
+            tx.db["reviews"].update(review_key, change)
+            detail = f"{previous} -> {stage}"
+            if retain_until:
+                detail += f"; kept until {stamp(retain_until)}"
+            add_audit_row(tx, actor, "review.stage", review_key, detail)
+        return previous

@@ -16,7 +16,7 @@ from bot.core.changes import with_episode, with_member
 from bot.core.lifecycle import STAGES, is_read_only, parse_stage, retention_date, stage_change_problem
 from bot.core.progress import MemberProgress, ReviewProgress, review_progress
 from bot.core.prompts import Prompts
-from bot.core.review import Review
+from bot.core.review import Review, day as date_text
 from bot.errors import NotFoundError, StageError
 from storage import Store
 from storage.reviews import Lifecycle
@@ -49,7 +49,7 @@ class Home:
 
 def day(when: dt.datetime | None) -> str:
     """'3 Dec 2025', for leads and practitioners alike."""
-    return f"{when.day} {when:%b %Y}" if when else ""
+    return date_text(when) if when else ""
 
 
 class LeadActions:

@@ -60,7 +60,7 @@ class Reflections:
         """
         found = self._talk_in(review_key, user, "")
         if found is None:
-            raise NotFoundError(f"{user} is not in the case group of {review_key}.")
+            raise NotFoundError(self.prompts.say("leads.not_in_case_group", who=user, key=review_key))
         talk, view, started = found
         if started and talk.state.stage != "consent":
             return None
@@ -73,16 +73,16 @@ class Reflections:
         """Invitations for the case group (or `only` some of it). Returns them and how many were skipped."""
         review = self.store.reviews.get(review_key)
         if review is None:
-            raise NotFoundError(f"There is no review with the key {review_key!r}.")
+            raise NotFoundError(self.prompts.say("leads.no_such_review", key=review_key))
         if not can_invite(review.stage):
-            raise StageError(f"Invitations go out only while a review is in its conversations stage, and "
-                             f"{review_key} is in {self.prompts.say('stages.' + review.stage)}. A lead can move it "
-                             f"on with `/review stage {review_key} conversations`.")
+            raise StageError(self.prompts.say("leads.invitations_need_conversations", key=review_key,
+                                              stage=self.prompts.say("stages." + review.stage)))
         members = [m.slack_id for m in review.members if only is None or m.slack_id in only]
         if only:
             unknown = sorted(set(only) - {m.slack_id for m in review.members})
             if unknown:
-                raise NotFoundError(f"Not in the case group of {review_key}: {', '.join(unknown)}.")
+                raise NotFoundError(self.prompts.say("leads.not_in_case_group_list", key=review_key,
+                                                     who=", ".join(unknown)))
         deliveries = [d for d in (self.invite(review_key, m, actor) for m in members) if d]
         return deliveries, len(members) - len(deliveries)
 
@@ -144,7 +144,7 @@ class Reflections:
         and the practitioner sees the question they're on, or their answers."""
         found = self._talk_in(review_key, user, "resume")
         if found is None:
-            raise NotFoundError(f"You're not in the case group of {review_key}.")
+            raise NotFoundError(self.prompts.say("leads.you_not_in_case_group", key=review_key))
         talk, view, started = found
         if not started:
             return [Delivery(channel, [notice(self.prompts.say("lifecycle.not_started", title=view.review.title))])]
@@ -172,8 +172,8 @@ class Reflections:
     def _tell_leads(self, view: View, state: State) -> Delivery:
         """Tell the review team a reflection is ready: in the review's channel, or by DM to the first lead."""
         review = view.review
-        text = (f"{view.member.attribution} submitted a reflection on *{review.title}* "
-                f"(version {state.version}, {len(view.assignment.episodes)} episode(s)).")
+        text = self.prompts.say("leads.submitted", who=view.member.attribution, title=review.title,
+                                version=state.version, episodes=len(view.assignment.episodes))
         return Delivery(review.channel or review.leads[0], [notice(text)])
 
     def failure_report(self, failed: list[tuple[Delivery, str]]) -> list[Delivery]:
@@ -183,10 +183,9 @@ class Reflections:
             review = self.store.reviews.get(review_key)
             if review is None:
                 continue
-            lines = [f"• to {d.about or 'the review channel'}: Slack said `{code}`"
+            lines = [self.prompts.say("leads.delivery_failed_line", code=code,
+                                      who=d.about or self.prompts.say("leads.delivery_failed_channel"))
                      for d, code in failed if d.review_key == review_key]
-            text = (f"I couldn't deliver some messages for *{review.title}*. Nothing anyone wrote was lost; "
-                    f"the person may need to open a DM with the bot, or be re-invited with "
-                    f"`/review invite {review.key}`.\n" + "\n".join(lines))
+            text = "\n".join([self.prompts.say("leads.delivery_failed", title=review.title, key=review.key), *lines])
             reports.append(Delivery(review.leads[0], [notice(text)]))
         return reports

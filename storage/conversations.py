@@ -59,8 +59,8 @@ class Conversations:
             episodes = frozenset(episodes)
             sql += f" and episode in ({', '.join('?' * len(episodes))})"
             args += sorted(episodes)
-        values = {(episode, field): decode(value) for episode, field, value in self.database.db.execute(sql, args)}
-        return Answers(values, episodes)
+        stored = {(episode, field): value for episode, field, value in self.database.db.execute(sql, args)}
+        return Answers(stored, episodes)
 
     def stages(self, review_key: str) -> dict[str, str]:
         """{member: stage}: consent, declined, asking, checking, submitted, or withdrawn (answers deleted)."""

@@ -121,32 +121,39 @@ def decode(stored: str):
 
 
 class Answers(Mapping):
-    """A practitioner's stored answers, {(episode, field): value}, as loaded for one step: those of
-    `episodes` only, or all of them (None). Plain data: asking about an episode that was not loaded is a
-    mistake in `episodes_needed`, and raises instead of answering wrongly."""
+    """A practitioner's answers, {(episode, field): value}, as loaded for one step: those of `episodes` only,
+    or all of them (None). `stored` holds them as stored (JSON text, see `encode`), decoded when read: a step
+    reads one or two of them at most. Plain data: asking about an episode that was not loaded is a mistake
+    in `episodes_needed`, and raises instead of answering wrongly."""
 
-    def __init__(self, values: dict[tuple[str, str], object], episodes: frozenset[str] | None = None):
-        self.values, self.episodes = values, episodes
+    def __init__(self, stored: dict[tuple[str, str], str], episodes: frozenset[str] | None = None):
+        self.stored, self.episodes = stored, episodes
+        self.given: dict[tuple[str, str], object] = {}    # answered in this step
 
     def _loaded(self, key: tuple[str, str]) -> tuple[str, str]:
         if self.episodes is not None and key[0] not in self.episodes:
             raise LookupError(f"the answers of {key[0]} were not loaded for this step")
         return key
 
+    def give(self, key: tuple[str, str], value) -> None:
+        self.given[key] = value
+
     def __contains__(self, key) -> bool:
-        return self._loaded(key) in self.values
+        return key in self.given or self._loaded(key) in self.stored
 
     def __getitem__(self, key: tuple[str, str]):
-        return self.values[self._loaded(key)]
+        if key in self.given:
+            return self.given[key]
+        return decode(self.stored[self._loaded(key)])
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
-        return iter(self.values)
+        return iter(self.stored.keys() | self.given.keys())
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self.stored.keys() | self.given.keys())
 
     def __repr__(self) -> str:
-        return f"Answers({len(self.values)} answers, episodes={sorted(self.episodes) if self.episodes else 'all'})"
+        return f"Answers({len(self)} answers, episodes={sorted(self.episodes) if self.episodes else 'all'})"
 
 
 def _command(prompts: Prompts, text: str) -> str | None:
@@ -163,18 +170,17 @@ def episodes_needed(prompts: Prompts, assignment: Assignment, state: State | Non
     if _command(prompts, text) in ("answers", "submit"):
         return None
     episode, _, step = state.cursor.partition("/")
-    keys = [e.key for e in assignment.episodes]
-    steps = [s.key for s in prompts.steps]
-    if episode not in keys or step not in steps:
+    place, steps = assignment.positions.get(episode), [s.key for s in prompts.steps]
+    if place is None or step not in steps:
         return None   # the first open question is looked for
-    place, step_place = keys.index(episode), steps.index(step)
-    if step_place == len(steps) - 1 and place == len(keys) - 1:
+    first, last = step == steps[0], step == steps[-1]
+    if last and place == len(assignment.episodes) - 1:
         return None   # the last question: "check your answers" comes next
     needed = {episode}
-    if step_place == 0 and place > 0:
-        needed.add(keys[place - 1])
-    if step_place == len(steps) - 1:
-        needed.add(keys[place + 1])
+    if first and place > 0:
+        needed.add(assignment.episodes[place - 1].key)
+    if last:
+        needed.add(assignment.episodes[place + 1].key)
     return frozenset(needed)
 
 
@@ -211,10 +217,10 @@ class Conversation:
         self.review = assignment.review
         self.member = assignment.member
         self.state = State(**vars(state))   # a copy: the caller's is left as it was
-        self.answers = Answers(dict(answers.values), answers.episodes)
+        self.answers = Answers(answers.stored, answers.episodes)
         self.slots = Slots(assignment.episodes, prompts.steps)
         # Where a slot token ("KPE2/options") is in self.slots: episode by episode, the steps in order.
-        self._episode_at = {episode.key: i for i, episode in enumerate(assignment.episodes)}
+        self._episode_at = assignment.positions
         self._step_at = {step.key: i for i, step in enumerate(prompts.steps)}
 
     # ----- where we are -------------------------------------------------
@@ -444,7 +450,7 @@ class Conversation:
         return self._advance(index, writes=[(slot.episode.key, slot.step.key, typed)])
 
     def _store(self, slot: Slot, value) -> None:
-        self.answers.values[(slot.episode.key, slot.step.key)] = value
+        self.answers.give((slot.episode.key, slot.step.key), value)
 
     # ----- choices and factors -----------------------------------------
 

@@ -22,12 +22,12 @@ STEP_KINDS = ("text", "choice", "factors")
 COMMANDS = ("help", "back", "skip", "pause", "resume", "answers", "submit", "revise", "yes", "no", "withdraw")
 # Every text the code asks for by name: a missing one is a start-up error, not a KeyError mid-conversation.
 REQUIRED_TEXTS = {
-    "intro": ["greeting", "purpose", "how_used", "outline", "consent_question", "consent_yes_button",
+    "intro": ["header", "subject_label_children", "subject_label_adults", "greeting", "purpose", "how_used", "outline", "consent_question", "consent_yes_button",
               "consent_no_button", "consent_needed", "consented", "declined", "declined_reminder"],
     "episode": ["header", "context"],
     "check": ["header", "intro", "episode_header", "unanswered", "skipped", "truncated", "submit_button",
               "change_placeholder", "outstanding"],
-    "replies": ["thanks", "required", "cannot_skip", "choice_unknown", "choice_ambiguous",
+    "replies": ["thanks", "skip_button", "keep_button", "required", "cannot_skip", "choice_unknown", "choice_ambiguous",
                 "choice_ambiguous_footer", "factors_ambiguous", "factors_ambiguous_footer", "factors_saved",
                 "current_answer", "paused", "resumed", "at_start", "editing_done", "submitted",
                 "already_submitted", "revising", "nothing_to_show", "check_prompt", "stale_button",
@@ -46,6 +46,9 @@ REQUIRED_FILE_TEXTS = {
         "home": ["outsider", "practitioner_header", "practitioner_review", "practitioner_done", "lead_header",
                  "legend", "last_reminder", "never_reminded", "more_members", "more_reviews", "nudge_all_button",
                  "nudge_one_placeholder", "summary_button", "next_stage_button", "summary_hint"],
+        "leads": ["submitted", "delivery_failed", "delivery_failed_line", "delivery_failed_channel", "no_such_review",
+                  "not_in_case_group", "not_in_case_group_list", "you_not_in_case_group",
+                  "invitations_need_conversations"],
     },
 }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import ReviewFileError
@@ -17,6 +17,14 @@ KINDS = ("children", "adults")
 KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 SLACK_ID_PATTERN = re.compile(r"[UW][A-Z0-9]{2,}")
 MAX_FILE_BYTES = 2_000_000  # a review file is a few KB; anything this large is a mistake
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day(date: dt.date) -> str:
+    """'4 Mar 2025', the same in every locale."""
+    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
 
 
 @dataclass(frozen=True)
@@ -30,8 +38,7 @@ class Episode:
     @property
     def dates(self) -> str:
         """'4 Mar 2025 to 15 Apr 2025', or one date."""
-        first = f"{self.start.day} {self.start:%b %Y}"
-        return f"{first} to {self.end.day} {self.end:%b %Y}" if self.end else first
+        return f"{day(self.start)} to {day(self.end)}" if self.end else day(self.start)
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,10 @@ class Assignment:
     review: Review
     member: Member
     episodes: tuple[Episode, ...]
+    positions: dict[str, int] = field(init=False, repr=False, compare=False)   # episode key -> its place
+
+    def __post_init__(self):
+        object.__setattr__(self, "positions", {episode.key: i for i, episode in enumerate(self.episodes)})
 
 
 def _date(value, where: str, problems: list[str]) -> dt.date | None:

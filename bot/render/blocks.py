@@ -124,13 +124,12 @@ def action_value(review_key: str, token: str, typed: str) -> str:
 def _intro(view: View) -> list[dict]:
     review, member, p = view.review, view.member, view.prompts
     episodes = view.assignment.episodes
-    subject_label = review.people[0].label if review.people else ("Child A" if review.kind == "children"
-                                                                   else "Adult A")
+    subject_label = review.people[0].label if review.people else p.say(f"intro.subject_label_{review.kind}")
     values = dict(title=review.title, board=review.board, role=member.role, agency=member.agency,
                   subject=review.subject, subject_label=subject_label, count=len(episodes),
                   episode_list=", ".join(f"{e.key} ({e.title})" for e in episodes))
     return [
-        header(f"Case review: {review.title}"),
+        header(p.say("intro.header", title=review.title)),
         section(p.say("intro.greeting", **values)),
         section(p.say("intro.purpose", **values)),
         section(p.say("intro.how_used", **values)),
@@ -168,7 +167,8 @@ def _ask(p: Prompts, review_key: str, reply: Reply) -> list[dict]:
         buttons = [button(o.label, f"{ACTION_PREFIX}_choice_{i}", action_value(review_key, slot.token, o.value))
                    for i, o in enumerate(step.options)]
     if not step.required or reply.current is not None:
-        buttons.append(button("Skip" if reply.current is None else "Keep my answer", f"{ACTION_PREFIX}_skip",
+        buttons.append(button(p.say("replies.skip_button" if reply.current is None else "replies.keep_button"),
+                              f"{ACTION_PREFIX}_skip",
                               action_value(review_key, slot.token, "skip")))
     if buttons:
         blocks.append(actions(*buttons))

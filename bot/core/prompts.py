@@ -47,6 +47,7 @@ REQUIRED_FILE_TEXTS = {
         "home": ["outsider", "practitioner_header", "practitioner_review", "practitioner_done", "lead_header",
                  "legend", "last_reminder", "never_reminded", "more_members", "more_reviews", "nudge_all_button",
                  "nudge_one_placeholder", "summary_button", "next_stage_button", "summary_hint"],
+        "access": ["refused", "either", "lead", "team", "member"],
     },
 }
 

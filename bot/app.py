@@ -5,12 +5,10 @@
 """
 from __future__ import annotations
 
-import json
 import re
 import logging
 from concurrent.futures import Executor
 from typing import Callable
-from dataclasses import dataclass
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
@@ -18,26 +16,12 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.core.prompts import Prompts
-from bot.errors import CasegroupError, RoleError
+from bot.deps import Deps
 from bot.listeners import register_listeners
+from bot.listeners.error_path import tell_error
 from bot.reflect import Reflections
 from bot.slack_client import make_client
 from storage import Store
-
-log = logging.getLogger("casegroup")
-
-
-@dataclass
-class Deps:
-    """What every listener needs, put into the Bolt context by middleware."""
-    settings: Settings
-    store: Store
-    prompts: Prompts
-    reflections: Reflections
-
-    def __deepcopy__(self, memo):
-        # Bolt deep-copies the context for lazy listeners; shared services are shared, not copied.
-        return self
 
 
 class Installation(Middleware):
@@ -81,26 +65,9 @@ def build_app(settings: Settings, store: Store, prompts: Prompts, client: WebCli
     app.use(Installation(store, deps))
 
     @app.error
-    def on_error(error, body, context, client, logger):
-        """The one error-to-message path: typed errors become a friendly, private message."""
-        if isinstance(error, RoleError):
-            store.audit.add(context.get("user_id") or "", "access.refused", error.review_key, str(error)[:200])
-        if isinstance(error, CasegroupError):
-            text = str(error)
-        else:
-            # Never log the body: it may hold reflection text.
-            logger.error("listener failed: %s", type(error).__name__, exc_info=error)
-            text = prompts.say("replies.error")
-        if body.get("command"):
-            return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", "text": text}),
-                                headers={"content-type": "application/json"})
-        user = context.get("user_id")
-        if user:
-            try:
-                client.chat_postMessage(channel=user, text=text)
-            except Exception as send_error:  # noqa: BLE001 - the error path must not raise
-                logger.warning("could not tell %s about an error: %s", user, type(send_error).__name__)
-        return BoltResponse(status=200, body="")
+    def on_error(error, body, context):
+        """Errors in middleware and acknowledgements; lazy listeners' go the same way (bot/listeners/error_path.py)."""
+        return tell_error(error, deps, context, body)
 
     register_listeners(app)
 

@@ -49,6 +49,7 @@ REQUIRED_FILE_TEXTS = {
         "leads": ["submitted", "delivery_failed", "delivery_failed_line", "delivery_failed_channel", "no_such_review",
                   "not_in_case_group", "not_in_case_group_list", "you_not_in_case_group",
                   "invitations_need_conversations"],
+        "access": ["refused", "either", "lead", "team", "member"],
     },
 }
 

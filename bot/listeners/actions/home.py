@@ -1,9 +1,9 @@
 """Buttons of the App Home tab (leads: nudge, summary, next stage) and of the reminder DM
 (practitioners: continue where I left off, snooze a week).
 
-The acknowledgement checks the caller's role for the button's review (the database only,
-fast); the work runs in a lazy listener, because nudging a large case group means many
-messages. What happened is said in the bot's DM, and a lead's Home tab is published again.
+The middleware checks the caller's role for the button's review (the database only, fast;
+bot/listeners/asked.py); the work runs in a lazy listener, because nudging a large case group
+means many messages. What happened is said in the bot's DM, and a lead's Home tab is published again.
 """
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from typing import Callable
 
 from slack_bolt import App
 
-from bot.access import require_role
 from bot.delivery import send
-from bot.errors import CasegroupError
+from bot.deps import Deps
+from bot.listeners.asked import Asked, ParseOnce
+from bot.listeners.error_path import reporting_errors
 from bot.listeners.events.app_home import publish_home
 from bot.reflect import Delivery
 from bot.reminding import Reminders
@@ -71,35 +72,35 @@ HOME_ACTIONS = {
 }
 
 
-def _parse(action: dict) -> tuple[str, str]:
+@dataclass(frozen=True)
+class HomeClick(Asked):
+    action_id: str = ""
+    what: str = ""      # after the review's key in the button's value: a member, a stage, ...
+
+
+def parse_home_click(deps: Deps, body: dict) -> HomeClick:
+    action = body["actions"][0]
+    entry = HOME_ACTIONS[action["action_id"]]
     value = (action.get("selected_option") or {}).get("value") or action.get("value") or ""
     review_key, _, what = value.partition("|")
-    return review_key, what
+    return HomeClick(body["user"]["id"], review_key, entry.roles, entry.doing, action_id=action["action_id"],
+                     what=what)
 
 
-def acknowledge_home_action(ack, body, action, context):
-    entry = HOME_ACTIONS[action["action_id"]]
-    review_key, _ = _parse(action)
-    require_role(context["deps"].store, review_key, body["user"]["id"], set(entry.roles), entry.doing)
+def acknowledge_home_action(ack):
     ack()
 
 
-def run_home_action(body, action, context, client):
-    deps, user = context["deps"], body["user"]["id"]
-    entry = HOME_ACTIONS[action["action_id"]]
-    review_key, what = _parse(action)
-    if not deps.store.reviews.roles_of(review_key, user) & entry.roles:
-        return  # the acknowledgement already refused, politely
-    try:
-        said = entry.run(deps, user, review_key, what, client)
-    except CasegroupError as error:
-        said = str(error)
+def run_home_action(asked: HomeClick, deps: Deps, client):
+    entry = HOME_ACTIONS[asked.action_id]
+    said = entry.run(deps, asked.user, asked.review_key, asked.what, client)
     if said:
-        send(client, [Delivery(user, [notice(said)])])
+        send(client, [Delivery(asked.user, [notice(said)])])
     if entry.republish:
-        publish_home(client, deps, user)
+        publish_home(client, deps, asked.user)
 
 
 def register(app: App) -> None:
+    parse_once, run = ParseOnce(parse_home_click), reporting_errors(run_home_action)
     for action_id in HOME_ACTIONS:
-        app.action(action_id)(ack=acknowledge_home_action, lazy=[run_home_action])
+        app.action(action_id, middleware=[parse_once])(ack=acknowledge_home_action, lazy=[run])

@@ -4,12 +4,13 @@ import re
 from slack_bolt import App
 
 from bot.delivery import send_and_report
+from bot.deps import Deps
 from bot.render.blocks import ACTION_PREFIX
 
 
-def handle_reflection_action(ack, body, action, context, client):
+def handle_reflection_action(ack, body, action, deps: Deps, client):
+    """No role middleware: the reflection flow finds the clicker's review itself, as for what they type."""
     ack()
-    deps = context["deps"]
     user = body["user"]["id"]
     value = (action.get("selected_option") or {}).get("value") or action.get("value") or ""
     review_key, _, rest = value.partition("|")

@@ -1,21 +1,22 @@
 """`/review`: the lead reviewers' command. `/review` alone lists what it can do.
 
-The acknowledgement checks the subcommand and the caller's role (fast, the
-database only); the work runs in a lazy listener, so Slack hears back within
-3 seconds however large the case group.
+The middleware checks the subcommand and the caller's role (fast, the database
+only; bot/listeners/asked.py); the work runs in a lazy listener, so Slack hears
+back within 3 seconds however large the case group.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from slack_bolt import App
 
-from bot.access import require_role
 from bot.core.lifecycle import STAGES
 from bot.delivery import send
-from bot.errors import CasegroupError
+from bot.deps import Deps
+from bot.listeners.asked import Asked, ParseOnce
+from bot.listeners.error_path import reporting_errors
 from bot.reminding import Reminders
 from bot.render.home_blocks import review_summary, status_messages
 from bot.render.review_modals import add_episode_modal, add_member_modal
@@ -32,6 +33,7 @@ class Subcommand:
     doing: str = ""
     key_optional: bool = False   # `/review status` alone: every review the caller runs or reads
     opens_modal: bool = False    # run(deps, review_key) -> view, opened at once, within the trigger_id's life
+    # otherwise run(asked, deps, respond, client), in a lazy listener
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {}
@@ -53,14 +55,25 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class ReviewCommand(Asked):
+    name: str = "help"              # the subcommand
+    args: tuple[str, ...] = ()      # the words after it; the review's key first, when it takes one
+    trigger_id: str = ""            # for a subcommand that opens a form
+
+    @property
+    def subcommand(self) -> Subcommand:
+        return SUBCOMMANDS[self.name]
+
+
 @subcommand("help", "/review help", "show this list.")
-def review_help(deps, user, args, respond, client):
+def review_help(asked, deps, respond, client):
     respond(help_text())
 
 
 @subcommand("list", "/review list", "the reviews you take part in, and your role in each.")
-def review_list(deps, user, args, respond, client):
-    reviews = deps.store.reviews.of_person(user)
+def review_list(asked, deps, respond, client):
+    reviews = deps.store.reviews.of_person(asked.user)
     if not reviews:
         respond("You're not part of any review yet. Lead reviewers set one up with "
                 "`casegroup review import FILE`.")
@@ -73,10 +86,10 @@ def review_list(deps, user, args, respond, client):
 @subcommand("invite", "/review invite KEY [@member]", "send the case group (or one member) their invitation "
             "and consent request; only in the conversations stage.",
             roles={"lead"}, doing="send invitations")
-def review_invite(deps, user, args, respond, client):
-    key = args[0]
-    only = [_user_id(word) for word in args[1:]] or None
-    deliveries, skipped = deps.reflections.invite_all(key, actor=user, only=only)
+def review_invite(asked, deps, respond, client):
+    key = asked.review_key
+    only = [_user_id(word) for word in asked.args[1:]] or None
+    deliveries, skipped = deps.reflections.invite_all(key, actor=asked.user, only=only)
     failures = send(client, deliveries)
     text = f"Invited {len(deliveries) - len(failures)} member(s) of the case group for `{key}`."
     if skipped:
@@ -98,15 +111,15 @@ def _user_id(word: str) -> str:
 @subcommand("status", "/review status [KEY]", "who has reflected on what: the progress grid of a review, "
             "or a line for each review you run or read.", roles={"lead", "team"},
             doing="see its progress", key_optional=True)
-def review_status(deps, user, args, respond, client):
+def review_status(asked, deps, respond, client):
     lead_actions = LeadActions(deps.store, deps.prompts, deps.settings)
-    if args:
-        key = args[0]
-        card = LeadCard(deps.store.reviews.roles_of(key, user), lead_actions.progress(key), deps.store.reviews.lifecycle(key))
+    if asked.review_key:
+        key = asked.review_key
+        card = LeadCard(set(asked.roles), lead_actions.progress(key), deps.store.reviews.lifecycle(key))
         for message in status_messages(deps.prompts, card.progress, card):
             respond(text=message["text"], blocks=message["blocks"])
         return
-    cards = lead_actions.home(user).lead_cards
+    cards = lead_actions.home(asked.user).lead_cards
     if not cards:
         respond("You don't run or read any review. `/review list` shows the reviews you take part in.")
         return
@@ -116,21 +129,22 @@ def review_status(deps, user, args, respond, client):
 @subcommand("remind", "/review remind KEY", "nudge every case group member with something outstanding, "
             "now (in their working hours; it counts towards their reminders).", roles={"lead"},
             doing="send reminders")
-def review_remind(deps, user, args, respond, client):
+def review_remind(asked, deps, respond, client):
     reminders = Reminders(deps.store, deps.prompts, deps.settings.reminder_rules)
-    respond(reminders.nudge(client, args[0], actor=user).text())
+    respond(reminders.nudge(client, asked.review_key, actor=asked.user).text())
 
 
 @subcommand("stage", "/review stage KEY STAGE", f"move the review to another stage: {', '.join(STAGES)}.",
             roles={"lead"}, doing="move it to another stage")
-def review_stage(deps, user, args, respond, client):
-    lead_actions = LeadActions(deps.store, deps.prompts, deps.settings)
-    if len(args) < 2:
-        review = lead_actions.review(args[0])
-        respond(f"`{args[0]}` is in its {lead_actions.stage_name(review.stage)} stage. Move it with "
-                f"`/review stage {args[0]} STAGE`, where STAGE is one of {', '.join(STAGES)}.")
+def review_stage(asked, deps, respond, client):
+    lead_actions, key = LeadActions(deps.store, deps.prompts, deps.settings), asked.review_key
+    wanted = " ".join(asked.args[1:])
+    if not wanted:
+        review = lead_actions.review(key)
+        respond(f"`{key}` is in its {lead_actions.stage_name(review.stage)} stage. Move it with "
+                f"`/review stage {key} STAGE`, where STAGE is one of {', '.join(STAGES)}.")
         return
-    respond(lead_actions.change_stage(args[0], " ".join(args[1:]), actor=user))
+    respond(lead_actions.change_stage(key, wanted, actor=asked.user))
 
 
 @subcommand("add-member", "/review add-member KEY", "add someone to the case group (a form: who, role, "
@@ -146,50 +160,39 @@ def review_add_episode(deps, review_key):
     return add_episode_modal(LeadActions(deps.store, deps.prompts, deps.settings).changeable(review_key))
 
 
-def _parse(command) -> tuple[str, list[str]]:
+def parse_review(deps: Deps, command: dict) -> ReviewCommand:
+    """The subcommand and its review; a usage line, or a question, when the words alone answer it."""
     words = (command.get("text") or "").split()
-    return (words[0].lower() if words else "help"), words[1:]
-
-
-def acknowledge_review(ack, command, context, client):
-    """Check the subcommand and the caller's role before saying anything else."""
-    name, args = _parse(command)
+    name, args = (words[0].lower() if words else "help"), tuple(words[1:])
     entry = SUBCOMMANDS.get(name)
     if entry is None:
-        ack(text=f"I don't know `/review {name[:40]}`.\n{help_text()}")
-        return
-    if args[:1] in (["help"], ["--help"]):
-        ack(text=f"`{entry.usage}`: {entry.helptext}")
-        return
-    if entry.needs_review and not (entry.key_optional and not args):
-        deps = context["deps"]
-        if not args:
-            ack(text=f"Which review? Use `{entry.usage}`; `/review list` shows your reviews.")
-            return
-        if deps.store.reviews.get(args[0]) is None:
-            ack(text=f"I couldn't find a review with the key `{args[0][:64]}`. `/review list` shows your reviews.")
-            return
-        require_role(deps.store, args[0], command["user_id"], set(entry.roles), entry.doing)
-        if entry.opens_modal:
-            client.views_open(trigger_id=command["trigger_id"], view=entry.run(deps, args[0]))
+        return ReviewCommand(command["user_id"], answer=f"I don't know `/review {name[:40]}`.\n{help_text()}")
+    if args[:1] in (("help",), ("--help",)):
+        return ReviewCommand(command["user_id"], answer=f"`{entry.usage}`: {entry.helptext}")
+    asked = ReviewCommand(command["user_id"], name=name, args=args, trigger_id=command.get("trigger_id") or "")
+    if not entry.needs_review or (entry.key_optional and not args):
+        return asked
+    if not args:
+        return replace(asked, answer=f"Which review? Use `{entry.usage}`; `/review list` shows your reviews.")
+    if deps.store.reviews.get(args[0]) is None:
+        return replace(asked, answer=f"I couldn't find a review with the key `{args[0][:64]}`. "
+                                     "`/review list` shows your reviews.")
+    return replace(asked, review_key=args[0], allowed=entry.roles, doing=entry.doing)
+
+
+def acknowledge_review(ack, asked: ReviewCommand, deps: Deps, client):
+    """A form opens at once, within the trigger_id's 3 seconds; everything else is the lazy listener's."""
+    if asked.subcommand.opens_modal:
+        client.views_open(trigger_id=asked.trigger_id, view=asked.subcommand.run(deps, asked.review_key))
     ack()
 
 
-def run_review(command, respond, context, client):
-    name, args = _parse(command)
-    entry = SUBCOMMANDS.get(name)
-    deps, user = context["deps"], command["user_id"]
-    if entry is None or entry.opens_modal or args[:1] in (["help"], ["--help"]):
-        return  # the acknowledgement already answered, or opened the modal
-    if entry.needs_review and (
-            (not args and not entry.key_optional)
-            or (args and (deps.store.reviews.get(args[0]) is None or not deps.store.reviews.roles_of(args[0], user) & entry.roles))):
-        return  # the acknowledgement already answered
-    try:
-        entry.run(deps, user, args, respond, client)
-    except CasegroupError as error:
-        respond(str(error))
+def run_review(asked: ReviewCommand, deps: Deps, respond, client):
+    if asked.subcommand.opens_modal:
+        return  # the acknowledgement opened the form; its submission does the work
+    asked.subcommand.run(asked, deps, respond, client)
 
 
 def register(app: App) -> None:
-    app.command("/review")(ack=acknowledge_review, lazy=[run_review])
+    app.command("/review", middleware=[ParseOnce(parse_review)])(ack=acknowledge_review,
+                                                                 lazy=[reporting_errors(run_review)])

@@ -4,10 +4,11 @@
     /summary KPE2                one episode, by key, number (`/summary 2`) or title words
     /summary child-d KPE2        the review named first, when the caller is in several
 
-The acknowledgement picks the review and checks the caller's role (the database
-only, fast). Compiling runs in a lazy listener, so Slack hears back within 3
-seconds however large the review. The answer is ephemeral; the full digest goes
-to the caller's DM as a Markdown file. Every run, and every refusal, is audited.
+The middleware picks the review and checks the caller's role (the database only,
+fast; bot/listeners/asked.py). Compiling runs in a lazy listener, so Slack hears
+back within 3 seconds however large the review. The answer is ephemeral; the full
+digest goes to the caller's DM as a Markdown file. Every run, and every refusal, is
+audited.
 """
 from __future__ import annotations
 
@@ -17,17 +18,19 @@ from dataclasses import dataclass
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.access import require_role
 from bot.core.digest import match_episode
 from bot.core.text import neutralise
+from bot.deps import Deps
 from bot.digest_builder import build_digest
-from bot.errors import CasegroupError, NotFoundError, RoleError
+from bot.errors import NotFoundError, RoleError
+from bot.listeners.asked import Asked, ParseOnce
+from bot.listeners.error_path import reporting_errors
 from bot.render.digest_blocks import (MAX_CHOICES, episode_choices, episode_messages, nothing_to_digest,
                                      overview_messages)
 from bot.render.digest_text import markdown
 
 log = logging.getLogger("casegroup.summary")
-READERS = {"lead", "team"}
+READERS = frozenset({"lead", "team"})
 HELP = ("help", "?")
 USAGE = ("*`/summary`: the digest of a review's reflections*\n"
          "• `/summary`: the review overview (timeline, coverage, emerging patterns)\n"
@@ -36,21 +39,23 @@ USAGE = ("*`/summary`: the digest of a review's reflections*\n"
          "The full digest is sent to your DM as a Markdown file. Only lead reviewers and the review team can run it.")
 
 
-@dataclass
-class SummaryRequest:
-    review_key: str
-    query: str          # what was typed for the episode; "" for the overview
+@dataclass(frozen=True)
+class SummaryRequest(Asked):
+    query: str = ""     # what was typed for the episode; "" for the overview
 
 
-def parse_request(store, user: str, text: str) -> SummaryRequest:
+def parse_summary(deps: Deps, command: dict) -> SummaryRequest:
     """Which review and episode the caller means; the review named first, or the caller's only one.
 
     Raises RoleError (someone in no review) or NotFoundError (several reviews, none named).
     """
+    store, user, text = deps.store, command["user_id"], (command.get("text") or "").strip()
+    if text.lower() in HELP:
+        return SummaryRequest(user, answer=USAGE)
     words = text.split()
     known = {key.lower(): key for key in store.reviews.keys()}
     if words and words[0].lower() in known:
-        return SummaryRequest(known[words[0].lower()], " ".join(words[1:]))
+        return _reading(user, known[words[0].lower()], " ".join(words[1:]))
     mine = sorted(store.reviews.of_person(user))
     if not mine:
         raise RoleError("Sorry, `/summary` is for the lead reviewers and review team of a case review, and "
@@ -58,22 +63,18 @@ def parse_request(store, user: str, text: str) -> SummaryRequest:
     if len(mine) > 1:
         raise NotFoundError(f"You take part in {len(mine)} reviews ({', '.join(f'`{k}`' for k in mine)}). "
                             f"Name the one you mean first, like `/summary {mine[0]} {' '.join(words) or 'KPE1'}`.")
-    return SummaryRequest(mine[0], " ".join(words))
+    return _reading(user, mine[0], " ".join(words))
 
 
-def acknowledge_summary(ack, command, context):
-    """Answer within Slack's 3 seconds: a refusal, a question, or 'working on it'."""
-    store = context["deps"].store
-    user, text = command["user_id"], (command.get("text") or "").strip()
-    if text.lower() in HELP:
-        ack(text=USAGE)
-        return
-    # A refusal or a question raises: the app's one error handler answers privately (and audits refusals).
-    request = parse_request(store, user, text)
-    require_role(store, request.review_key, user, READERS, "read its digest")
-    title = store.reviews.get(request.review_key).title
+def _reading(user: str, review_key: str, query: str) -> SummaryRequest:
+    return SummaryRequest(user, review_key, READERS, "read its digest", query=query)
+
+
+def acknowledge_summary(ack, asked: SummaryRequest, deps: Deps):
+    """Answer within Slack's 3 seconds: 'working on it' (a refusal or a question was the middleware's)."""
+    title = deps.store.reviews.get(asked.review_key).title
     ack(text=f"Putting together the digest of *{title}*"
-             f"{' for ' + neutralise(request.query[:60]) if request.query else ''}…")
+             f"{' for ' + neutralise(asked.query[:60]) if asked.query else ''}…")
 
 
 def _send_file(client, user: str, filename: str, title: str, content: str) -> str:
@@ -91,25 +92,16 @@ def _send_file(client, user: str, filename: str, title: str, content: str) -> st
         return type(error).__name__
 
 
-def run_summary(command, respond, context, client):
-    deps = context["deps"]
-    store, user, text = deps.store, command["user_id"], (command.get("text") or "").strip()
-    if text.lower() in HELP:
-        return  # the acknowledgement was the answer
-    try:
-        request = parse_request(store, user, text)
-    except CasegroupError:
-        return  # the acknowledgement already answered
-    if not store.reviews.roles_of(request.review_key, user) & READERS:
-        return  # refused, and audited, by the acknowledgement
-    review = store.reviews.get(request.review_key)
+def run_summary(asked: SummaryRequest, deps: Deps, respond, client):
+    store, user = deps.store, asked.user
+    review = store.reviews.get(asked.review_key)
     if not store.submitted.any(review.key):
         respond(nothing_to_digest(review, store.conversations.stages(review.key)))
         store.audit.add(user, "summary.viewed", review.key, "no submitted reflections yet")
         return
     episode = None
-    if request.query:
-        found = match_episode(request.query, review.episodes)
+    if asked.query:
+        found = match_episode(asked.query, review.episodes)
         if found.episode is None:
             offered = found.candidates or review.episodes
             respond(episode_choices(review, offered, found.ambiguous))
@@ -138,4 +130,5 @@ def run_summary(command, respond, context, client):
 
 
 def register(app: App) -> None:
-    app.command("/summary")(ack=acknowledge_summary, lazy=[run_summary])
+    app.command("/summary", middleware=[ParseOnce(parse_summary)])(ack=acknowledge_summary,
+                                                                   lazy=[reporting_errors(run_summary)])

@@ -2,18 +2,18 @@
 from slack_bolt import App
 
 from bot.delivery import send_and_report
+from bot.deps import Deps
 
 # Edits, deletions, joins and the bot's own posts are not answers.
 IGNORED_SUBTYPES = {"message_changed", "message_deleted", "bot_message", "channel_join", "message_replied"}
 
 
-def handle_direct_message(body, event, context, client):
+def handle_direct_message(body, event, deps: Deps, client):
     if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype") in IGNORED_SUBTYPES:
         return
     user = event.get("user")
     if not user:
         return
-    deps = context["deps"]
     # Slack retries an event it thinks we missed: the event id makes each one count once.
     event_key = body.get("event_id") or f"msg:{event.get('channel')}:{event.get('ts')}"
     deliveries = deps.reflections.take(user, event.get("text") or "", event["channel"], event_key)

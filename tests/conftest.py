@@ -1,4 +1,7 @@
-"""Shared fixtures: a fake Slack Web API on loopback, a real SQLite file, the real Bolt App."""
+"""Shared fixtures: a fake Slack Web API on loopback, a real SQLite file, the real Bolt App.
+
+The sample review (tests/data/sample-review) is fictional, written for these tests.
+"""
 from __future__ import annotations
 
 import json
@@ -19,8 +22,7 @@ from tests.blockkit import call_problems
 from tests.fakeslack import FakeSlack
 from tests.slackdriver import SlackDriver
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT.parent / "shared" / "data" / "sample-review"
+SAMPLE = Path(__file__).resolve().parent / "data" / "sample-review"
 SIGNING_SECRET = "test-signing-secret"
 
 

@@ -12,14 +12,14 @@ from bot.core.redaction import HONORIFICS, Redactor
 from tests.blockkit import assert_within_limits
 from tests.stories import answer_everything, reflections_by_member
 
-HEALTH_VISITOR = "Health visitor (Northshire Community Health)"
+HEALTH_VISITOR = "Health visitor (Brackenshire Community Health)"
 EXPECTED = {  # episode -> who contributed (the whole case group for that episode)
-    "KPE1": {HEALTH_VISITOR, "Housing officer (Northshire Housing)"},
-    "KPE2": {"Response police officer (Northshire Police)"},
-    "KPE3": {"Social worker (Northshire Children's Social Care)",
-             "Team manager, front door (Northshire Children's Social Care)"},
-    "KPE4": {HEALTH_VISITOR, "Nursery key worker (Little Acorns Nursery)", "GP (Riverside Medical Practice)"},
-    "KPE5": {HEALTH_VISITOR, "Housing officer (Northshire Housing)"},
+    "KPE1": {HEALTH_VISITOR, "Housing officer (Brackenshire Housing)"},
+    "KPE2": {"Response police officer (Brackenshire Police)"},
+    "KPE3": {"Social worker (Brackenshire Children's Social Care)",
+             "Team manager, front door (Brackenshire Children's Social Care)"},
+    "KPE4": {HEALTH_VISITOR, "Nursery key worker (Hollybush Day Nursery)", "GP (Millbrook Surgery)"},
+    "KPE5": {HEALTH_VISITOR, "Housing officer (Brackenshire Housing)"},
 }
 
 
@@ -88,7 +88,7 @@ def test_a_lead_reads_the_digest_of_the_whole_case_group(fake, slack, store, ref
 
     # One episode at a time, asked for in each of the ways a lead might.
     episodes = {}
-    for key, asked in (("KPE1", "KPE1"), ("KPE2", "2"), ("KPE3", "referral screened"), ("KPE4", "nursery GP"),
+    for key, asked in (("KPE1", "KPE1"), ("KPE2", "2"), ("KPE3", "front door triage"), ("KPE4", "nursery GP"),
                        ("KPE5", "child-d KPE5")):
         _, messages = summary(slack, fake, "U0LEAD02", asked)
         for message in messages:
@@ -102,9 +102,11 @@ def test_a_lead_reads_the_digest_of_the_whole_case_group(fake, slack, store, ref
     # The learned-later account is kept apart from the views held at the time.
     assert episodes["KPE4"].index("*Learned later*") < episodes["KPE4"].index(f"*{HEALTH_VISITOR}* · _learned later_")
     # Hindsight is flagged, quoted as written (names pseudonymised), not reworded.
-    assert "Obviously we should have checked the PNC for Mother's partner before grading the risk" in episodes["KPE2"]
-    assert "Also I failed to see Mother's partner at all, which I should have pushed for." in episodes["KPE3"]
-    assert "_(should have, obviously, with hindsight)_" in episodes["KPE2"]
+    assert ("In hindsight we should have run Mother's partner's name through our systems before grading it; "
+            "it was obvious once I saw his history.") in episodes["KPE2"]
+    assert ("I failed to speak to the neighbour who made the call and I should have made time for it."
+            in episodes["KPE3"])
+    assert "_(should have, it was obvious, in hindsight)_" in episodes["KPE2"]
     assert "_(should have, failed to)_" in episodes["KPE3"]
     # Two agencies who saw KPE4 differently.
     assert "says they learned about it later" in episodes["KPE4"]
@@ -116,7 +118,7 @@ def test_a_lead_reads_the_digest_of_the_whole_case_group(fake, slack, store, ref
     assert [call["channel_id"] for call in completed] == ["D0LEAD01"] + ["D0LEAD02"] * 5
     full = files[0]
     assert full.startswith("# Child D: digest of the case group's reflections")
-    assert "we were the only car covering the whole east side" in full  # kept, with its ping defused
+    assert "@\u200bchannel there were two cars for the whole of the north division" in full  # its ping defused
 
     # The same digest from the command line, in every format.
     monkeypatch.chdir(tmp_path)

@@ -27,7 +27,7 @@ ACTIONS = [  # (action_id, value, who may, what they are told)
     ("home_snooze", "child-d|snooze", MEMBERS, "No more reminders"),
 ]
 FORMS = [  # (callback_id, values, who may, the audited change)
-    ("review_add_member", {"user": "U0NEW001", "role": "School nurse", "agency": "Northshire Schools",
+    ("review_add_member", {"user": "U0NEW001", "role": "School nurse", "agency": "Brackenshire Schools",
                            "episodes": ["KPE4"]}, LEADS, "member.added"),
     ("review_add_episode", {"key": "KPE6", "title": "Strategy meeting", "start": "2025-11-03", "end": "",
                             "description": "", "members": ["U0SW0001"]}, LEADS, "episode.added"),

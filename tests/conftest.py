@@ -20,6 +20,7 @@ from bot.slack_client import make_client
 from storage import Store
 from tests.blockkit import call_problems
 from tests.fakeslack import FakeSlack
+from tests.lazyruns import LazyRuns
 from tests.slackdriver import SlackDriver
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "sample-review"
@@ -100,13 +101,21 @@ def settings(fake, db_path) -> Settings:
     return settings_for(fake, db_path)
 
 
-def make_app(settings: Settings, store: Store, prompts):
-    return build_app(settings, store, prompts, make_client(settings.bot_token, settings.api_url))
+def make_app(settings: Settings, store: Store, prompts, lazy: LazyRuns | None = None):
+    return build_app(settings, store, prompts, make_client(settings.bot_token, settings.api_url), executor=lazy)
 
 
 @pytest.fixture
-def app(settings, store, prompts):
-    return make_app(settings, store, prompts)
+def lazy():
+    """Runs the App's lazy listeners, so that a test can wait until every one has returned."""
+    runs = LazyRuns()
+    yield runs
+    runs.close()
+
+
+@pytest.fixture
+def app(settings, store, prompts, lazy):
+    return make_app(settings, store, prompts, lazy)
 
 
 @pytest.fixture

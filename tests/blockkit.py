@@ -1,4 +1,5 @@
-"""Check Slack payloads against the Block Kit limits in ../shared/docs/slack-platform.md.
+"""Check Slack payloads against the limits Slack documents in its Block Kit reference (blocks, block
+elements, composition objects) and for views and message text.
 
 Written from the documented limits, independently of bot/render/blocks.py, so that a
 mistake in the renderer's constants can't hide itself.

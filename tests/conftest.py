@@ -1,4 +1,7 @@
-"""Shared fixtures: a fake Slack Web API on loopback, a real SQLite file, the real Bolt App."""
+"""Shared fixtures: a fake Slack Web API on loopback, a real SQLite file, the real Bolt App.
+
+The sample review (tests/data/sample-review) is fictional, written for these tests.
+"""
 from __future__ import annotations
 
 import json
@@ -17,10 +20,10 @@ from bot.slack_client import make_client
 from storage import Store
 from tests.blockkit import call_problems
 from tests.fakeslack import FakeSlack
+from tests.lazyruns import LazyRuns
 from tests.slackdriver import SlackDriver
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT.parent / "shared" / "data" / "sample-review"
+SAMPLE = Path(__file__).resolve().parent / "data" / "sample-review"
 SIGNING_SECRET = "test-signing-secret"
 
 
@@ -98,13 +101,21 @@ def settings(fake, db_path) -> Settings:
     return settings_for(fake, db_path)
 
 
-def make_app(settings: Settings, store: Store, prompts):
-    return build_app(settings, store, prompts, make_client(settings.bot_token, settings.api_url))
+def make_app(settings: Settings, store: Store, prompts, lazy: LazyRuns | None = None):
+    return build_app(settings, store, prompts, make_client(settings.bot_token, settings.api_url), executor=lazy)
 
 
 @pytest.fixture
-def app(settings, store, prompts):
-    return make_app(settings, store, prompts)
+def lazy():
+    """Runs the App's lazy listeners, so that a test can wait until every one has returned."""
+    runs = LazyRuns()
+    yield runs
+    runs.close()
+
+
+@pytest.fixture
+def app(settings, store, prompts, lazy):
+    return make_app(settings, store, prompts, lazy)
 
 
 @pytest.fixture

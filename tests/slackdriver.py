@@ -1,4 +1,5 @@
-"""Signed Slack requests for tests: the shapes in ../shared/data/slack-payloads, signed as Slack signs them.
+"""Signed Slack requests for tests: Events API, slash command and interaction payloads in the shapes
+slack-bolt receives from Slack, signed as Slack signs them (the v0 request signature Slack documents).
 
     slack = SlackDriver(app, signing_secret)
     slack.dm("U0HV0001", "yes")                 # a message.im event

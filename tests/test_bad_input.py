@@ -43,7 +43,7 @@ def test_an_empty_answer_to_a_required_step_is_asked_again(fake, slack, store, i
 
 def test_a_40000_character_answer_is_stored_whole_and_shown_within_limits(fake, slack, store, invited):
     slack.dm(HV, "yes")
-    long_answer = ("Kayden's mum said the visit could wait. 👶 " * 1000)[:40_000]
+    long_answer = ("Lennon's mum said the visit could wait. 👶 " * 1000)[:40_000]
     slack.dm(HV, long_answer)
     assert store.conversations.answers("child-d", HV)[("KPE1", "involvement")] == long_answer
     slack.dm(HV, "back")

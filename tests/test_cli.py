@@ -53,7 +53,7 @@ def test_import_list_and_reimport_with_a_private_database(tmp_path):
 def test_a_broken_review_file_reports_every_mistake_and_imports_nothing(tmp_path):
     broken = (SAMPLE / "review.toml").read_text()
     broken = broken.replace('leads = ["U0LEAD01", "U0LEAD02"]', "leads = []")
-    broken = broken.replace('start = "2025-06-14"', 'start = "14/06/2025"')
+    broken = broken.replace('start = "2025-05-23"', 'start = "23/05/2025"')
     broken = broken.replace('episodes = ["KPE2"]', 'episodes = ["KPE9"]')
     broken = broken.replace('key = "KPE5"', 'key = "KPE4"')
     path = tmp_path / "broken.toml"
@@ -62,7 +62,7 @@ def test_a_broken_review_file_reports_every_mistake_and_imports_nothing(tmp_path
     result = run_casegroup("review", "import", str(path), cwd=tmp_path, env=env)
     assert result.returncode == 2
     for expected in ("[review]: leads must name at least one lead reviewer",
-                     "[[episodes]] KPE2 start: '14/06/2025' is not a date",
+                     "[[episodes]] KPE2 start: '23/05/2025' is not a date",
                      "[[members]] U0PC0001: unknown episode 'KPE9'",
                      "[[episodes]] KPE4: duplicate episode key"):
         assert expected in result.stderr

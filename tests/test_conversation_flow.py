@@ -17,9 +17,9 @@ def last_post(fake, channel=HV):
 
 
 def test_nothing_is_stored_before_consent_and_declining_is_recorded(fake, slack, store, imported):
-    slack.dm(HV, "Kayden was fine when I saw him")  # before any invitation
+    slack.dm(HV, "Lennon was fine when I saw him")  # before any invitation
     assert "Do you agree" in last_post(fake)
-    slack.dm(HV, "I'd rather tell you about Kayden first")
+    slack.dm(HV, "I'd rather tell you about Lennon first")
     assert "I haven't stored that message" in last_post(fake)
     assert store.conversations.answers("child-d", HV) == {}
     slack.dm(HV, "no")
@@ -52,11 +52,11 @@ def test_a_practitioner_answers_restarts_and_resumes_at_the_same_question(fake, 
 def test_a_retried_event_stores_one_answer_and_sends_one_reply(fake, slack, store, invited):
     slack.dm(HV, "yes")
     before = len(fake.calls("chat.postMessage"))
-    slack.dm(HV, "The new birth visit went well.", event_id="EvRETRY1")
-    slack.dm(HV, "The new birth visit went well.", event_id="EvRETRY1",
+    slack.dm(HV, "The one-year review went well.", event_id="EvRETRY1")
+    slack.dm(HV, "The one-year review went well.", event_id="EvRETRY1",
              headers={"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"})
     assert len(fake.calls("chat.postMessage")) == before + 1
-    assert store.conversations.answers("child-d", HV)[("KPE1", "involvement")] == "The new birth visit went well."
+    assert store.conversations.answers("child-d", HV)[("KPE1", "involvement")] == "The one-year review went well."
     saved = [r for r in store.audit.trail("child-d") if r["action"] == "answer.saved"]
     assert len(saved) == 1
 
@@ -139,7 +139,7 @@ def test_the_next_question_is_the_same_for_everyone_until_its_episode_changes(fa
     """The question after an answer is rendered once per point of a review (bot/render/blocks.py), so:
     two practitioners get the same one, what one delivery's reader does to it reaches no other, and a
     re-import that changes the episode shows at once."""
-    HO = "U0HO0001"   # the hospital's practitioner, who also has KPE1 first
+    HO = "U0HO0001"   # the housing officer, who also has KPE1 first
     slack.dm(HV, "yes")
     slack.dm(HO, "yes")
     reflections = Reflections(store, prompts)
@@ -147,11 +147,11 @@ def test_the_next_question_is_the_same_for_everyone_until_its_episode_changes(fa
     to_hv.payloads[0]["blocks"].append({"type": "divider"})
     [to_ho] = reflections.take(HO, "first", "D2", "Ev2")
     assert to_ho.payloads[0]["blocks"] == to_hv.payloads[0]["blocks"][:-1]
-    assert "4 Mar 2025 to 15 Apr 2025" in json.dumps(to_ho.payloads)
+    assert "10 Feb 2025 to 28 Mar 2025" in json.dumps(to_ho.payloads)
 
     review = store.reviews.get("child-d")
-    moved = [dataclasses.replace(e, start=dt.date(2025, 3, 5)) if e.key == "KPE1" else e for e in review.episodes]
+    moved = [dataclasses.replace(e, start=dt.date(2025, 2, 11)) if e.key == "KPE1" else e for e in review.episodes]
     store.reviews.save(dataclasses.replace(review, episodes=tuple(moved)), actor="test")
     slack.dm(HO, "back")     # question 1 again, then question 2 as it is now
     slack.dm(HO, "first")
-    assert "5 Mar 2025 to 15 Apr 2025" in last_post(fake, HO) and "4 Mar" not in last_post(fake, HO)
+    assert "11 Feb 2025 to 28 Mar 2025" in last_post(fake, HO) and "10 Feb" not in last_post(fake, HO)

@@ -124,10 +124,10 @@ def test_a_stored_part_is_not_used_once_anything_it_depends_on_has_changed(
     assert "hides the timeline" in json.dumps(after.to_dict("KPE3"))
 
     # The review changes: the housing officer's agency is renamed, and its evidence is attributed anew.
-    renamed = dataclasses.replace(review, members=[dataclasses.replace(m, agency="Northshire Homes")
+    renamed = dataclasses.replace(review, members=[dataclasses.replace(m, agency="Brackenshire Homes")
                                                    if m.slack_id == HO else m for m in review.members])
     after = digest_after(lambda: other.reviews.save(renamed, actor="test"), episode=None)
-    assert any("Northshire Homes" in e.who for p in after.patterns for e in p.evidence)
+    assert any("Brackenshire Homes" in e.who for p in after.patterns for e in p.evidence)
 
     # The prompts change: a digest with other digest rules does not read a part made with these.
     fewer_themes = dataclasses.replace(prompts, digest=dataclasses.replace(prompts.digest,
@@ -161,7 +161,7 @@ def test_a_withdrawal_and_a_purge_take_the_stored_text_with_them(
     for member in (GP, SW):
         answer_everything(slack, member, by_member[member], prompts)
     forget()
-    gp_only, sw_only = "GP record has no flag from nursery", "personal factors: mindset"
+    gp_only, sw_only = "nothing on the GP record from nursery", "personal factors: optimism about the split"
     stored = store.kept.review_wide("child-d").part
     assert gp_only in stored and sw_only in stored, "the checks below must be able to fail"
     assert gp_only.encode() in raw_files(db_path)

@@ -12,15 +12,15 @@ from bot.core.conversation import State
 from bot.core.review import Episode, Member, Person, Review
 from tests.blockkit import assert_within_limits
 
-AGENCIES = ["Northshire Community Health NHS Foundation Trust", "Northshire Constabulary Public Protection Unit",
-            "Northshire Children's Social Care and Early Help", "Northshire Housing and Homelessness Service",
-            "Northshire Education Inclusion Service", "National Probation Service, Northshire",
-            "Northshire Mental Health Partnership", "Riverside Primary Care Network"]
+AGENCIES = ["Brackenshire Community Health NHS Foundation Trust", "Brackenshire Constabulary Public Protection Unit",
+            "Brackenshire Children's Social Care and Early Help", "Brackenshire Housing and Homelessness Service",
+            "Brackenshire Education Inclusion Service", "National Probation Service, Brackenshire",
+            "Brackenshire Mental Health Partnership", "Millbrook Primary Care Network"]
 FACTORS = ["conditions of work: my caseload was huge", "inter-agency team: info sharing", "the family: engagement",
            "personal factors: mindset", "other: the weather that week <!here>", "own team: supervision",
            "organisational culture and management: targets", "tools: the case management system kept crashing"]
 # A paragraph with everything that makes text hard to show: names, pings, links, mentions, emoji, markup.
-PARAGRAPH = ("Shanon told me <!channel> that Kayden's cot was fine & the flat was clean :+1: 🙏 *really* — see "
+PARAGRAPH = ("Kristy told me <!channel> that Lennon's cot was fine & the flat was clean :+1: 🙏 *really* — see "
              "<https://records.example/x|the record> and ask <@U0LEAD01>. With hindsight I should have asked more. ")
 
 
@@ -37,9 +37,9 @@ def big_review() -> Review:
         assigned = ["KPE1", *(f"KPE{(n + 7 * k) % 60 + 1}" for k in range(8))]
         members.append(Member(f"U0M{n:05d}", f"Senior practitioner {n}, designated safeguarding lead"[:60],
                               f"{AGENCIES[n % len(AGENCIES)]} {n}"[:80], tuple(dict.fromkeys(assigned))))
-    return Review("big-review", "A large review", "children", "Northshire Safeguarding Children Partnership",
+    return Review("big-review", "A large review", "children", "Brackenshire Safeguarding Children Partnership",
                   ("U0LEAD01",), ("U0TEAM01",), episodes=episodes, members=members,
-                  people=[Person("Child D", ("Kayden Morris", "Kayden")), Person("Mother", ("Shannon Morris",))])
+                  people=[Person("Child D", ("Lennon Ashby", "Lennon")), Person("Mother", ("Kirsty Ashby",))])
 
 
 def store_big_review(store) -> Review:
@@ -77,7 +77,7 @@ def test_a_large_review_is_summarised_within_every_block_kit_limit(fake, slack, 
         assert_within_limits(message)
     shown = json.dumps(messages, ensure_ascii=False)
     assert "<!channel>" not in shown and "<!here>" not in shown and "<@U0LEAD01>" not in shown
-    assert "Kayden" not in shown and "Shanon" not in shown
+    assert "Lennon" not in shown and "Kristy" not in shown
     # The message says what it left out; the file in the DM has all of it.
     assert "The full digest is in your DM as a Markdown file." in shown
     upload = fake.calls("file.upload")[0]["content"]
@@ -90,4 +90,4 @@ def test_a_large_review_is_summarised_within_every_block_kit_limit(fake, slack, 
     if asked == "KPE1":  # all 40 members were there: most accounts are left to the file
         assert "_…and 22 more accounts in the file._" in shown and "_…and 10 more accounts in the file._" in shown
         assert "*Hindsight flags*" in shown and "*Where accounts differ*" in shown  # nothing cut off the end
-    assert "Kayden" not in upload and "<!channel>" not in upload
+    assert "Lennon" not in upload and "Kristy" not in upload and "<!channel>" not in upload

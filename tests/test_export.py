@@ -34,10 +34,11 @@ def test_markdown_goes_to_standard_output_and_the_export_is_audited(cli, submitt
     assert cli(["export", "child-d", "--episode", "3"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("# Child D: KPE3 digest\n")
-    assert "## KPE3: Referral screened and the case closed after a single assessment" in out
+    assert "## KPE3: Triage at the front door and a short assessment" in out
     assert "## KPE2" not in out
-    assert "- **Social worker (Northshire Children's Social Care)**, Suggested changes: “Also I failed to see " \
-           "Mother's partner at all, which I should have pushed for.” (matched: should have, failed to)" in out
+    assert "- **Social worker (Brackenshire Children's Social Care)**, Suggested changes: “I failed to speak to " \
+           "the neighbour who made the call and I should have made time for it.” " \
+           "(matched: should have, failed to)" in out
     [row] = [r for r in store.audit.trail("child-d") if r["action"] == "digest.exported"]
     assert (row["actor"], row["detail"]) == ("cli", "episode KPE3 as md, exported by the CLI")
 
@@ -51,10 +52,10 @@ def test_json_export_is_the_digest_as_data(cli, submitted, tmp_path):
     assert [e["key"] for e in data["episodes"]] == ["KPE1", "KPE2", "KPE3", "KPE4", "KPE5"]
     assert [t["coverage"] for t in data["timeline"]] == ["2 of 2", "1 of 1", "2 of 2", "3 of 3", "2 of 2"]
     kpe4 = data["episodes"][3]
-    assert [a["who"] for a in kpe4["learned_later"]] == ["Health visitor (Northshire Community Health)"]
+    assert [a["who"] for a in kpe4["learned_later"]] == ["Health visitor (Brackenshire Community Health)"]
     assert {p["factor"] for p in data["patterns"]} >= {"workload", "information sharing"}
     assert "fuzz.token_set_ratio >= 80" in data["method"]["grouping"]
-    assert "Kayden" not in out.read_text() and "Shannon" not in out.read_text()
+    assert "Lennon" not in out.read_text() and "Kirsty" not in out.read_text()
 
 
 def test_html_export_is_one_self_contained_printable_page(cli, submitted, tmp_path):
@@ -71,12 +72,13 @@ def test_html_export_is_one_self_contained_printable_page(cli, submitted, tmp_pa
     assert "<style>" in page and "@media print" in page and "break-before: page" in page
     # The coverage chart: a bar per episode.
     chart = page[page.index("<svg"):page.index("</svg>")]
-    assert chart.count('class="done"') == 5 and "KPE4 · 8 Sep 2025 · Nursery notices bruising; GP appointment" in chart
+    assert chart.count('class="done"') == 5
+    assert "KPE4 · 15 Sep 2025 · Nursery logs a scalded hand; GP visit" in chart
     for key in ("KPE1", "KPE2", "KPE3", "KPE4", "KPE5"):
         assert f'<section class="episode" id="{key}">' in page
     assert "&lt;!channel&gt;" not in page and "<!channel>" not in page  # the ping was defused before escaping
-    assert "@\u200bchannel we were the only car" in page
-    assert "Kayden" not in page and "Barker" not in page
+    assert "@\u200bchannel there were two cars" in page
+    assert "Lennon" not in page and "Tanner" not in page
 
 
 def test_bad_exports_say_what_is_wrong(cli, imported, capsys, tmp_path):

@@ -12,7 +12,7 @@ def test_the_case_group_is_invited_answers_every_prompt_by_typing_and_submits(
     invitations = {call["channel"]: call for call in fake.calls("chat.postMessage")}
     assert set(invitations) == {m.slack_id for m in imported.members}
     intro = str(invitations["U0HV0001"]["blocks"])
-    assert "Health visitor, Northshire Community Health" in intro  # how they will be quoted
+    assert "Health visitor, Brackenshire Community Health" in intro  # how they will be quoted
     assert "Do you agree" in intro
 
     # Every practitioner consents and types every answer, then submits.
@@ -41,4 +41,4 @@ def test_the_case_group_is_invited_answers_every_prompt_by_typing_and_submits(
     assert len(confirmations) == len(by_member)
     channel_posts = [c for c in fake.calls("chat.postMessage") if c["channel"] == "C0REVIEWD"]
     assert len(channel_posts) == len(by_member)
-    assert "Health visitor (Northshire Community Health) submitted" in str(channel_posts)
+    assert "Health visitor (Brackenshire Community Health) submitted" in str(channel_posts)

@@ -150,7 +150,7 @@ def test_slack_failures_are_retried_or_reported_to_the_lead_and_never_roll_back_
         report = [c for c in fake.calls("chat.postMessage") if c["channel"] == "U0LEAD01"]
         assert len(report) == 1, error
         assert f"Slack said `{error}`" in report[0]["text"]
-        assert "Health visitor (Northshire Community Health)" in report[0]["text"]
+        assert "Health visitor (Brackenshire Community Health)" in report[0]["text"]
         assert f"answer while Slack says {error}" not in json.dumps(report)  # no reflection text to the lead
     stored = store.conversations.answers("child-d", HV)
     assert stored[("KPE1", "options")] == "answer while Slack says channel_not_found"

@@ -24,18 +24,18 @@ def test_add_member_opens_a_modal_at_once_and_checks_each_field_on_submit(fake, 
     assert body_of(wrong) == {"response_action": "errors",
                               "errors": {"user": "This person is already in the case group."}}
     wrong = submit_view(slack, LEAD, "review_add_member", "child-d",
-                        {"user": "U0NEW001", "role": "", "agency": "Northshire Schools", "episodes": []})
+                        {"user": "U0NEW001", "role": "", "agency": "Brackenshire Schools", "episodes": []})
     assert body_of(wrong)["errors"] == {"role": "Role is missing.",
                                         "episodes": "Episodes must list at least one episode key."}
     assert store.reviews.get("child-d").member("U0NEW001") is None
 
     right = submit_view(slack, LEAD, "review_add_member", "child-d",
-                        {"user": "U0NEW001", "role": "School nurse", "agency": "Northshire Schools",
+                        {"user": "U0NEW001", "role": "School nurse", "agency": "Brackenshire Schools",
                          "episodes": ["KPE4", "KPE5"]})
     assert right.status == 200 and not right.body
-    assert store.reviews.get("child-d").member("U0NEW001") == Member("U0NEW001", "School nurse", "Northshire Schools",
+    assert store.reviews.get("child-d").member("U0NEW001") == Member("U0NEW001", "School nurse", "Brackenshire Schools",
                                                                 ("KPE4", "KPE5"))
-    assert "Added School nurse (Northshire Schools)" in said_to(fake, LEAD, "Added")[0]
+    assert "Added School nurse (Brackenshire Schools)" in said_to(fake, LEAD, "Added")[0]
     assert [a["detail"] for a in store.audit.trail("child-d") if a["action"] == "member.added"] == [
         "U0NEW001, episodes KPE4, KPE5"]
     assert home_of(fake, LEAD)  # the lead's Home shows the new member

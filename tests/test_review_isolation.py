@@ -45,7 +45,7 @@ def test_nothing_of_one_review_appears_in_outputs_about_the_other(
             slack.dm(member, {"knowledge_source": "memory", "factors": "workload"}.get(step.key, e_answer(n)))
         slack.dm(member, "submit")
     assert set(store.submitted.latest("child-e")) == {"U0HV0001", "U0GP0001"}
-    assert store.submitted.latest("child-d")["U0HV0001"]["KPE1"]["involvement"].startswith("I did the new birth")
+    assert store.submitted.latest("child-d")["U0HV0001"]["KPE1"]["involvement"].startswith("I did the one-year")
 
     fake.clear()
     slack.command("U0LEAD01", "/summary", "child-d", fake.response_url)
@@ -66,8 +66,8 @@ def test_nothing_of_one_review_appears_in_outputs_about_the_other(
         exports[key] = out.read_text()
 
     e_texts = ["Child-E-only account", "Child E", *SECOND_NAMES]
-    d_texts = ["I did the new birth visit", "Child D", "Kayden", "Shannon", "Northshire Police",
-               "Little Acorns Nursery"]
+    d_texts = ["I did the one-year review", "Child D", "Lennon", "Kirsty", "Brackenshire Police",
+               "Hollybush Day Nursery"]
     for output in (about_d, exports["child-d"]):
         assert [t for t in e_texts if t in output] == []
     for output in (about_e, exports["child-e"]):

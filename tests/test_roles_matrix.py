@@ -27,7 +27,7 @@ ACTIONS = [  # (action_id, value, who may, what they are told)
     ("home_snooze", "child-d|snooze", MEMBERS, "No more reminders"),
 ]
 FORMS = [  # (callback_id, values, who may, the audited change)
-    ("review_add_member", {"user": "U0NEW001", "role": "School nurse", "agency": "Northshire Schools",
+    ("review_add_member", {"user": "U0NEW001", "role": "School nurse", "agency": "Brackenshire Schools",
                            "episodes": ["KPE4"]}, LEADS, "member.added"),
     ("review_add_episode", {"key": "KPE6", "title": "Strategy meeting", "start": "2025-11-03", "end": "",
                             "description": "", "members": ["U0SW0001"]}, LEADS, "episode.added"),
@@ -46,7 +46,7 @@ def refused(store, user: str) -> list[dict]:
 
 @pytest.mark.parametrize("role", PEOPLE)
 @pytest.mark.parametrize("text, allowed, evidence", COMMANDS, ids=[c[0].split()[0] for c in COMMANDS])
-def test_review_subcommands(role, text, allowed, evidence, fake, slack, store, invited):
+def test_review_subcommands(role, text, allowed, evidence, fake, slack, lazy, store, invited):
     user = PEOPLE[role]
     response = slack.command(user, "/review", text, fake.response_url)
     method, words = evidence
@@ -59,12 +59,15 @@ def test_review_subcommands(role, text, allowed, evidence, fake, slack, store, i
         assert answer["response_type"] == "ephemeral" and answer["text"].startswith("Sorry, only")
         assert "please ask the lead reviewers" in answer["text"]
         assert len(refused(store, user)) == 1
+        lazy.wait_for(0)  # a refusal starts no lazy listener (they start during the request): nothing is to come
+        assert lazy.started() == 0
         assert store.reviews.get("child-d").stage == "conversations" and not fake.calls("views.open")
+        assert not [c for c in fake.calls(method) if words in json.dumps(c)]
 
 
 @pytest.mark.parametrize("role", PEOPLE)
 @pytest.mark.parametrize("action_id, value, allowed, told", ACTIONS, ids=[a[0] for a in ACTIONS])
-def test_home_buttons(role, action_id, value, allowed, told, fake, slack, store, invited):
+def test_home_buttons(role, action_id, value, allowed, told, fake, slack, lazy, store, invited):
     user = PEOPLE[role]
     slack.click(user, action_id, value, selected=action_id == "home_nudge_one")
     if role in allowed:
@@ -73,6 +76,8 @@ def test_home_buttons(role, action_id, value, allowed, told, fake, slack, store,
     else:
         assert said_to(fake, user, "Sorry, only")
         assert len(refused(store, user)) == 1
+        lazy.wait_for(0)  # a refusal starts no lazy listener (they start during the request): nothing is to come
+        assert lazy.started() == 0
         assert not [p for p in posts_to(fake, user) if told in p]
         assert store.reviews.get("child-d").stage == "conversations"
 
@@ -108,7 +113,7 @@ def test_roles_are_per_review(fake, slack, store, invited, sample_review):
 
 
 @pytest.mark.parametrize("role", PEOPLE)
-def test_summary(role, fake, slack, store, invited):
+def test_summary(role, fake, slack, lazy, store, invited):
     user = PEOPLE[role]
     response = slack.command(user, "/summary", "child-d", fake.response_url)
     if role in READERS:
@@ -117,4 +122,7 @@ def test_summary(role, fake, slack, store, invited):
     else:
         answer = body_of(response)
         assert answer["response_type"] == "ephemeral" and answer["text"].startswith("Sorry, only")
-        assert len(refused(store, user)) == 1 and not fake.calls("response_url")
+        assert len(refused(store, user)) == 1
+        lazy.wait_for(0)  # a refusal starts no lazy listener (they start during the request): nothing is to come
+        assert lazy.started() == 0
+        assert not fake.calls("response_url")

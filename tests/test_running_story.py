@@ -58,11 +58,11 @@ def test_a_lead_runs_a_review_from_invitation_to_purge(
     view = home_of(fake, LEAD)
     assert len(view["blocks"]) <= 100
     assert "KPE1 ✏️ in progress · KPE4 🟡 consented · KPE5 🟡 consented" in grid_row(
-        view, "Health visitor (Northshire Community Health)")
-    assert "KPE2 🟡 consented" in grid_row(view, "Response police officer (Northshire Police)")
-    assert "KPE3 ✅ submitted" in grid_row(view, "Social worker (Northshire Children's Social Care)")
-    assert "KPE1 ✉️ invited · KPE5 ✉️ invited" in grid_row(view, "Housing officer (Northshire Housing)")
-    assert "no reminder yet" in grid_row(view, "Housing officer (Northshire Housing)")
+        view, "Health visitor (Brackenshire Community Health)")
+    assert "KPE2 🟡 consented" in grid_row(view, "Response police officer (Brackenshire Police)")
+    assert "KPE3 ✅ submitted" in grid_row(view, "Social worker (Brackenshire Children's Social Care)")
+    assert "KPE1 ✉️ invited · KPE5 ✉️ invited" in grid_row(view, "Housing officer (Brackenshire Housing)")
+    assert "no reminder yet" in grid_row(view, "Housing officer (Brackenshire Housing)")
     text = json.dumps(view, ensure_ascii=False)
     assert "*KPE4*: 1 🟡 consented, 2 ✅ submitted" in text
     assert "*KPE3*: 2 ✅ submitted" in text
@@ -78,7 +78,7 @@ def test_a_lead_runs_a_review_from_invitation_to_purge(
     assert "KPE3 ✅ submitted" in team_view and "home_nudge_all" not in team_view and "home_summary" in team_view
     open_home(slack, HV)
     own = json.dumps(home_of(fake, HV), ensure_ascii=False)
-    assert "KPE1: New birth visit" in own and "Continue where I left off" in own
+    assert "KPE1: One-year review" in own and "Continue where I left off" in own
     assert "never by your name" in own and "Social worker" not in own
     open_home(slack, OUTSIDER)
     assert "not part of a review" in json.dumps(home_of(fake, OUTSIDER))
@@ -93,7 +93,7 @@ def test_a_lead_runs_a_review_from_invitation_to_purge(
     assert "2 of your 3 episode(s) still need your reflection" in said_to(fake, HV, "gentle reminder")[0]
     assert "you're invited to take part" in said_to(fake, HO, "gentle reminder")[0]
     wait_until(lambda: fake.calls("views.publish"), what="the lead's Home published again")
-    assert "(1 sent)" in grid_row(home_of(fake, LEAD), "Health visitor (Northshire Community Health)")
+    assert "(1 sent)" in grid_row(home_of(fake, LEAD), "Health visitor (Brackenshire Community Health)")
 
     # The GP withdraws before analysis: their answers go, and the review shows them as withdrawn.
     slack.dm(GP, "withdraw")
@@ -142,7 +142,7 @@ def test_a_lead_runs_a_review_from_invitation_to_purge(
     # No reflection text, and no real name, is left anywhere in the database's files.
     raw = raw_files(db_path)
     assert [t for t in texts if t.encode() in raw] == []
-    assert b"Kayden Morris" not in raw and b"Shannon" not in raw
+    assert b"Lennon Ashby" not in raw and b"Kirsty" not in raw
     # The audit trail of what existed is still readable.
     with sqlite3.connect(db_path) as check:
         assert check.execute("select count(*) from audit where action = 'reflection.submitted'").fetchone()[0] == 4

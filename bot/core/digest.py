@@ -12,6 +12,10 @@ and where two agencies' accounts differ. Across the review: a timeline with
 coverage, and the emerging patterns, mapped to the typology of underlying
 patterns and phrased as questions.
 
+Which answers are the account, the knowledge, the factors, what went well and the changes,
+and every word the digest adds (labels, statuses, the rules it prints), come from
+prompts/digest.toml through `prompts.digest` (bot.core.digest_rules), checked at start-up.
+
 Pure: no Slack, no SQL. Every piece of free text has been through redaction
 (bot.core.redaction) before it reaches a dataclass here, so a renderer cannot
 show a real name by mistake.
@@ -28,7 +32,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
-from bot.core.digest_rules import DigestRules, Pattern, Theme
+from bot.core.digest_rules import DigestRules, DigestWording, Pattern, Theme
 from bot.core.redaction import NAME_THRESHOLD, Redactor
 from bot.core.review import Episode, Member, Review
 
@@ -51,37 +55,11 @@ EMERGING_AGENCIES = 3
 EPISODE_THRESHOLD = 75
 EPISODE_MARGIN = 10
 
-KNOWN_AT_THE_TIME = ("memory", "records")
-KNOWLEDGE_LABELS = {"memory": "from memory", "records": "from the records", "learned_later": "learned later"}
-STATUS_LABELS = {None: "not started", "consent": "not started", "asking": "in progress",
-                 "checking": "in progress", "declined": "declined", "submitted": "submitted before this episode "
-                                                                                 "was added"}
-# The digest's names for the reflection's fields: the review team reads about someone, in the third person.
-ACCOUNT_FIELDS = {"involvement": "What happened and their part", "at_the_time": "What they thought was going on",
-                  "front_of_mind": "Front of mind and other demands", "options": "Options they felt they had",
-                  "hoped_to_achieve": "What they hoped to achieve"}
-REMARK_FIELDS = {"went_well": "What went well", "changes": "Suggested changes"}
-FACTOR_FIELD = "Contributory factors"
-
-GROUPING_RULE = (
-    "Factors are tallied by the framework heading each practitioner chose. Statements that say the same thing "
-    "are grouped: first by the themes in prompts/typology.toml (a theme's word found in the statement with "
-    f"rapidfuzz fuzz.partial_ratio >= {THEME_THRESHOLD}, ignoring case and punctuation; words of "
-    f"{WHOLE_WORD_MAX} letters or fewer only as whole words), then the rest with each other under the same "
-    f"heading by rapidfuzz fuzz.token_set_ratio >= {WORDING_THRESHOLD}.")
-DIFFERENCE_RULE = (
-    "Two agencies' accounts of an episode are listed as differing when (1) one gives its account as known at "
-    "the time (from memory or the records) and the other says it learned it later, or (2) the contributory "
-    "factor headings they name have none in common.")
-EMERGING_RULE = (
-    f"A factor group is an emerging pattern when it recurs in {EMERGING_EPISODES} or more episodes, or is named "
-    f"by {EMERGING_AGENCIES} or more agencies. Each is mapped to the typology of underlying patterns "
-    "(prompts/typology.toml) and phrased as a question for the review team: a starting point, not a finding.")
-PSEUDONYM_RULE = (
-    "Practitioners are named by role and agency only. Family members' names, and misspellings of them "
-    f"(rapidfuzz fuzz.ratio >= {NAME_THRESHOLD} for capitalised words), are replaced by their labels from the "
-    "review file; a name shared by several people becomes [name].")
-UNMAPPED_QUESTION = "What makes “{factor}” recur across agencies and episodes, and what in the work system shapes it?"
+# A case group member who has not contributed to an episode, by their conversation stage: the key of the
+# words for it in prompts/digest.toml [status]. "checking" is someone revising a submitted reflection;
+# "submitted", someone who submitted before the episode was given to them.
+STATUS_OF_STAGE = {None: "not_started", "consent": "not_started", "asking": "in_progress", "checking": "in_progress",
+                   "declined": "declined", "submitted": "submitted_earlier"}
 
 
 # ----- the digest --------------------------------------------------------------
@@ -92,9 +70,9 @@ class Account:
     """One practitioner's view of one episode: how it looked to them."""
     who: str                 # "Health visitor (Northshire Community Health)"
     agency: str
-    knowledge: str           # memory | records | learned_later
+    knowledge: str           # an option value of the knowledge step: memory | records | learned_later
     knowledge_label: str     # "from memory"
-    answers: dict[str, str]  # ACCOUNT_FIELDS label -> what they wrote
+    answers: dict[str, str]  # the account step's label (prompts/digest.toml [account]) -> what they wrote
 
 
 @dataclass
@@ -163,7 +141,7 @@ class Difference:
 @dataclass
 class Missing:
     who: str
-    status: str              # not started, in progress, declined
+    status: str              # not started, in progress, declined (prompts/digest.toml [status])
 
 
 @dataclass
@@ -224,11 +202,12 @@ class TimelineEntry:
 
 @dataclass
 class Method:
-    grouping: str = GROUPING_RULE
-    differences: str = DIFFERENCE_RULE
-    emerging: str = EMERGING_RULE
-    pseudonyms: str = PSEUDONYM_RULE
-    hindsight: str = ""
+    """The rules the digest followed, as it prints them (prompts/digest.toml [method], with the numbers filled in)."""
+    grouping: str
+    differences: str
+    emerging: str
+    pseudonyms: str
+    hindsight: str
 
 
 @dataclass
@@ -243,7 +222,10 @@ class Digest:
     timeline: list[TimelineEntry]
     patterns: list[EmergingPattern]
     episodes: list[EpisodeDigest]
-    method: Method = field(default_factory=Method)
+    method: Method
+    # The words the renderers put around the digest's data (prompts/digest.toml): the digest carries them, so that
+    # every output of it says what the prompt files say. Not part of its data (to_dict leaves them out).
+    wording: DigestWording = field(compare=False, repr=False)
 
     @property
     def has_reflections(self) -> bool:
@@ -254,7 +236,8 @@ class Digest:
 
     def to_dict(self, episode: str | None = None) -> dict:
         """Plain data for JSON; with `episode`, only that episode (and the patterns it is evidence for)."""
-        data = dataclasses.asdict(self)
+        data = dataclasses.asdict(dataclasses.replace(self, wording=None))
+        del data["wording"]
         for entry, source in zip(data["timeline"], self.timeline):
             entry["coverage"] = source.coverage
         for entry, source in zip(data["episodes"], self.episodes):
@@ -512,7 +495,8 @@ def review_wide(review: Review, reflections: dict[str, dict], prompts) -> Review
     """What every episode's factors make together. Only the factors of `reflections` are read (a
     Store.latest_for_episode read is enough)."""
     redactor = Redactor.for_review(review)
-    found = [(member, key, _factors(answers.get("factors"))) for member, key, answers in _used(review, reflections)]
+    factors_step = prompts.digest.steps.factors
+    found = [(member, key, _factors(answers.get(factors_step))) for member, key, answers in _used(review, reflections)]
     # Each member's episodes in timeline order, whichever read gave them (the wording groups' numbers, and
     # ties, follow the order statements come in): the same reflections give the same part, stored or not.
     timeline = {e.key: i for i, e in enumerate(review.episodes)}
@@ -550,12 +534,14 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
     `reflections` need only hold the episodes compiled.
     """
     rules: DigestRules = prompts.digest
+    steps, wording = rules.steps, rules.wording
     wide = wide or review_wide(review, reflections, prompts)
     redactor = Redactor.for_review(review)
     generated_at = generated_at or dt.datetime.now(dt.timezone.utc)
     shown = [e for e in review.episodes if episode is None or e.key == episode]
-    found = [(member, key, answers, _factors(answers.get("factors")))
+    found = [(member, key, answers, _factors(answers.get(steps.factors)))
              for member, key, answers in _used(review, reflections, {e.key for e in shown})]
+    read = [*steps.account, *steps.remarks]   # the answers shown as text
 
     # Every piece of text that can reach an output is cleaned, in one batch.
     raw: list[str] = [review.title, review.board]
@@ -564,7 +550,7 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
     for member in review.members:
         raw += [member.attribution, member.agency]
     for _, _, answers, factors in found:
-        raw += [_text(answers.get(name)) for name in (*ACCOUNT_FIELDS, *REMARK_FIELDS)]
+        raw += [_text(answers.get(name)) for name in read]
         raw += [words for _, words in factors]
     unique = list(dict.fromkeys(raw))
     clean = dict(zip(unique, redactor.clean_many(unique)))
@@ -573,13 +559,13 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
     for member, key, answers, factors in found:
         reflection = _Reflection(
             member, clean[member.attribution], clean[member.agency], key,
-            {name: clean[_text(answers.get(name))] for name in (*ACCOUNT_FIELDS, *REMARK_FIELDS)},
-            _text(answers.get("knowledge_source")), [(heading, clean[words]) for heading, words in factors])
+            {name: clean[_text(answers.get(name))] for name in read},
+            _text(answers.get(steps.knowledge)), [(heading, clean[words]) for heading, words in factors])
         reflection.groups = [wide.groups[pair] for pair in reflection.factors]
         by_episode[key].append(reflection)
     _flag_hindsight([r for mine in by_episode.values() for r in mine], rules)
-    episodes = [_episode_digest(review, item, by_episode[item.key], stages, clean, [h.name for h in prompts.headings])
-                for item in shown]
+    episodes = [_episode_digest(review, item, by_episode[item.key], stages, clean, [h.name for h in prompts.headings],
+                                rules) for item in shown]
     return Digest(
         review_key=review.key, title=clean[review.title], board=clean[review.board],
         generated_at=generated_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -588,11 +574,14 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
                                 len(e.differences)) for e in episodes],
         patterns=[p for p in wide.patterns if episode is None or episode in p.episodes],
         episodes=episodes,
-        method=Method(hindsight=(
-            "A statement is flagged when it contains a phrase from prompts/hindsight.toml (rapidfuzz "
-            f"fuzz.partial_ratio >= {rules.hindsight_threshold}, ignoring case and punctuation): it may give "
-            "today's view rather than the view at the time. Flags are prompts for the case group meeting; "
-            "nothing is removed or reworded.")))
+        method=Method(
+            grouping=wording.say("method.grouping", theme_threshold=THEME_THRESHOLD, whole_word_max=WHOLE_WORD_MAX,
+                               wording_threshold=WORDING_THRESHOLD),
+            differences=wording.say("method.differences"),
+            emerging=wording.say("method.emerging", episodes=EMERGING_EPISODES, agencies=EMERGING_AGENCIES),
+            pseudonyms=wording.say("method.pseudonyms", name_threshold=NAME_THRESHOLD),
+            hindsight=wording.say("method.hindsight", threshold=rules.hindsight_threshold)),
+        wording=wording)
 
 
 def _group_factors(submitted: list[_Reflection], rules: DigestRules,
@@ -636,7 +625,7 @@ def _group_factors(submitted: list[_Reflection], rules: DigestRules,
 def _flag_hindsight(submitted: list[_Reflection], rules: DigestRules) -> None:
     """Find the hindsight statements of every reflection in one batch. Answers repeat (the same words
     in several episodes), so each distinct answer is split and scored once."""
-    fields = [*ACCOUNT_FIELDS.items(), *REMARK_FIELDS.items()]
+    fields = [*rules.steps.account.items(), *rules.steps.remarks.items()]
     texts = list(dict.fromkeys(r.answers[name] for r in submitted for name, _ in fields))
     split = {text: _sentences(text) for text in texts}
     factors = [words for r in submitted for _, words in r.factors]
@@ -651,18 +640,21 @@ def _flag_hindsight(submitted: list[_Reflection], rules: DigestRules) -> None:
         for name, label in fields:
             reflection.flags += [HindsightFlag(reflection.who, label, s, found[s])
                                  for s in flagged[reflection.answers[name]]]
-        reflection.flags += [HindsightFlag(reflection.who, FACTOR_FIELD, words, found[words])
+        reflection.flags += [HindsightFlag(reflection.who, rules.steps.factors_label, words, found[words])
                              for _, words in reflection.factors if words in found]
 
 
 def _episode_digest(review: Review, episode: Episode, mine: list[_Reflection], stages: dict[str, str],
-                    clean: dict[str, str], heading_order: list[str]) -> EpisodeDigest:
+                    clean: dict[str, str], heading_order: list[str], rules: DigestRules) -> EpisodeDigest:
+    steps, wording = rules.steps, rules.wording
     case_group = [m for m in review.members if episode.key in m.episodes]
     contributed = {r.member.slack_id for r in mine}
-    missing = [Missing(clean[m.attribution], STATUS_LABELS.get(stages.get(m.slack_id), "not started"))
+    status = {stage: wording.say(f"status.{key}") for stage, key in STATUS_OF_STAGE.items()}
+    missing = [Missing(clean[m.attribution], status.get(stages.get(m.slack_id), status[None]))
                for m in case_group if m.slack_id not in contributed]
-    accounts = [Account(r.who, r.agency, r.knowledge, KNOWLEDGE_LABELS.get(r.knowledge, r.knowledge),
-                        {label: r.answers[name] for name, label in ACCOUNT_FIELDS.items()}) for r in mine]
+    # A value no longer among the options (reworded after it was stored) is shown as it was stored.
+    accounts = [Account(r.who, r.agency, r.knowledge, steps.knowledge_labels.get(r.knowledge, r.knowledge),
+                        {label: r.answers[name] for name, label in steps.account.items()}) for r in mine]
 
     # Factors by heading (in the framework's order), then by group: each group once, with its sources.
     tallies: dict[str, dict[tuple, FactorGroup]] = {}
@@ -676,24 +668,25 @@ def _episode_digest(review: Review, episode: Episode, mine: list[_Reflection], s
     return EpisodeDigest(
         key=episode.key, title=clean[episode.title], dates=episode.dates, description=clean[episode.description],
         expected=len(case_group), contributors=[r.who for r in mine], missing=missing,
-        at_the_time=[a for a in accounts if a.knowledge != "learned_later"],
-        learned_later=[a for a in accounts if a.knowledge == "learned_later"],
+        at_the_time=[a for a in accounts if a.knowledge != steps.learned_later],
+        learned_later=[a for a in accounts if a.knowledge == steps.learned_later],
         factors=factors,
-        went_well=[Remark(r.who, r.answers["went_well"]) for r in mine if r.answers["went_well"]],
-        changes=[Remark(r.who, r.answers["changes"]) for r in mine if r.answers["changes"]],
+        went_well=[Remark(r.who, r.answers[steps.went_well]) for r in mine if r.answers[steps.went_well]],
+        changes=[Remark(r.who, r.answers[steps.changes]) for r in mine if r.answers[steps.changes]],
         hindsight=[flag for r in mine for flag in r.flags],
-        differences=_differences(mine))
+        differences=_differences(mine, rules))
 
 
-def _differences(mine: list[_Reflection]) -> list[Difference]:
-    """DIFFERENCE_RULE, applied to each pair of agencies that contributed to the episode."""
+def _differences(mine: list[_Reflection], rules: DigestRules) -> list[Difference]:
+    """The rule of prompts/digest.toml [method] differences, applied to each pair of agencies that contributed."""
+    steps, wording = rules.steps, rules.wording
     agencies: dict[str, dict] = {}
     for r in mine:
         entry = agencies.setdefault(r.agency, {"who": [], "at_the_time": [], "later": False, "headings": []})
         entry["who"].append(r.who)
-        if r.knowledge in KNOWN_AT_THE_TIME:
-            entry["at_the_time"].append(KNOWLEDGE_LABELS[r.knowledge])
-        elif r.knowledge == "learned_later":
+        if r.knowledge in steps.known_at_the_time:
+            entry["at_the_time"].append(steps.knowledge_labels[r.knowledge])
+        elif r.knowledge == steps.learned_later:
             entry["later"] = True
         entry["headings"] = list(dict.fromkeys([*entry["headings"], *(h for h, _ in r.factors)]))
     names = list(agencies)
@@ -704,17 +697,14 @@ def _differences(mine: list[_Reflection]) -> list[Difference]:
             who_a, who_b = " and ".join(dict.fromkeys(a["who"])), " and ".join(dict.fromkeys(b["who"]))
             for knew, learned, knew_who, learned_who in ((a, b, who_a, who_b), (b, a, who_b, who_a)):
                 if knew["at_the_time"] and learned["later"] and not learned["at_the_time"]:
-                    found.append(Difference(
-                        knew_who, learned_who, "knowledge",
-                        f"{knew_who} gives an account of what was known at the time "
-                        f"({', '.join(dict.fromkeys(knew['at_the_time']))}); {learned_who} says they learned "
-                        "about it later."))
+                    found.append(Difference(knew_who, learned_who, "knowledge", wording.say(
+                        "differences.knowledge", knew=knew_who, learned=learned_who,
+                        sources=", ".join(dict.fromkeys(knew["at_the_time"])))))
                     break
             if a["headings"] and b["headings"] and not set(a["headings"]) & set(b["headings"]):
-                found.append(Difference(
-                    who_a, who_b, "factors",
-                    f"{who_a}: {', '.join(a['headings'])}. {who_b}: {', '.join(b['headings'])}. "
-                    "No contributory factor heading in common."))
+                found.append(Difference(who_a, who_b, "factors", wording.say(
+                    "differences.factors", first=who_a, first_headings=", ".join(a["headings"]),
+                    second=who_b, second_headings=", ".join(b["headings"]))))
     return found
 
 
@@ -741,7 +731,7 @@ def _emerging(submitted: list[_Reflection], rules: DigestRules, timeline: list[s
             pattern: Pattern | None = rules.pattern(next(t.pattern for t in rules.themes if t.name == key[1]))
         else:
             pattern = rules.pattern_for_heading(headings[0])
-        question = (pattern.question if pattern else UNMAPPED_QUESTION).format(factor=entry["name"])
+        question = (pattern.question if pattern else rules.unmapped_question).format(factor=entry["name"])
         patterns.append(EmergingPattern(
             factor=entry["name"], headings=headings, pattern=pattern.label if pattern else "",
             pattern_short=pattern.short if pattern else "", question=question,

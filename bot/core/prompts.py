@@ -84,7 +84,7 @@ class Prompts:
     commands: dict[str, tuple[str, ...]]
     headings: list[Heading]
     extra: dict = field(default_factory=dict)  # other prompt files (hindsight phrases, typology, ...)
-    digest: DigestRules | None = None  # hindsight.toml and typology.toml, validated
+    digest: DigestRules | None = None  # hindsight.toml, typology.toml and digest.toml, validated
 
     def say(self, dotted: str, **values) -> str:
         """The text at `section.key`, with {placeholders} filled in."""
@@ -157,7 +157,8 @@ def _check_texts(path: Path, data: dict, source: str, required: dict[str, list[s
 def load_prompts(directory: Path | str | None = None) -> Prompts:
     """Read conversation.toml and framework.toml (and any other *.toml) from `directory`.
 
-    Raises PromptsError naming the file, key and line of the first mistake.
+    Raises PromptsError naming the file, key and line of the first mistake, including a step
+    that digest.toml names and conversation.toml does not have.
     """
     directory = Path(directory) if directory else PROMPTS_DIR
     conversation_path = directory / "conversation.toml"
@@ -238,6 +239,6 @@ def load_prompts(directory: Path | str | None = None) -> Prompts:
 
     documents = {other.stem: _read(other) for other in sorted(directory.glob("*.toml"))
                  if other.name not in ("conversation.toml", "framework.toml", *REQUIRED_FILE_TEXTS)}
-    digest = parse_digest_rules(directory, documents, [h.name for h in headings])
+    digest = parse_digest_rules(directory, documents, [h.name for h in headings], {s.key: s for s in steps})
     return Prompts(texts=texts, steps=steps, commands=commands, headings=headings,
                    extra={stem: parsed for stem, (parsed, _) in documents.items()}, digest=digest)

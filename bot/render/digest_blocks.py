@@ -11,10 +11,15 @@ members), so the message is a summary: each section lists its first items,
 each quote is shortened, and it says what was left out. The full digest goes to
 the requester's DM as a Markdown file. Limits are enforced by the helpers in
 bot.render.blocks.
+
+The words around the digest's data (headings, notes, "…and 3 more accounts in the file.")
+are prompts/digest.toml's, carried by the digest (`digest.wording`); only Slack's markup is
+added here.
 """
 from __future__ import annotations
 
-from bot.core.digest import ACCOUNT_FIELDS, Digest, EmergingPattern, EpisodeDigest
+from bot.core.digest import Digest, EmergingPattern, EpisodeDigest
+from bot.core.digest_rules import DigestWording
 from bot.core.redaction import Redactor
 from bot.core.review import Episode, Review
 from bot.core.text import neutralise, shorten
@@ -31,7 +36,6 @@ QUOTE_CHARS = 400        # ... and no quote is longer than this
 REMARK_CHARS = 300       # one remark or difference
 FLAG_CHARS = 400         # a hindsight statement, quoted whole when it can be
 TITLE_CHARS = 70
-FILE_NOTE = "The full digest is in your DM as a Markdown file."
 MAX_CHOICES = 20         # episodes listed when a /summary could not tell which was meant
 
 
@@ -40,9 +44,9 @@ def _safe(text: str, limit: int) -> str:
     return shorten(neutralise(text), limit)
 
 
-def _more(items: list, limit: int, what: str) -> list[str]:
-    """The line that says how many of `items` a list limited to `limit` left to the file."""
-    return [f"_…and {len(items) - limit} more {what} in the file._"] if len(items) > limit else []
+def _more(wording: DigestWording, items: list, limit: int, what: str) -> list[str]:
+    """The line that says how many of `items` a list limited to `limit` left to the file (digest.toml [slack.more])."""
+    return [wording.say(f"slack.more.{what}", count=len(items) - limit)] if len(items) > limit else []
 
 
 def sections(lines: list[str], verbatim: bool = True) -> list[dict]:
@@ -64,118 +68,129 @@ def _bar(contributed: int, expected: int, width: int = 5) -> str:
     return "▰" * filled + "▱" * (width - filled)
 
 
-def _pattern_lines(number: int, pattern: EmergingPattern) -> list[str]:
+def _pattern_lines(wording: DigestWording, number: int, pattern: EmergingPattern) -> list[str]:
     shown = pattern.evidence[:SHOWN["evidence"]]
     evidence = "; ".join(f"{e.episode} {neutralise(e.who)}" for e in shown)
     if len(pattern.evidence) > len(shown):
-        evidence += f"; and {len(pattern.evidence) - len(shown)} more"
-    typology = pattern.pattern_short or "not mapped to the typology"
+        evidence += "; " + wording.say("slack.and_more", count=len(pattern.evidence) - len(shown))
+    typology = pattern.pattern_short or wording.say("words.not_mapped")
+    episodes = f"{', '.join(pattern.episodes[:12])}{'…' if len(pattern.episodes) > 12 else ''}"
     return [f"*{number}. {neutralise(pattern.factor)}* · {neutralise(typology)}\n"
             f"{_safe(pattern.question, REMARK_CHARS)}\n"
-            f"_Recurs in {', '.join(pattern.episodes[:12])}{'…' if len(pattern.episodes) > 12 else ''} · "
-            f"{len(pattern.agencies)} agencies._ Evidence: {evidence}"]
+            + wording.say("slack.pattern_recurs", episodes=episodes, count=len(pattern.agencies), evidence=evidence)]
 
 
 def overview_blocks(digest: Digest) -> list[dict]:
-    blocks = [header(f"{digest.title}: digest of the case group's reflections"),
-              context(f"{neutralise(digest.board)} · {digest.contributors} of {digest.members} case group members "
-                      f"have submitted · {digest.reflections} episode accounts · generated {digest.generated_at}")]
+    wording = digest.wording
+    blocks = [header(wording.say("headings.review", title=digest.title)),
+              context(wording.say("slack.overview_context", board=neutralise(digest.board),
+                                contributors=digest.contributors, members=digest.members,
+                                reflections=digest.reflections, generated_at=digest.generated_at))]
     timeline = [f"`{t.key}` {neutralise(shorten(t.title, TITLE_CHARS))} · {t.dates} · {_bar(t.contributed, t.expected)}"
-                f" *{t.coverage}*" + (f" · {t.hindsight} hindsight flag(s)" if t.hindsight else "")
+                f" *{t.coverage}*" + (f" · {wording.say('slack.timeline_flags', count=t.hindsight)}"
+                                      if t.hindsight else "")
                 for t in digest.timeline]
-    blocks += sections(["*Timeline and coverage*", *timeline])
+    blocks += sections([f"*{wording.say('headings.timeline')}*", *timeline])
     blocks.append(divider())
     shown = digest.patterns[:SHOWN["patterns"]]
-    lines = ["*Emerging patterns*: starting points for findings, as questions"]
+    lines = [f"*{wording.say('headings.patterns')}*: {wording.say('slack.patterns_note')}"]
     for number, pattern in enumerate(shown, start=1):
-        lines += _pattern_lines(number, pattern)
+        lines += _pattern_lines(wording, number, pattern)
     if not shown:
-        lines.append("No contributory factor recurs across episodes or agencies yet.")
-    lines += _more(digest.patterns, SHOWN["patterns"], "patterns")
+        lines.append(wording.say("slack.no_patterns"))
+    lines += _more(wording, digest.patterns, SHOWN["patterns"], "patterns")
     blocks += sections(lines)
     blocks.append(context(shorten(neutralise(digest.method.emerging), MAX_SECTION_TEXT)))
-    blocks.append(context(f"{FILE_NOTE} `/summary KPE1` (a key, a number or words of the title) shows one episode."))
+    blocks.append(context(wording.say("slack.overview_footer")))
     return blocks
 
 
-def _agencies(agencies: list[str]) -> str:
+def _agencies(wording: DigestWording, agencies: list[str]) -> str:
     shown = ", ".join(neutralise(a) for a in agencies[:SHOWN["agencies"]])
-    return shown + (f" and {len(agencies) - SHOWN['agencies']} more" if len(agencies) > SHOWN["agencies"] else "")
+    left = len(agencies) - SHOWN["agencies"]
+    return shown + (" " + wording.say("slack.and_more", count=left) if left > 0 else "")
 
 
-def _account_lines(accounts, limit: int, what: str, quote_chars: int) -> list[str]:
+def _account_lines(wording: DigestWording, accounts, limit: int, quote_chars: int) -> list[str]:
     lines = []
     for account in accounts[:limit]:
         answers = "\n".join(f"*{label}:* {_safe(text, quote_chars)}" for label, text in account.answers.items() if text)
         lines.append(f"*{neutralise(account.who)}* · _{neutralise(account.knowledge_label)}_\n{answers}")
-    return lines + _more(accounts, limit, what)
+    return lines + _more(wording, accounts, limit, "accounts")
 
 
 def episode_blocks(digest: Digest, key: str) -> list[dict]:
     episode: EpisodeDigest = digest.episode(key)
-    blocks = [header(f"{episode.key}: {episode.title}"),
-              context(f"{episode.dates} · coverage *{episode.coverage}* · {len(episode.hindsight)} hindsight flag(s)"
-                      f" · {digest.title}")]
+    wording = digest.wording
+    blocks = [header(wording.say("headings.episode", key=episode.key, title=episode.title)),
+              context(wording.say("slack.episode_context", dates=episode.dates, coverage=episode.coverage,
+                                count=len(episode.hindsight), title=digest.title))]
     if episode.description:
         blocks.append(section(_safe(episode.description, 1500), verbatim=True))
 
     people = [f"• {neutralise(who)}" for who in episode.contributors[:SHOWN["people"]]]
-    people += _more(episode.contributors, SHOWN["people"], "contributors")
-    lines = [f"*Who contributed* ({episode.coverage})", *people]
+    people += _more(wording, episode.contributors, SHOWN["people"], "contributors")
+    lines = [f"*{wording.say('headings.contributors')}* ({episode.coverage})", *people]
     if episode.missing:
         missing = [f"• {neutralise(m.who)}: {m.status}" for m in episode.missing[:SHOWN["people"]]]
-        lines += ["*Not yet*", *missing, *_more(episode.missing, SHOWN["people"], "people")]
+        lines += [f"*{wording.say('slack.not_yet')}*", *missing,
+                  *_more(wording, episode.missing, SHOWN["people"], "people")]
     blocks += sections(lines)
 
-    blocks += [divider(), section("*How it looked at the time*")]
+    blocks += [divider(), section(f"*{wording.say('headings.at_the_time')}*")]
     shown = min(len(episode.at_the_time), SHOWN["accounts"]) + min(len(episode.learned_later), SHOWN["learned_later"])
-    quote_chars = min(QUOTE_CHARS, ACCOUNTS_CHARS // max(1, shown) // len(ACCOUNT_FIELDS))
+    # Every account has the same fields (prompts/digest.toml [account]): the quotes share ACCOUNTS_CHARS.
+    fields = max((len(a.answers) for a in (*episode.at_the_time, *episode.learned_later)), default=1)
+    quote_chars = min(QUOTE_CHARS, ACCOUNTS_CHARS // max(1, shown) // fields)
     if episode.at_the_time:
-        for text in _account_lines(episode.at_the_time, SHOWN["accounts"], "accounts", quote_chars):
+        for text in _account_lines(wording, episode.at_the_time, SHOWN["accounts"], quote_chars):
             blocks += sections([text])
     else:
-        blocks.append(context("No account from the time yet."))
+        blocks.append(context(wording.say("slack.no_account")))
     if episode.learned_later:
-        blocks.append(section("*Learned later*: kept apart from the views held at the time"))
-        for text in _account_lines(episode.learned_later, SHOWN["learned_later"], "accounts", quote_chars):
+        blocks.append(section(f"*{wording.say('headings.learned_later')}*: {wording.say('slack.learned_later_note')}"))
+        for text in _account_lines(wording, episode.learned_later, SHOWN["learned_later"], quote_chars):
             blocks += sections([text])
 
-    lines = ["*Contributory factors*, by heading"]
+    lines = [f"*{wording.say('factors.label')}*, {wording.say('slack.factors_note')}"]
+    mentions, and_more = wording.template("words.mentions"), wording.template("slack.and_more")
     for tally in episode.factors:
-        lines.append(f"*{neutralise(tally.heading)}* · {tally.count} mention(s) · {_agencies(tally.agencies)}")
+        lines.append(f"*{neutralise(tally.heading)}* · {mentions(count=tally.count)} · "
+                     f"{_agencies(wording, tally.agencies)}")
         for group in tally.groups[:SHOWN["groups"]]:
-            words = "; ".join(f"{neutralise(s.who)}: “{_safe(s.words, 120)}”" for s in group.statements[:3])
-            more = f"; and {group.count - 3} more" if group.count > 3 else ""
-            lines.append(f"    • {neutralise(group.name)} ({group.count}): {words}{more}")
-        lines += _more(tally.groups, SHOWN["groups"], "groups")
+            quoted = "; ".join(f"{neutralise(s.who)}: “{_safe(s.words, 120)}”" for s in group.statements[:3])
+            more = f"; {and_more(count=group.count - 3)}" if group.count > 3 else ""
+            lines.append(f"    • {neutralise(group.name)} ({group.count}): {quoted}{more}")
+        lines += _more(wording, tally.groups, SHOWN["groups"], "groups")
     if not episode.factors:
-        lines.append("None yet.")
+        lines.append(wording.say("words.none_yet"))
     blocks += [divider(), *sections(lines)]
 
-    for title, remarks in (("What went well", episode.went_well), ("Suggested changes", episode.changes)):
+    for title, remarks in ((wording.say("went_well.label"), episode.went_well),
+                           (wording.say("changes.label"), episode.changes)):
         lines = [f"*{title}*"] + [f"• *{neutralise(r.who)}:* {_safe(r.text, REMARK_CHARS)}"
                                   for r in remarks[:SHOWN["remarks"]]]
-        lines += _more(remarks, SHOWN["remarks"], "remarks") or ([] if remarks else ["None yet."])
+        lines += (_more(wording, remarks, SHOWN["remarks"], "remarks")
+                  or ([] if remarks else [wording.say("words.none_yet")]))
         blocks += sections(lines)
 
-    lines = ["*Hindsight flags*: may give today's view rather than the view at the time. Prompts for the case "
-             "group meeting, quoted as written."]
+    lines = [f"*{wording.say('headings.hindsight')}*: {wording.say('slack.hindsight_note')}"]
     lines += [f"• *{neutralise(f.who)}*, {f.field}: “{_safe(f.statement, FLAG_CHARS)}” _({', '.join(f.phrases)})_"
-              for f in episode.hindsight[:SHOWN["flags"]]] or ["None found."]
-    lines += _more(episode.hindsight, SHOWN["flags"], "flags")
+              for f in episode.hindsight[:SHOWN["flags"]]] or [wording.say("words.none_found")]
+    lines += _more(wording, episode.hindsight, SHOWN["flags"], "flags")
     blocks += [divider(), *sections(lines)]
 
-    lines = ["*Where accounts differ*"]
+    lines = [f"*{wording.say('headings.differences')}*"]
     lines += [f"• {_safe(d.detail, REMARK_CHARS)}" for d in episode.differences[:SHOWN["differences"]]] \
-        or ["No differences under this rule."]
-    lines += _more(episode.differences, SHOWN["differences"], "differences")
+        or [wording.say("words.no_differences")]
+    lines += _more(wording, episode.differences, SHOWN["differences"], "differences")
     blocks += sections(lines)
     blocks.append(context(shorten(neutralise(digest.method.differences), MAX_SECTION_TEXT)))
-    blocks.append(context(f"{FILE_NOTE} `/summary` shows the whole review's timeline and emerging patterns."))
+    blocks.append(context(wording.say("slack.episode_footer")))
     return blocks
 
 
-def fit(blocks: list[dict]) -> list[dict]:
+def fit(blocks: list[dict], wording: DigestWording) -> list[dict]:
     """Message payloads within Slack's limits, at most MAX_MESSAGES of them; the rest is in the file."""
     messages = split_messages(blocks)
     if len(messages) <= MAX_MESSAGES:
@@ -184,16 +199,16 @@ def fit(blocks: list[dict]) -> list[dict]:
     last = kept[-1]["blocks"]
     if len(last) >= 50:
         last.pop()
-    last.append(context(f"_This digest is too long for one Slack answer. {FILE_NOTE}_"))
+    last.append(context(wording.say("slack.too_long")))
     return kept
 
 
 def overview_messages(digest: Digest) -> list[dict]:
-    return fit(overview_blocks(digest))
+    return fit(overview_blocks(digest), digest.wording)
 
 
 def episode_messages(digest: Digest, key: str) -> list[dict]:
-    return fit(episode_blocks(digest, key))
+    return fit(episode_blocks(digest, key), digest.wording)
 
 
 def nothing_to_digest(review: Review, stages: dict[str, str]) -> str:

@@ -5,7 +5,8 @@
     as_json(digest), html(digest)    # the same, for other tools and for the case group meeting
 
 The digest's text is already pseudonymised and free of Slack markup (bot.core.redaction);
-here it is only escaped for the format: `<` in Markdown, everything in HTML.
+here it is only escaped for the format: `<` in Markdown, everything in HTML. The headings and
+notes around it are prompts/digest.toml's (`digest.wording`), escaped the same way.
 """
 from __future__ import annotations
 
@@ -13,12 +14,9 @@ import html as html_lib
 import json
 
 from bot.core.digest import Digest, EmergingPattern, EpisodeDigest
+from bot.core.digest_rules import DigestWording
 
 FORMATS = ("md", "json", "html")
-INTRO = ("Practitioners are named by role and agency only; family members by the labels in the review file. "
-         "For the review team and the case group meeting: it organises what the case group said, it does not "
-         "appraise it.")
-NONE_YET = "None yet."
 
 
 def render(digest: Digest, fmt: str, episode: str | None = None) -> str:
@@ -43,48 +41,63 @@ def _cell(text: str) -> str:
     return _md(text).replace("|", "\\|")
 
 
-def _patterns_md(patterns: list[EmergingPattern]) -> list[str]:
+def _say(wording: DigestWording, name: str, **values) -> str:
+    """A text of digest.toml in Markdown; its `values` are escaped by the caller."""
+    return wording.say_in(_md, name, **values)
+
+
+def _patterns_md(wording: DigestWording, patterns: list[EmergingPattern]) -> list[str]:
     lines = []
+    question, typology_word = _say(wording, "file.question"), _say(wording, "file.typology")
+    recurs_in, evidence = _say(wording, "file.recurs_in"), _say(wording, "file.evidence")
     for number, pattern in enumerate(patterns, start=1):
-        typology = f"{pattern.pattern} ({pattern.pattern_short})" if pattern.pattern else "not mapped to the typology"
+        typology = (f"{pattern.pattern} ({pattern.pattern_short})" if pattern.pattern
+                    else _say(wording, "words.not_mapped"))
+        count = len(pattern.agencies)
+        named_by = _say(wording, "file.named_by_one" if count == 1 else "file.named_by", count=count,
+                        agencies=_md(", ".join(pattern.agencies)))
         lines += [f"### {number}. {_md(pattern.factor)}", "",
-                  f"- **Question for the review team:** {_md(pattern.question)}",
-                  f"- **Typology:** {typology}",
-                  f"- **Recurs in:** {', '.join(pattern.episodes)} · named by {len(pattern.agencies)} "
-                  f"agenc{'y' if len(pattern.agencies) == 1 else 'ies'} ({_md(', '.join(pattern.agencies))})",
-                  "- **Evidence:**"]
+                  f"- **{question}:** {_md(pattern.question)}",
+                  f"- **{typology_word}:** {typology}",
+                  f"- **{recurs_in}:** {', '.join(pattern.episodes)} · {named_by}",
+                  f"- **{evidence}:**"]
         lines += [f"  - {e.episode}, {_md(e.who)}: “{_md(e.words)}”" for e in pattern.evidence]
         lines.append("")
     return lines
 
 
-def _episode_md(episode: EpisodeDigest, method) -> list[str]:
-    lines = [f"## {episode.key}: {_md(episode.title)}", "",
-             f"*{episode.dates}* · coverage **{episode.coverage}**", ""]
-    if episode.description:
-        lines += [f"> {_md(episode.description)}", ""]
-    lines += ["### Who contributed", ""]
-    lines += [f"- {_md(who)}" for who in episode.contributors] or [f"- {NONE_YET}"]
-    if episode.missing:
-        lines += ["", "Not yet contributed:", ""]
-        lines += [f"- {_md(m.who)}: {m.status}" for m in episode.missing]
-    lines += ["", "### How it looked at the time", ""]
-    if not episode.contributors:
-        lines += [NONE_YET, ""]
-    for account in episode.at_the_time:
+def _accounts_md(accounts) -> list[str]:
+    lines = []
+    for account in accounts:
         lines += [f"#### {_md(account.who)}, {account.knowledge_label}", ""]
         lines += [f"- **{label}:** {_md(text)}" for label, text in account.answers.items() if text]
         lines.append("")
+    return lines
+
+
+def _episode_md(wording: DigestWording, episode: EpisodeDigest, method) -> list[str]:
+    none_yet = _say(wording, "words.none_yet")
+    lines = [f"## {_say(wording, 'headings.episode', key=episode.key, title=_md(episode.title))}", "",
+             _say(wording, "file.episode_meta", dates=f"*{episode.dates}*", coverage=f"**{episode.coverage}**"), ""]
+    if episode.description:
+        lines += [f"> {_md(episode.description)}", ""]
+    lines += [f"### {_say(wording, 'headings.contributors')}", ""]
+    lines += [f"- {_md(who)}" for who in episode.contributors] or [f"- {none_yet}"]
+    if episode.missing:
+        lines += ["", _say(wording, "file.not_yet"), ""]
+        lines += [f"- {_md(m.who)}: {m.status}" for m in episode.missing]
+    lines += ["", f"### {_say(wording, 'headings.at_the_time')}", ""]
+    if not episode.contributors:
+        lines += [none_yet, ""]
+    lines += _accounts_md(episode.at_the_time)
     if episode.learned_later:
-        lines += ["### Learned later", "", "_Kept apart from the views held at the time: these contributors say "
-                                           "their knowledge of this episode came afterwards._", ""]
-        for account in episode.learned_later:
-            lines += [f"#### {_md(account.who)}, {account.knowledge_label}", ""]
-            lines += [f"- **{label}:** {_md(text)}" for label, text in account.answers.items() if text]
-            lines.append("")
-    lines += ["### Contributory factors", ""]
+        lines += [f"### {_say(wording, 'headings.learned_later')}", "", f"_{_say(wording, 'file.learned_later_note')}_",
+                  ""]
+        lines += _accounts_md(episode.learned_later)
+    lines += [f"### {_say(wording, 'factors.label')}", ""]
     if episode.factors:
-        lines += ["| Heading | Mentions | Agencies |", "| --- | --- | --- |"]
+        columns = [_say(wording, f"file.columns.{name}") for name in ("heading", "mentions", "agencies")]
+        lines += [f"| {' | '.join(columns)} |", "| --- | --- | --- |"]
         lines += [f"| {_cell(t.heading)} | {t.count} | {_cell(', '.join(t.agencies))} |" for t in episode.factors]
         lines.append("")
         for tally in episode.factors:
@@ -94,61 +107,68 @@ def _episode_md(episode: EpisodeDigest, method) -> list[str]:
                 lines.append(f"- **{_md(group.name)}** ({group.count}): {sources}")
             lines.append("")
     else:
-        lines += [NONE_YET, ""]
-    for title, remarks in (("What went well", episode.went_well), ("Suggested changes", episode.changes)):
+        lines += [none_yet, ""]
+    for title, remarks in ((_say(wording, "went_well.label"), episode.went_well),
+                           (_say(wording, "changes.label"), episode.changes)):
         lines += [f"### {title}", ""]
-        lines += [f"- **{_md(r.who)}:** {_md(r.text)}" for r in remarks] or [NONE_YET]
+        lines += [f"- **{_md(r.who)}:** {_md(r.text)}" for r in remarks] or [none_yet]
         lines.append("")
-    lines += ["### Hindsight flags", "", "_Statements that may give today's view rather than the view at the time: "
-                                         "prompts for the case group meeting, quoted as written._", ""]
-    lines += [f"- **{_md(f.who)}**, {f.field}: “{_md(f.statement)}” (matched: {', '.join(f.phrases)})"
-              for f in episode.hindsight] or ["None found."]
-    lines += ["", "### Where accounts differ", "", f"_{method.differences}_", ""]
-    lines += [f"- {_md(d.detail)}" for d in episode.differences] or ["No differences under this rule."]
+    lines += [f"### {_say(wording, 'headings.hindsight')}", "", f"_{_say(wording, 'file.hindsight_note')}_", ""]
+    lines += [f"- **{_md(f.who)}**, {f.field}: “{_md(f.statement)}” "
+              f"({_say(wording, 'file.matched', phrases=', '.join(f.phrases))})"
+              for f in episode.hindsight] or [_say(wording, "words.none_found")]
+    lines += ["", f"### {_say(wording, 'headings.differences')}", "", f"_{method.differences}_", ""]
+    lines += [f"- {_md(d.detail)}" for d in episode.differences] or [_say(wording, "words.no_differences")]
     lines.append("")
     return lines
 
 
 def _method_md(digest: Digest) -> list[str]:
-    method = digest.method
-    return ["## How this digest was made", "",
-            f"- **Names:** {method.pseudonyms}",
-            f"- **Contributory factors:** {method.grouping}",
-            f"- **Hindsight flags:** {method.hindsight}",
-            f"- **Where accounts differ:** {method.differences}",
-            f"- **Emerging patterns:** {method.emerging}", ""]
+    method, wording = digest.method, digest.wording
+    return [f"## {_say(wording, 'headings.method')}", "",
+            f"- **{_say(wording, 'headings.names')}:** {method.pseudonyms}",
+            f"- **{_say(wording, 'factors.label')}:** {method.grouping}",
+            f"- **{_say(wording, 'headings.hindsight')}:** {method.hindsight}",
+            f"- **{_say(wording, 'headings.differences')}:** {method.differences}",
+            f"- **{_say(wording, 'headings.patterns')}:** {method.emerging}", ""]
 
 
 def _overview_md(digest: Digest) -> list[str]:
-    lines = ["## Timeline", "", "| Episode | Dates | Coverage | Hindsight flags | Accounts differ |",
+    wording = digest.wording
+    columns = [_say(wording, f"file.columns.{name}") for name in ("episode", "dates", "coverage", "hindsight",
+                                                                  "differences")]
+    lines = [f"## {_say(wording, 'headings.timeline_table')}", "", f"| {' | '.join(columns)} |",
              "| --- | --- | --- | --- | --- |"]
     lines += [f"| {t.key}: {_cell(t.title)} | {t.dates} | {t.coverage} | {t.hindsight} | {t.differences} |"
               for t in digest.timeline]
-    lines += ["", "## Emerging patterns", "", f"_{digest.method.emerging}_", ""]
-    lines += _patterns_md(digest.patterns) or ["No factor recurs across episodes or agencies yet.", ""]
+    lines += ["", f"## {_say(wording, 'headings.patterns')}", "", f"_{digest.method.emerging}_", ""]
+    lines += _patterns_md(wording, digest.patterns) or [_say(wording, "file.no_patterns"), ""]
     return lines
 
 
 def _title(digest: Digest, focus: EpisodeDigest | None) -> str:
-    return f"{digest.title}: {focus.key} digest" if focus else f"{digest.title}: digest of the case group's reflections"
+    wording = digest.wording
+    return (wording.say("headings.episode_file", title=digest.title, key=focus.key) if focus
+            else wording.say("headings.review", title=digest.title))
 
 
 def markdown(digest: Digest, episode: str | None = None) -> str:
     focus = digest.episode(episode) if episode else None
+    wording = digest.wording
     title = _title(digest, focus)
     lines = [f"# {_md(title)}", "",
-             f"{_md(digest.board)} · generated {digest.generated_at} · "
-             f"{digest.contributors} of {digest.members} case group members have submitted "
-             f"({digest.reflections} episode accounts)", "", f"> {INTRO}", ""]
+             _say(wording, "file.meta", board=_md(digest.board), generated_at=digest.generated_at,
+                  contributors=digest.contributors, members=digest.members, reflections=digest.reflections),
+             "", f"> {_say(wording, 'file.intro')}", ""]
     if focus:
-        lines += _episode_md(focus, digest.method)
+        lines += _episode_md(wording, focus, digest.method)
         related = [p for p in digest.patterns if focus.key in p.episodes]
-        lines += ["## Emerging patterns this episode is evidence for", ""]
-        lines += _patterns_md(related) or ["None yet.", ""]
+        lines += [f"## {_say(wording, 'headings.patterns_of_episode')}", ""]
+        lines += _patterns_md(wording, related) or [_say(wording, "words.none_yet"), ""]
     else:
         lines += _overview_md(digest)
         for item in digest.episodes:
-            lines += _episode_md(item, digest.method)
+            lines += _episode_md(wording, item, digest.method)
     lines += _method_md(digest)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -178,12 +198,23 @@ def _h(text) -> str:
     return html_lib.escape(str(text), quote=True)
 
 
+def _t(text: str) -> str:
+    """Text in an element: escaped, with its quotes as written."""
+    return html_lib.escape(text, quote=False)
+
+
+def _say_html(wording: DigestWording, name: str, **values) -> str:
+    """A text of digest.toml in HTML; its `values` are escaped (or marked up) by the caller."""
+    return wording.say_in(_t, name, **values)
+
+
 def coverage_chart(digest: Digest, keys: list[str] | None = None) -> str:
     """An inline SVG: one bar per episode in timeline order, filled for the accounts received."""
     entries = [t for t in digest.timeline if keys is None or t.key in keys]
     row, label_width, bar_width = 22, 420, 220
     height = row * len(entries) + 10
-    parts = [f'<svg class="chart" role="img" aria-label="Coverage of each episode" xmlns="http://www.w3.org/2000/svg" '
+    label = _h(digest.wording.say("file.chart"))
+    parts = [f'<svg class="chart" role="img" aria-label="{label}" xmlns="http://www.w3.org/2000/svg" '
              f'width="{label_width + bar_width + 70}" height="{height}" viewBox="0 0 {label_width + bar_width + 70} '
              f'{height}">']
     for i, entry in enumerate(entries):
@@ -200,70 +231,83 @@ def coverage_chart(digest: Digest, keys: list[str] | None = None) -> str:
     return "".join(parts)
 
 
-def _patterns_html(patterns: list[EmergingPattern]) -> str:
+def _patterns_html(wording: DigestWording, patterns: list[EmergingPattern]) -> str:
     out = []
+    typology_word, recurs_in = _say_html(wording, "file.typology"), _say_html(wording, "file.recurs_in")
+    evidence_word = _say_html(wording, "file.evidence")
     for pattern in patterns:
         typology = (f"{_h(pattern.pattern)} ({_h(pattern.pattern_short)})" if pattern.pattern
-                    else "not mapped to the typology")
+                    else _say_html(wording, "words.not_mapped"))
         evidence = "".join(f"<li>{_h(e.episode)}, {_h(e.who)}: “{_h(e.words)}”</li>" for e in pattern.evidence)
+        named_by = _say_html(wording, "file.named_by", count=len(pattern.agencies),
+                             agencies=_h(", ".join(pattern.agencies)))
         out.append(f'<div class="pattern"><h3>{_h(pattern.factor)}</h3><p><strong>{_h(pattern.question)}</strong></p>'
-                   f"<p>Typology: {typology}. Recurs in {_h(', '.join(pattern.episodes))}; named by "
-                   f"{len(pattern.agencies)} agencies ({_h(', '.join(pattern.agencies))}).</p>"
-                   f"<details open><summary>Evidence</summary><ul>{evidence}</ul></details></div>")
+                   f"<p>{typology_word}: {typology}. {recurs_in} {_h(', '.join(pattern.episodes))}; {named_by}.</p>"
+                   f"<details open><summary>{evidence_word}</summary><ul>{evidence}</ul></details></div>")
     return "".join(out)
 
 
-def _accounts_html(accounts) -> str:
+def _accounts_html(wording: DigestWording, accounts) -> str:
     rows = []
     for account in accounts:
         answers = "".join(f"<p><strong>{_h(label)}:</strong> {_h(text)}</p>"
                           for label, text in account.answers.items() if text)
         rows.append(f'<tr><td class="who">{_h(account.who)}<br><span class="meta">{_h(account.knowledge_label)}'
                     f"</span></td><td>{answers}</td></tr>")
-    return f"<table><tr><th>Contributor</th><th>Their account</th></tr>{''.join(rows)}</table>"
+    columns = "".join(f"<th>{_say_html(wording, f'file.columns.{name}')}</th>" for name in ("contributor", "account"))
+    return f"<table><tr>{columns}</tr>{''.join(rows)}</table>"
 
 
-def _episode_html(episode: EpisodeDigest, method) -> str:
-    parts = [f'<section class="episode" id="{_h(episode.key)}"><h2>{_h(episode.key)}: {_h(episode.title)}</h2>',
-             f'<p class="meta">{_h(episode.dates)} · coverage <strong>{_h(episode.coverage)}</strong></p>']
+def _episode_html(wording: DigestWording, episode: EpisodeDigest, method) -> str:
+    none_yet = f"<p>{_say_html(wording, 'words.none_yet')}</p>"
+    meta = _say_html(wording, "file.episode_meta", dates=_h(episode.dates),
+                     coverage=f"<strong>{_h(episode.coverage)}</strong>")
+    parts = [f'<section class="episode" id="{_h(episode.key)}">'
+             f"<h2>{_say_html(wording, 'headings.episode', key=_h(episode.key), title=_h(episode.title))}</h2>",
+             f'<p class="meta">{meta}</p>']
     if episode.description:
         parts.append(f"<blockquote>{_h(episode.description)}</blockquote>")
     missing = "".join(f"<li>{_h(m.who)}: {_h(m.status)}</li>" for m in episode.missing)
-    parts.append("<h3>Who contributed</h3><ul>" + ("".join(f"<li>{_h(w)}</li>" for w in episode.contributors)
-                                                   or f"<li>{NONE_YET}</li>") + "</ul>")
+    parts.append(f"<h3>{_say_html(wording, 'headings.contributors')}</h3><ul>"
+                 + ("".join(f"<li>{_h(w)}</li>" for w in episode.contributors)
+                    or f"<li>{_say_html(wording, 'words.none_yet')}</li>") + "</ul>")
     if missing:
-        parts.append(f"<p>Not yet contributed:</p><ul>{missing}</ul>")
-    parts.append("<h3>How it looked at the time</h3>")
-    parts.append(_accounts_html(episode.at_the_time) if episode.at_the_time else f"<p>{NONE_YET}</p>")
+        parts.append(f"<p>{_say_html(wording, 'file.not_yet')}</p><ul>{missing}</ul>")
+    parts.append(f"<h3>{_say_html(wording, 'headings.at_the_time')}</h3>")
+    parts.append(_accounts_html(wording, episode.at_the_time) if episode.at_the_time else none_yet)
     if episode.learned_later:
-        parts.append('<h3>Learned later</h3><p class="note">Kept apart from the views held at the time: these '
-                     "contributors say their knowledge of this episode came afterwards.</p>")
-        parts.append(_accounts_html(episode.learned_later))
-    parts.append("<h3>Contributory factors</h3>")
+        parts.append(f"<h3>{_say_html(wording, 'headings.learned_later')}</h3>"
+                     f'<p class="note">{_say_html(wording, "file.learned_later_note")}</p>')
+        parts.append(_accounts_html(wording, episode.learned_later))
+    parts.append(f"<h3>{_say_html(wording, 'factors.label')}</h3>")
     if episode.factors:
         rows = []
         for tally in episode.factors:
+            mentions = _say_html(wording, "words.mentions", count=tally.count)
             for number, group in enumerate(tally.groups):
                 heading = (f'<td rowspan="{len(tally.groups)}"><strong>{_h(tally.heading)}</strong><br>'
-                           f'<span class="meta">{tally.count} mention(s); {_h(", ".join(tally.agencies))}</span></td>'
+                           f'<span class="meta">{mentions}; {_h(", ".join(tally.agencies))}</span></td>'
                            if number == 0 else "")
                 sources = "".join(f"<li>{_h(s.who)}: “{_h(s.words)}”</li>" for s in group.statements)
                 rows.append(f"<tr>{heading}<td>{_h(group.name)}</td><td>{group.count}</td><td><ul>{sources}</ul></td></tr>")
-        parts.append("<table><tr><th>Heading</th><th>Factor</th><th>Count</th><th>Whose words</th></tr>"
-                     + "".join(rows) + "</table>")
+        columns = "".join(f"<th>{_say_html(wording, f'file.columns.{name}')}</th>"
+                          for name in ("heading", "factor", "count", "sources"))
+        parts.append(f"<table><tr>{columns}</tr>" + "".join(rows) + "</table>")
     else:
-        parts.append(f"<p>{NONE_YET}</p>")
-    for title, remarks in (("What went well", episode.went_well), ("Suggested changes", episode.changes)):
+        parts.append(none_yet)
+    for title, remarks in ((_say_html(wording, "went_well.label"), episode.went_well),
+                           (_say_html(wording, "changes.label"), episode.changes)):
         items = "".join(f"<li><strong>{_h(r.who)}:</strong> {_h(r.text)}</li>" for r in remarks)
-        parts.append(f"<h3>{title}</h3>" + (f"<ul>{items}</ul>" if items else f"<p>{NONE_YET}</p>"))
-    parts.append('<h3>Hindsight flags</h3><p class="note">Statements that may give today\'s view rather than the view '
-                 "at the time: prompts for the case group meeting, quoted as written.</p>")
+        parts.append(f"<h3>{title}</h3>" + (f"<ul>{items}</ul>" if items else none_yet))
+    parts.append(f"<h3>{_say_html(wording, 'headings.hindsight')}</h3>"
+                 f'<p class="note">{_say_html(wording, "file.hindsight_note")}</p>')
     parts.append("".join(f'<blockquote class="flag"><strong>{_h(f.who)}</strong>, {_h(f.field)}: “{_h(f.statement)}”'
-                         f' <span class="meta">(matched: {_h(", ".join(f.phrases))})</span></blockquote>'
-                         for f in episode.hindsight) or "<p>None found.</p>")
-    parts.append(f'<h3>Where accounts differ</h3><p class="note">{_h(method.differences)}</p>')
+                         f' <span class="meta">({_say_html(wording, "file.matched", phrases=_h(", ".join(f.phrases)))})'
+                         f"</span></blockquote>"
+                         for f in episode.hindsight) or f"<p>{_say_html(wording, 'words.none_found')}</p>")
+    parts.append(f"<h3>{_say_html(wording, 'headings.differences')}</h3><p class=\"note\">{_h(method.differences)}</p>")
     items = "".join(f"<li>{_h(d.detail)}</li>" for d in episode.differences)
-    parts.append(f"<ul>{items}</ul>" if items else "<p>No differences under this rule.</p>")
+    parts.append(f"<ul>{items}</ul>" if items else f"<p>{_say_html(wording, 'words.no_differences')}</p>")
     parts.append("</section>")
     return "".join(parts)
 
@@ -272,24 +316,25 @@ def html(digest: Digest, episode: str | None = None) -> str:
     """One self-contained page: inline CSS and SVG, no scripts, no external assets."""
     focus = digest.episode(episode) if episode else None
     title = _title(digest, focus)
-    method = digest.method
+    method, wording = digest.method, digest.wording
+    meta = _say_html(wording, "file.meta", board=_h(digest.board), generated_at=_h(digest.generated_at),
+                     contributors=digest.contributors, members=digest.members, reflections=digest.reflections)
     parts = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{_h(title)}</title><style>{STYLE}</style></head><body>",
              f"<h1>{_h(title)}</h1>",
-             f'<p class="meta">{_h(digest.board)} · generated {_h(digest.generated_at)} · {digest.contributors} of '
-             f"{digest.members} case group members have submitted ({digest.reflections} episode accounts)</p>",
-             f'<p class="note">{_h(INTRO)}</p>']
+             f'<p class="meta">{meta}</p>',
+             f'<p class="note">{_h(wording.say("file.intro"))}</p>']
     keys = [focus.key] if focus else None
-    parts += ["<h2>Timeline and coverage</h2>", coverage_chart(digest, keys)]
+    parts += [f"<h2>{_say_html(wording, 'headings.timeline')}</h2>", coverage_chart(digest, keys)]
     patterns = [p for p in digest.patterns if not focus or focus.key in p.episodes]
-    parts += ["<h2>Emerging patterns</h2>", f'<p class="note">{_h(method.emerging)}</p>',
-              _patterns_html(patterns) or "<p>No factor recurs across episodes or agencies yet.</p>"]
-    parts += [_episode_html(e, method) for e in ([focus] if focus else digest.episodes)]
-    parts += ['<section><h2>How this digest was made</h2><ul>',
-              *(f"<li><strong>{name}:</strong> {_h(text)}</li>" for name, text in (
-                  ("Names", method.pseudonyms), ("Contributory factors", method.grouping),
-                  ("Hindsight flags", method.hindsight), ("Where accounts differ", method.differences),
-                  ("Emerging patterns", method.emerging))),
+    parts += [f"<h2>{_say_html(wording, 'headings.patterns')}</h2>", f'<p class="note">{_h(method.emerging)}</p>',
+              _patterns_html(wording, patterns) or f"<p>{_say_html(wording, 'file.no_patterns')}</p>"]
+    parts += [_episode_html(wording, e, method) for e in ([focus] if focus else digest.episodes)]
+    parts += [f"<section><h2>{_say_html(wording, 'headings.method')}</h2><ul>",
+              *(f"<li><strong>{_say_html(wording, name)}:</strong> {_h(text)}</li>" for name, text in (
+                  ("headings.names", method.pseudonyms), ("factors.label", method.grouping),
+                  ("headings.hindsight", method.hindsight), ("headings.differences", method.differences),
+                  ("headings.patterns", method.emerging))),
               "</ul></section></body></html>"]
     return "\n".join(parts) + "\n"

@@ -163,10 +163,10 @@ def test_a_kept_review_wide_part_is_not_shown_once_the_digest_prompts_change(sto
     # which the review-wide part keeps.
     weather = [{**r, "factors": [*r["factors"], "other: the weather that week"]} for r in sample_reflections]
     submit_directly(store, imported, weather, prompts)
-    review_ = store.review(imported.key)
+    review_ = store.reviews.get(imported.key)
     forget()
     before = build_digest(store, review_, prompts, None, NOW)
-    kept = store.stored_review_wide(review_.key)
+    kept = store.kept.review_wide(review_.key)
     assert kept.part is not None
     assert prompts.digest.unmapped_question.format(factor="the weather that week") in [p.question for p in
                                                                                        before.patterns]
@@ -175,6 +175,6 @@ def test_a_kept_review_wide_part_is_not_shown_once_the_digest_prompts_change(sto
     after = build_digest(store, review_, reworded, None, NOW)
     assert "Why does “the weather that week” recur across agencies and episodes, and what in the work system " \
            "shapes it?" in [p.question for p in after.patterns]
-    assert after == compile_digest(review_, store.latest_reflections(review_.key),
-                                   store.conversation_stages(review_.key), reworded, NOW)
-    assert store.stored_review_wide(review_.key).computed_for != kept.computed_for
+    assert after == compile_digest(review_, store.submitted.latest(review_.key),
+                                   store.conversations.stages(review_.key), reworded, NOW)
+    assert store.kept.review_wide(review_.key).computed_for != kept.computed_for

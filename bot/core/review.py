@@ -75,10 +75,15 @@ class Review:
     people: tuple[Person, ...] = ()
     stage: str = "conversations"
 
+    # Each case group member's part, worked out once when the review is made: every DM needs its member's.
+    assignments: dict[str, "Assignment"] = field(init=False, repr=False, compare=False)
+
     def __post_init__(self):
         # Immutable all the way down: storage keeps one copy of a review for every message (storage/reviews.py).
         for name in ("leads", "team", "episodes", "members", "people"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
+        object.__setattr__(self, "assignments", {
+            member.slack_id: Assignment(self, member, tuple(self.episodes_for(member))) for member in self.members})
 
     def episode(self, key: str) -> Episode | None:
         return next((e for e in self.episodes if e.key == key), None)
@@ -93,8 +98,7 @@ class Review:
 
     def assignment(self, slack_id: str) -> "Assignment | None":
         """What `slack_id` has to reflect on in this review, or None if they are not in its case group."""
-        member = self.member(slack_id)
-        return Assignment(self, member, tuple(self.episodes_for(member))) if member else None
+        return self.assignments.get(slack_id)
 
     @property
     def subject(self) -> str:

@@ -111,25 +111,31 @@ class LeadActions:
     # ----- changes to the case group --------------------------------------
 
     def changeable(self, review_key: str) -> Review:
-        review = self.review(review_key)
+        return self._changeable(self.review(review_key))
+
+    @staticmethod
+    def _changeable(review: Review) -> Review:
         if is_read_only(review.stage):
-            raise StageError(f"{review_key} is closed, so its case group and episodes can't change.")
+            raise StageError(f"{review.key} is closed, so its case group and episodes can't change.")
         return review
 
     def add_member(self, review_key: str, actor: str, slack_id: str, role: str, agency: str,
                    episodes: list[str]) -> str:
-        changed = with_member(self.changeable(review_key), slack_id, role, agency, episodes)
-        self.store.reviews.save(changed, actor=actor)
-        member = changed.member(slack_id)
-        self.store.audit.add(actor, "member.added", review_key, f"{slack_id}, episodes {', '.join(member.episodes)}")
+        def add(review: Review) -> tuple[Review, str]:
+            changed = with_member(self._changeable(review), slack_id, role, agency, episodes)
+            return changed, f"{slack_id}, episodes {', '.join(changed.member(slack_id).episodes)}"
+        self.review(review_key)
+        member = self.store.reviews.change(review_key, add, actor, "member.added").member(slack_id)
         return (f"Added {member.attribution} to the case group of `{review_key}`, for "
                 f"{', '.join(member.episodes)}. Invite them with `/review invite {review_key} {slack_id}`.")
 
     def add_episode(self, review_key: str, actor: str, key: str, title: str, start: str, end: str,
                     description: str, members: list[str]) -> str:
-        changed = with_episode(self.changeable(review_key), key, title, start, end, description, members)
-        self.store.reviews.save(changed, actor=actor)
-        self.store.audit.add(actor, "episode.added", review_key, f"{key}, assigned to {len(members)} member(s)")
+        def add(review: Review) -> tuple[Review, str]:
+            changed = with_episode(self._changeable(review), key, title, start, end, description, members)
+            return changed, f"{key}, assigned to {len(members)} member(s)"
+        self.review(review_key)
+        self.store.reviews.change(review_key, add, actor, "episode.added")
         return f"Added episode {key} to `{review_key}`, assigned to {len(members)} case group member(s)."
 
     # ----- retention ------------------------------------------------------

@@ -15,10 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from typing import Callable
 
 from bot.core.review import Episode, Member, Person, Review
 from storage.audit import add_audit_row
-from storage.database import Database, moment, stamp
+from storage.database import Database, Transaction, moment, stamp
 
 
 @dataclass
@@ -42,32 +43,47 @@ class Reviews:
         re-import changes the review's description, not what people have said.
         """
         with self.database.transaction() as tx:
-            db = tx.db
-            existing = db["reviews"].count_where("key = ?", [review.key])
-            row = {"key": review.key, "title": review.title, "kind": review.kind, "model": review.model,
-                   "board": review.board, "channel": review.channel, "updated_at": tx.now}
-            if existing:
-                db["reviews"].update(review.key, row)
-            else:
-                db["reviews"].insert({**row, "stage": review.stage, "created_at": tx.now})
-            for table in ("review_roles", "episodes", "members", "people"):
-                db.execute(f"delete from {table} where review_key = ?", [review.key])
-            db["review_roles"].insert_all(
-                [{"review_key": review.key, "slack_id": s, "role": "lead"} for s in review.leads]
-                + [{"review_key": review.key, "slack_id": s, "role": "team"} for s in review.team])
-            db["episodes"].insert_all([
-                {"review_key": review.key, "key": e.key, "title": e.title, "start": e.start.isoformat(),
-                 "end": e.end.isoformat() if e.end else None, "description": e.description}
-                for e in review.episodes])
-            db["members"].insert_all([
-                {"review_key": review.key, "slack_id": m.slack_id, "role": m.role, "agency": m.agency,
-                 "episodes": json.dumps(list(m.episodes))} for m in review.members])
-            db["people"].insert_all([
-                {"review_key": review.key, "label": p.label, "names": json.dumps(list(p.names))}
-                for p in review.people])
-            add_audit_row(tx, actor, "review.updated" if existing else "review.imported", review.key,
-                          f"{len(review.episodes)} episodes, {len(review.members)} members")
+            return self.write(tx, review, actor)
+
+    def write(self, tx: Transaction, review: Review, actor: str) -> str:
+        """save(), inside the caller's transaction: 'created' or 'updated'."""
+        db = tx.db
+        existing = db["reviews"].count_where("key = ?", [review.key])
+        row = {"key": review.key, "title": review.title, "kind": review.kind, "model": review.model,
+               "board": review.board, "channel": review.channel, "updated_at": tx.now}
+        if existing:
+            db["reviews"].update(review.key, row)
+        else:
+            db["reviews"].insert({**row, "stage": review.stage, "created_at": tx.now})
+        for table in ("review_roles", "episodes", "members", "people"):
+            db.execute(f"delete from {table} where review_key = ?", [review.key])
+        db["review_roles"].insert_all(
+            [{"review_key": review.key, "slack_id": s, "role": "lead"} for s in review.leads]
+            + [{"review_key": review.key, "slack_id": s, "role": "team"} for s in review.team])
+        db["episodes"].insert_all([
+            {"review_key": review.key, "key": e.key, "title": e.title, "start": e.start.isoformat(),
+             "end": e.end.isoformat() if e.end else None, "description": e.description}
+            for e in review.episodes])
+        db["members"].insert_all([
+            {"review_key": review.key, "slack_id": m.slack_id, "role": m.role, "agency": m.agency,
+             "episodes": json.dumps(list(m.episodes))} for m in review.members])
+        db["people"].insert_all([
+            {"review_key": review.key, "label": p.label, "names": json.dumps(list(p.names))}
+            for p in review.people])
+        add_audit_row(tx, actor, "review.updated" if existing else "review.imported", review.key,
+                      f"{len(review.episodes)} episodes, {len(review.members)} members")
         return "updated" if existing else "created"
+
+    def change(self, review_key: str, how: Callable[[Review], tuple[Review, str]], actor: str, action: str) -> Review:
+        """Read the review, change it and write it back, in one write transaction, so that two leads
+        changing it at once each build on the other's change (reading it before the transaction lost one).
+        `how(review)` returns the changed review and the audit detail of `action`; whatever it raises rolls
+        everything back. Returns the changed review."""
+        with self.database.transaction() as tx:
+            changed, detail = how(self._read(review_key))
+            self.write(tx, changed, actor)
+            add_audit_row(tx, actor, action, review_key, detail)
+        return changed
 
     def get(self, key: str, revision: int | None = None) -> Review | None:
         """The review, or None. `revision`: the one just read with other rows (Conversations.dm_rows), so

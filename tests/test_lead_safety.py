@@ -1,0 +1,37 @@
+"""The lead's side, made safe (issue 14): changes that can't be lost or hide answers, the whole case group
+told, stage moves confirmed, and digests that show who withdrew."""
+import threading
+
+from tests.runningkit import clock, store, submit_view  # noqa: F401
+
+LEAD, LEAD2 = "U0LEAD01", "U0LEAD02"
+
+
+def test_leads_adding_members_and_episodes_at_once_lose_none_of_them(fake, slack, store, imported):
+    rounds, at_once = 8, 3
+    for n in range(rounds):
+        barrier = threading.Barrier(at_once)
+
+        def add(i: int):
+            barrier.wait()
+            if i == 0:
+                submit_view(slack, LEAD, "review_add_episode", "child-d",
+                            {"key": f"KPE{10 + n}", "title": "Strategy meeting", "start": "2025-11-03", "end": "",
+                             "description": "", "members": ["U0SW0001"]})
+            else:
+                submit_view(slack, (LEAD, LEAD2)[i % 2], "review_add_member", "child-d",
+                            {"user": f"U0NEW{n}{i:02d}", "role": "School nurse", "agency": "Brackenshire Schools",
+                             "episodes": ["KPE4"]})
+        threads = [threading.Thread(target=add, args=(i,)) for i in range(at_once)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    review = store.reviews.get("child-d")
+    added = [m.slack_id for m in review.members if m.slack_id.startswith("U0NEW")]
+    assert sorted(added) == sorted(f"U0NEW{n}{i:02d}" for n in range(rounds) for i in range(1, at_once))
+    assert [e.key for e in review.episodes if e.key.startswith("KPE1") and e.key != "KPE1"] == [
+        f"KPE{10 + n}" for n in range(rounds)]
+    assert review.member("U0SW0001").episodes == ("KPE3", *(f"KPE{10 + n}" for n in range(rounds)))
+    audited = [a for a in store.audit.trail("child-d") if a["action"] in ("member.added", "episode.added")]
+    assert len(audited) == rounds * at_once

@@ -26,6 +26,11 @@ class Delivery:
     about: str = ""        # who it was for, by role and agency
 
 
+def to_leads(review: Review, payloads: list[dict]) -> list[Delivery]:
+    """For the lead reviewers: posted once in the review's channel when it has one, else to each lead's DM."""
+    return [Delivery(channel, payloads) for channel in ([review.channel] if review.channel else review.leads)]
+
+
 class Talk(NamedTuple):
     conversation: Conversation
     view: View
@@ -157,7 +162,7 @@ class Reflections:
         self.store.conversations.record(tx, state, writes, events)
         deliveries = [Delivery(channel, messages(view, replies), view.review.key, view.member.attribution)]
         if "submitted" in events:
-            deliveries.append(self._tell_leads(view, state))
+            deliveries += self._tell_leads(view, state)
         return deliveries
 
     def _after_commit(self, events, deliveries: list[Delivery]) -> list[Delivery]:
@@ -169,12 +174,12 @@ class Reflections:
             refresh_later(self.store, deliveries[0].review_key, self.prompts)
         return deliveries
 
-    def _tell_leads(self, view: View, state: State) -> Delivery:
-        """Tell the review team a reflection is ready: in the review's channel, or by DM to the first lead."""
+    def _tell_leads(self, view: View, state: State) -> list[Delivery]:
+        """Tell the review team a reflection is ready (the practitioner is told they have been)."""
         review = view.review
         text = self.prompts.say("leads.submitted", who=view.member.attribution, title=review.title,
                                 version=state.version, episodes=len(view.assignment.episodes))
-        return Delivery(review.channel or review.leads[0], [notice(text)])
+        return to_leads(review, [notice(text)])
 
     def failure_report(self, failed: list[tuple[Delivery, str]]) -> list[Delivery]:
         """Tell each review's leads, in plain words, which messages Slack would not take."""
@@ -187,5 +192,6 @@ class Reflections:
                                       who=d.about or self.prompts.say("leads.delivery_failed_channel"))
                      for d, code in failed if d.review_key == review_key]
             text = "\n".join([self.prompts.say("leads.delivery_failed", title=review.title, key=review.key), *lines])
-            reports.append(Delivery(review.leads[0], [notice(text)]))
+            # To each lead's DM, never the channel: the channel may be what Slack refused.
+            reports += [Delivery(lead, [notice(text)]) for lead in review.leads]
         return reports

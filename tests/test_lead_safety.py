@@ -35,3 +35,30 @@ def test_leads_adding_members_and_episodes_at_once_lose_none_of_them(fake, slack
     assert review.member("U0SW0001").episodes == ("KPE3", *(f"KPE{10 + n}" for n in range(rounds)))
     audited = [a for a in store.audit.trail("child-d") if a["action"] in ("member.added", "episode.added")]
     assert len(audited) == rounds * at_once
+
+
+def test_every_lead_is_told_of_a_submission_when_the_review_has_no_channel(
+        fake, slack, store, sample_review, sample_reflections, prompts):
+    from dataclasses import replace
+
+    from tests.runningkit import said_to
+    from tests.stories import answer_everything, reflections_by_member
+    store.reviews.save(replace(sample_review, channel=""), actor="test")
+    slack.command(LEAD, "/review", "invite child-d U0GP0001", fake.response_url)
+    fake.wait_for("response_url")
+    answer_everything(slack, "U0GP0001", reflections_by_member(sample_reflections, sample_review)["U0GP0001"], prompts)
+    assert said_to(fake, "U0GP0001", "The lead reviewers have been told")
+    for lead in (LEAD, LEAD2):
+        assert said_to(fake, lead, "GP (Millbrook Surgery) submitted a reflection on *Child D*")
+
+
+def test_a_review_with_a_channel_is_told_there_once(fake, slack, store, imported, sample_reflections, prompts):
+    from tests.runningkit import said_to, wait_until
+    from tests.stories import answer_everything, reflections_by_member
+    slack.command(LEAD, "/review", "invite child-d U0GP0001", fake.response_url)
+    fake.wait_for("response_url")
+    answer_everything(slack, "U0GP0001", reflections_by_member(sample_reflections, imported)["U0GP0001"], prompts)
+    said_to(fake, "U0GP0001", "The lead reviewers have been told")
+    told = wait_until(lambda: [c["channel"] for c in fake.calls("chat.postMessage") if "submitted a reflection on"
+                               in c["text"]])
+    assert told == ["C0REVIEWD"]

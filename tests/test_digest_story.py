@@ -198,15 +198,16 @@ def test_a_lead_asking_before_anyone_has_submitted_gets_a_helpful_message(fake, 
 def test_an_ambiguous_episode_offers_the_candidates(fake, slack, lazy, store, imported, prompts, sample_reflections):
     from tests.stories import submit_directly
     submit_directly(store, imported, sample_reflections, prompts)
-    slack.command("U0LEAD01", "/summary", "the", fake.response_url)
-    message = fake.wait_for("response_url")[0]["text"]
+    # Matched first, so the acknowledgement itself offers them: nothing is promised that can't be kept.
+    message = ack_text(slack.command("U0LEAD01", "/summary", "the", fake.response_url))
     assert message.startswith("That could be more than one episode. Did you mean:")
     assert "`/summary child-d KPE1`" in message and "`/summary child-d KPE2`" in message
-    slack.command("U0LEAD01", "/summary", "zebra crossing", fake.response_url)
-    message = fake.wait_for("response_url", 2)[1]["text"]
+    message = ack_text(slack.command("U0LEAD01", "/summary", "zebra crossing", fake.response_url))
     assert message.startswith("I couldn't match that to an episode. The episodes are:")
-    lazy.wait_for(2)  # both runs' lazy listeners have returned: neither sent a file
-    assert fake.calls("file.upload") == []
+    lazy.wait_for(2)  # both runs' lazy listeners have returned: neither sent a file nor said more
+    assert fake.calls("file.upload") == [] and fake.calls("response_url") == []
+    assert [a["detail"].startswith("episode unclear; offered KPE") for a in store.audit.trail("child-d")[-2:]] == [
+        True, True]
 
 
 def test_summary_help_lists_the_ways_to_ask(fake, slack, lazy, imported):

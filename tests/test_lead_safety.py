@@ -62,3 +62,55 @@ def test_a_review_with_a_channel_is_told_there_once(fake, slack, store, imported
     told = wait_until(lambda: [c["channel"] for c in fake.calls("chat.postMessage") if "submitted a reflection on"
                                in c["text"]])
     assert told == ["C0REVIEWD"]
+
+
+def test_a_withdrawn_member_shows_as_withdrawn_and_is_not_waited_for(
+        fake, slack, store, imported, sample_reflections, prompts, db_path, monkeypatch, capsys):
+    import json
+
+    from bot.cli import main
+    from tests.runningkit import said_to
+    from tests.stories import submit_directly
+    submit_directly(store, imported, sample_reflections, prompts)
+    slack.dm("U0GP0001", "withdraw")
+    slack.dm("U0GP0001", "yes")
+    said_to(fake, "U0GP0001", "your answers have been deleted")
+
+    slack.command(LEAD, "/summary", "KPE4", fake.response_url)
+    episode = json.dumps(fake.wait_for("response_url")[0]["blocks"], ensure_ascii=False)
+    assert "coverage *2 of 2*" in episode
+    assert "GP (Millbrook Surgery): withdrew consent" in episode and "not started" not in episode
+
+    monkeypatch.setenv("CASEGROUP_DB", str(db_path))
+    assert main(["export", "child-d", "--format", "json"]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    kpe4 = next(e for e in exported["episodes"] if e["key"] == "KPE4")
+    assert kpe4["coverage"] == "2 of 2"
+    assert kpe4["missing"] == [{"who": "GP (Millbrook Surgery)", "status": "withdrew consent"}]
+    assert exported["members"] == 6 and exported["contributors"] == 6
+
+
+def test_summary_matches_the_episode_before_it_promises_anything(fake, slack, lazy, store, imported):
+    from tests.test_digest_story import ack_text
+    said = ack_text(slack.command(LEAD, "/summary", "purple elephants", fake.response_url))
+    assert said.startswith("I couldn't match that to an episode. The episodes are:")
+    assert "Putting together" not in said and "`/summary child-d KPE5`" in said
+    lazy.wait_for(1)
+    assert fake.calls("response_url") == []   # nothing was promised, so nothing more is said
+    assert ack_text(slack.command(LEAD, "/summary", "police disturbance", fake.response_url)) == (
+        "Putting together the digest of *Child D* for KPE2…")
+
+
+def test_the_digest_hint_names_the_reviews_own_first_episode(
+        fake, slack, store, sample_review, sample_reflections, prompts):
+    from dataclasses import replace
+
+    from tests.stories import submit_directly
+    keys = {e.key: f"SAR{n}" for n, e in enumerate(sample_review.episodes, start=1)}
+    review = replace(sample_review, episodes=[replace(e, key=keys[e.key]) for e in sample_review.episodes],
+                     members=[replace(m, episodes=tuple(keys[k] for k in m.episodes)) for m in sample_review.members])
+    store.reviews.save(review, actor="test")
+    submit_directly(store, review, [{**r, "episode": keys[r["episode"]]} for r in sample_reflections], prompts)
+    slack.command(LEAD, "/summary", "", fake.response_url)
+    footer = fake.wait_for("response_url")[-1]["blocks"][-1]["elements"][0]["text"]
+    assert "`/summary SAR1`" in footer and "KPE" not in footer

@@ -59,7 +59,7 @@ EPISODE_MARGIN = 10
 # words for it in prompts/digest.toml [status]. "checking" is someone revising a submitted reflection;
 # "submitted", someone who submitted before the episode was given to them.
 STATUS_OF_STAGE = {None: "not_started", "consent": "not_started", "asking": "in_progress", "checking": "in_progress",
-                   "declined": "declined", "submitted": "submitted_earlier"}
+                   "declined": "declined", "submitted": "submitted_earlier", "withdrawn": "withdrawn"}
 
 
 # ----- the digest --------------------------------------------------------------
@@ -216,7 +216,7 @@ class Digest:
     title: str
     board: str
     generated_at: str
-    members: int              # case group members
+    members: int              # case group members, less any who withdrew
     contributors: int         # members with a submitted reflection
     reflections: int          # episode accounts submitted
     timeline: list[TimelineEntry]
@@ -569,7 +569,7 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
     return Digest(
         review_key=review.key, title=clean[review.title], board=clean[review.board],
         generated_at=generated_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        members=len(review.members), contributors=wide.contributors, reflections=wide.reflections,
+        members=sum(1 for m in review.members if stages.get(m.slack_id) != "withdrawn"), contributors=wide.contributors, reflections=wide.reflections,
         timeline=[TimelineEntry(e.key, e.title, e.dates, len(e.contributors), e.expected, len(e.hindsight),
                                 len(e.differences)) for e in episodes],
         patterns=[p for p in wide.patterns if episode is None or episode in p.episodes],
@@ -648,6 +648,8 @@ def _episode_digest(review: Review, episode: Episode, mine: list[_Reflection], s
                     clean: dict[str, str], heading_order: list[str], rules: DigestRules) -> EpisodeDigest:
     steps, wording = rules.steps, rules.wording
     case_group = [m for m in review.members if episode.key in m.episodes]
+    # Someone who withdrew is listed as such, and is not waited for: their consent, and their words, are gone.
+    expected = sum(1 for m in case_group if stages.get(m.slack_id) != "withdrawn")
     contributed = {r.member.slack_id for r in mine}
     status = {stage: wording.say(f"status.{key}") for stage, key in STATUS_OF_STAGE.items()}
     missing = [Missing(clean[m.attribution], status.get(stages.get(m.slack_id), status[None]))
@@ -667,7 +669,7 @@ def _episode_digest(review: Review, episode: Episode, mine: list[_Reflection], s
                for heading, groups in sorted(tallies.items(), key=lambda t: (rank.get(t[0], len(rank)), t[0]))]
     return EpisodeDigest(
         key=episode.key, title=clean[episode.title], dates=episode.dates, description=clean[episode.description],
-        expected=len(case_group), contributors=[r.who for r in mine], missing=missing,
+        expected=expected, contributors=[r.who for r in mine], missing=missing,
         at_the_time=[a for a in accounts if a.knowledge != steps.learned_later],
         learned_later=[a for a in accounts if a.knowledge == steps.learned_later],
         factors=factors,

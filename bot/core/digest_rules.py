@@ -34,7 +34,7 @@ PATTERN_TEXTS = ("label", "short", "question")
 # or an unknown placeholder is a start-up error, not a KeyError in the middle of a /summary.
 _COUNT = ("count",)
 DIGEST_TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
-    "status": dict.fromkeys(("not_started", "in_progress", "declined", "submitted_earlier"), ()),
+    "status": dict.fromkeys(("not_started", "in_progress", "declined", "submitted_earlier", "withdrawn"), ()),
     "differences": {"knowledge": ("knew", "sources", "learned"),
                     "factors": ("first", "first_headings", "second", "second_headings")},
     "method": {"pseudonyms": ("name_threshold",),
@@ -47,7 +47,8 @@ DIGEST_TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
     "slack": {"overview_context": ("board", "contributors", "members", "reflections", "generated_at"),
               "timeline_flags": _COUNT, "pattern_recurs": ("episodes", "count", "evidence"),
               "episode_context": ("dates", "coverage", "count", "title"), "and_more": _COUNT,
-              **dict.fromkeys(("patterns_note", "no_patterns", "overview_footer", "not_yet", "no_account",
+              "overview_footer": ("first",),
+              **dict.fromkeys(("patterns_note", "no_patterns", "not_yet", "no_account",
                                "learned_later_note", "factors_note", "hindsight_note", "episode_footer",
                                "too_long"), ())},
     "slack.more": dict.fromkeys(("patterns", "contributors", "people", "accounts", "groups", "remarks", "flags",

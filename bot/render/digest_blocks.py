@@ -101,7 +101,7 @@ def overview_blocks(digest: Digest) -> list[dict]:
     lines += _more(wording, digest.patterns, SHOWN["patterns"], "patterns")
     blocks += sections(lines)
     blocks.append(context(shorten(neutralise(digest.method.emerging), MAX_SECTION_TEXT)))
-    blocks.append(context(wording.say("slack.overview_footer")))
+    blocks.append(context(wording.say("slack.overview_footer", first=digest.timeline[0].key if digest.timeline else "1")))
     return blocks
 
 

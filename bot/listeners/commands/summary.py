@@ -13,7 +13,7 @@ audited.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -42,6 +42,9 @@ USAGE = ("*`/summary`: the digest of a review's reflections*\n"
 @dataclass(frozen=True)
 class SummaryRequest(Asked):
     query: str = ""     # what was typed for the episode; "" for the overview
+    episode: str = ""   # the episode it matched, if it did
+    offered: tuple[str, ...] = ()   # the episodes to choose from, when it matched none (or several)
+    ambiguous: bool = False         # several fitted
 
 
 def parse_summary(deps: Deps, command: dict) -> SummaryRequest:
@@ -55,26 +58,40 @@ def parse_summary(deps: Deps, command: dict) -> SummaryRequest:
     words = text.split()
     known = {key.lower(): key for key in store.reviews.keys()}
     if words and words[0].lower() in known:
-        return _reading(user, known[words[0].lower()], " ".join(words[1:]))
+        return _reading(deps, user, known[words[0].lower()], " ".join(words[1:]))
     mine = sorted(store.reviews.of_person(user))
     if not mine:
         raise RoleError("Sorry, `/summary` is for the lead reviewers and review team of a case review, and "
                         "you're not part of one. If you think you should be, please ask the lead reviewers.")
     if len(mine) > 1:
         raise NotFoundError(f"You take part in {len(mine)} reviews ({', '.join(f'`{k}`' for k in mine)}). "
-                            f"Name the one you mean first, like `/summary {mine[0]} {' '.join(words) or 'KPE1'}`.")
-    return _reading(user, mine[0], " ".join(words))
+                            f"Name the one you mean first, like `/summary {mine[0]} "
+                            f"{' '.join(words) or store.reviews.get(mine[0]).episodes[0].key}`.")
+    return _reading(deps, user, mine[0], " ".join(words))
 
 
-def _reading(user: str, review_key: str, query: str) -> SummaryRequest:
-    return SummaryRequest(user, review_key, READERS, "read its digest", query=query)
+def _reading(deps: Deps, user: str, review_key: str, query: str) -> SummaryRequest:
+    """The request, with the episode matched now (pure and quick), so that nothing is promised that can't be
+    kept. What doesn't match is shown only after the role check, by the acknowledgement."""
+    asked = SummaryRequest(user, review_key, READERS, "read its digest", query=query)
+    if not query:
+        return asked
+    found = match_episode(query, deps.store.reviews.get(review_key).episodes)
+    if found.episode:
+        return replace(asked, episode=found.episode.key)
+    offered = found.candidates or deps.store.reviews.get(review_key).episodes
+    return replace(asked, offered=tuple(e.key for e in offered), ambiguous=found.ambiguous)
 
 
 def acknowledge_summary(ack, asked: SummaryRequest, deps: Deps):
-    """Answer within Slack's 3 seconds: 'working on it' (a refusal or a question was the middleware's)."""
-    title = deps.store.reviews.get(asked.review_key).title
-    ack(text=f"Putting together the digest of *{title}*"
-             f"{' for ' + neutralise(asked.query[:60]) if asked.query else ''}…")
+    """Answer within Slack's 3 seconds: the episodes to choose from, or 'working on it' (a refusal or a
+    usage line was the middleware's)."""
+    review = deps.store.reviews.get(asked.review_key)
+    if asked.offered:
+        ack(text=episode_choices(review, [review.episode(key) for key in asked.offered], asked.ambiguous))
+        return
+    ack(text=f"Putting together the digest of *{neutralise(review.title)}*"
+             f"{' for ' + asked.episode if asked.episode else ''}…")
 
 
 def _send_file(client, user: str, filename: str, title: str, content: str) -> str:
@@ -95,20 +112,15 @@ def _send_file(client, user: str, filename: str, title: str, content: str) -> st
 def run_summary(asked: SummaryRequest, deps: Deps, respond, client):
     store, user = deps.store, asked.user
     review = store.reviews.get(asked.review_key)
+    if asked.offered:   # the acknowledgement listed them
+        store.audit.add(user, "summary.viewed", review.key,
+                        "episode unclear; offered " + ", ".join(asked.offered[:MAX_CHOICES]))
+        return
     if not store.submitted.any(review.key):
         respond(nothing_to_digest(review, store.conversations.stages(review.key)))
         store.audit.add(user, "summary.viewed", review.key, "no submitted reflections yet")
         return
-    episode = None
-    if asked.query:
-        found = match_episode(asked.query, review.episodes)
-        if found.episode is None:
-            offered = found.candidates or review.episodes
-            respond(episode_choices(review, offered, found.ambiguous))
-            store.audit.add(user, "summary.viewed", review.key,
-                        "episode unclear; offered " + ", ".join(e.key for e in offered[:MAX_CHOICES]))
-            return
-        episode = found.episode.key
+    episode = asked.episode or None
 
     digest = build_digest(store, review, deps.prompts, episode, store.clock())
     if digest is None:  # every reflection was withdrawn a moment ago

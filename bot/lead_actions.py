@@ -3,7 +3,7 @@ contents, and purging. No Slack calls here: listeners and the command line rende
 
     lead_actions = LeadActions(store, prompts, settings)
     lead_actions.progress("child-d").counts("KPE1")
-    lead_actions.change_stage("child-d", "analysis", actor="U0LEAD01")   # a sentence for the lead
+    lead_actions.change_stage("child-d", "analysis", actor="U0LEAD01").said   # a sentence for the lead
     lead_actions.purge("child-d", actor="cli")
 """
 from __future__ import annotations
@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 
 from bot.config import Settings
 from bot.core.changes import with_episode, with_member
-from bot.core.lifecycle import STAGES, is_read_only, parse_stage, retention_date, stage_change_problem
+from bot.core.lifecycle import (STAGES, is_read_only, needs_confirmation, parse_stage, retention_date,
+                                stage_change_problem)
 from bot.core.progress import MemberProgress, ReviewProgress, review_progress
 from bot.core.prompts import Prompts
 from bot.core.review import Review, day as date_text
 from bot.errors import NotFoundError, StageError
+from bot.reflect import Delivery
+from bot.render.blocks import notice
 from storage import Store
 from storage.reviews import Lifecycle
 
@@ -45,6 +48,20 @@ class Home:
     user: str
     lead_cards: list[LeadCard] = field(default_factory=list)
     practitioner_cards: list[PractitionerCard] = field(default_factory=list)
+
+
+@dataclass
+class StageMove:
+    """A stage change asked for: what to tell the lead, and whom else to tell. When `confirm` is set the
+    review has not moved: the lead is asked (`said`) to confirm the move `confirm` names, "analysis>closed"."""
+    said: str
+    confirm: str = ""
+    told: list[Delivery] = field(default_factory=list)   # the practitioners the change affects
+
+
+# A practitioner is told when a stage change affects what they can do: their prompt in running.toml.
+PRACTITIONERS_TOLD = {"analysis": "lifecycle.revisions_closed", "closed": "lifecycle.review_closed"}
+TAKING_PART = ("asking", "checking", "submitted")   # consented, and not withdrawn
 
 
 def day(when: dt.datetime | None) -> str:
@@ -83,8 +100,10 @@ class LeadActions:
 
     # ----- stages ---------------------------------------------------------
 
-    def change_stage(self, review_key: str, wanted: str, actor: str) -> str:
-        """Move the review on (or back). Returns what to tell the lead; StageError if it can't."""
+    def change_stage(self, review_key: str, wanted: str, actor: str, confirmed_from: str = "") -> StageMove:
+        """Move the review on (or back); StageError if it can't. A move that can't be undone, or goes back,
+        waits for the lead's confirmation: asked again with `confirmed_from`, the stage it was asked from
+        (if the review has moved since, the lead is asked to look again)."""
         review = self.review(review_key)
         stage = parse_stage(wanted)
         if stage is None:
@@ -93,9 +112,18 @@ class LeadActions:
         problem = stage_change_problem(review.stage, stage)
         if problem:
             raise StageError(problem)
+        if confirmed_from and confirmed_from != review.stage:
+            raise StageError(f"`{review_key}` has moved to its {self.stage_name(review.stage)} stage since you "
+                             f"were asked, so nothing has changed. Use `/review stage {review_key} {stage}` again.")
         retain_until = None
         if stage == "closed":
             retain_until = retention_date(self.store.clock(), self.settings.retention_days)
+        if needs_confirmation(review.stage, stage) and not confirmed_from:
+            question = "leads.confirm_close" if stage == "closed" else "leads.confirm_back"
+            return StageMove(self.prompts.say(question, title=review.title, key=review_key,
+                                              stage=self.stage_name(review.stage), wanted=self.stage_name(stage),
+                                              until=day(retain_until)),
+                             confirm=f"{review.stage}>{stage}")
         self.store.reviews.set_stage(review_key, stage, actor, retain_until)
         text = (f"*{review.title}* (`{review_key}`) moved from {self.stage_name(review.stage)} "
                 f"to {self.stage_name(stage)}.")
@@ -106,7 +134,16 @@ class LeadActions:
             text += " Practitioners can no longer revise or withdraw their reflections."
         elif stage == "conversations":
             text += " Invitations and reminders can go out."
-        return text
+        return StageMove(text, told=self._tell_practitioners(review, stage))
+
+    def _tell_practitioners(self, review: Review, stage: str) -> list[Delivery]:
+        """The practitioners taking part, told what the new stage means for them (analysis, closed)."""
+        if stage not in PRACTITIONERS_TOLD:
+            return []
+        text = self.prompts.say(PRACTITIONERS_TOLD[stage], title=review.title)
+        stages = self.store.conversations.stages(review.key)
+        return [Delivery(m.slack_id, [notice(text)], review.key, m.attribution)
+                for m in review.members if stages.get(m.slack_id) in TAKING_PART]
 
     # ----- changes to the case group --------------------------------------
 

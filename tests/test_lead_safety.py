@@ -114,3 +114,68 @@ def test_the_digest_hint_names_the_reviews_own_first_episode(
     slack.command(LEAD, "/summary", "", fake.response_url)
     footer = fake.wait_for("response_url")[-1]["blocks"][-1]["elements"][0]["text"]
     assert "`/summary SAR1`" in footer and "KPE" not in footer
+
+
+def test_closing_or_stepping_back_is_confirmed_first_and_practitioners_hear_what_changes(
+        fake, slack, lazy, store, invited, sample_reflections, prompts):
+    from tests.runningkit import said_to, wait_until
+    from tests.stories import answer_everything, reflections_by_member
+    by_member = reflections_by_member(sample_reflections, invited)
+    answer_everything(slack, "U0GP0001", by_member["U0GP0001"], prompts)            # submitted
+    answer_everything(slack, "U0HV0001", by_member["U0HV0001"][:1], prompts, submit=False)   # part-way
+    # The others have their invitation and nothing more.
+
+    def reply(n: int) -> dict:
+        return wait_until(lambda: fake.calls("response_url")[n:n + 1], what=f"response {n}")[0]
+
+    def stage() -> str:
+        return store.reviews.get("child-d").stage
+
+    slack.command(LEAD, "/review", "stage child-d closed", fake.response_url)
+    question = reply(1)
+    assert "Close *Child D* (`child-d`)? This can't be undone" in question["text"]
+    [button] = question["blocks"][-1]["elements"]
+    assert (button["action_id"], button["value"]) == ("review_confirm_stage", "child-d|conversations>closed")
+    lazy.wait_for(2)
+    assert stage() == "conversations"
+    assert not [a for a in store.audit.trail("child-d") if a["action"] == "review.stage"]
+
+    # A move forward that can be undone goes at once; the practitioners taking part hear what it means.
+    slack.command(LEAD, "/review", "stage child-d analysis", fake.response_url)
+    assert "moved from conversations to analysis" in reply(2)["text"]
+    for member in ("U0GP0001", "U0HV0001"):
+        assert said_to(fake, member, "has reached its analysis stage")
+    # Back a step: asked first.
+    slack.command(LEAD, "/review", "stage child-d conversations", fake.response_url)
+    back = reply(3)
+    assert "back from analysis to conversations" in back["text"]
+    assert back["blocks"][-1]["elements"][0]["value"] == "child-d|analysis>conversations"
+
+    # The first question, answered after the review moved on, moves nothing: the lead is asked to look again.
+    slack.click(LEAD, "review_confirm_stage", "child-d|conversations>closed")
+    assert said_to(fake, LEAD, "has moved to its analysis stage since you were asked")
+    assert stage() == "analysis"
+
+    # The Home tab's "Move to closed" asks too, in the lead's DM.
+    slack.click(LEAD, "home_next_stage", "child-d|closed")
+    asked = said_to(fake, LEAD, "This can't be undone")
+    assert "child-d|analysis>closed" in asked[0]
+    lazy.wait_for(5)
+    assert stage() == "analysis"
+
+    # Yes: closed, the lead told when it is kept until, the practitioners taking part told.
+    slack.click(LEAD, "review_confirm_stage", "child-d|analysis>closed")
+    assert said_to(fake, LEAD, "moved from analysis to closed")
+    assert stage() == "closed"
+    for member in ("U0GP0001", "U0HV0001"):
+        assert said_to(fake, member, "is now closed")
+    lazy.wait_for(6)
+    told = {c["channel"] for c in fake.calls("chat.postMessage")
+            if "is now closed" in c["text"] or "reached its analysis stage" in c["text"]}
+    assert told == {"U0GP0001", "U0HV0001"}   # not those who never consented
+    # The older question, answered now, changes nothing.
+    slack.click(LEAD, "review_confirm_stage", "child-d|analysis>conversations")
+    assert said_to(fake, LEAD, "can't be reopened")
+    assert stage() == "closed"
+    stages = [a["detail"] for a in store.audit.trail("child-d") if a["action"] == "review.stage"]
+    assert [d.split(";")[0] for d in stages] == ["conversations -> analysis", "analysis -> closed"]

@@ -126,11 +126,12 @@ def test_an_unexpected_failure_in_an_acknowledgement_goes_the_same_way(fake, sla
 
 def test_a_form_sent_after_its_review_closed_stays_open_with_the_reason_at_its_first_field(fake, slack, store,
                                                                                            invited):
-    slack.command(LEAD, "/review", "stage child-d closed", fake.response_url)
-    wait_until(lambda: store.reviews.get("child-d").stage == "closed")
+    slack.click(LEAD, "review_confirm_stage", "child-d|conversations>closed")   # the lead's yes to closing
+    said_to(fake, LEAD, "moved from conversations to closed")
+    told = len(posts_to(fake, LEAD))
     response = submit_view(slack, LEAD, "review_add_member", "child-d",
                            {"user": "U0NEW001", "role": "School nurse", "agency": "Northshire Schools",
                             "episodes": ["KPE4"]})
     assert body_of(response) == {"response_action": "errors",
                                  "errors": {"user": "child-d is closed, so its case group and episodes can't change."}}
-    assert len(store.reviews.get("child-d").members) == 7 and not posts_to(fake, LEAD)
+    assert len(store.reviews.get("child-d").members) == 7 and len(posts_to(fake, LEAD)) == told

@@ -63,11 +63,13 @@ def test_add_episode_checks_dates_and_assigns_members(fake, slack, store, import
 def test_invitations_only_in_conversations_from_slack_and_the_command_line(
         fake, slack, store, imported, db_path, monkeypatch, capsys):
     slack.command(LEAD, "/review", "stage child-d setup", fake.response_url)
-    assert "moved from conversations to setup" in fake.wait_for("response_url")[0]["text"]
+    assert "back from conversations to setup?" in fake.wait_for("response_url")[0]["text"]   # a step back: asked
+    slack.click(LEAD, "review_confirm_stage", "child-d|conversations>setup")
+    assert said_to(fake, LEAD, "moved from conversations to setup")
     slack.command(LEAD, "/review", "invite child-d", fake.response_url)
     said = wait_until(lambda: [c["text"] for c in fake.calls("response_url") if "Invitations" in c["text"]])[0]
     assert "only while a review is in its conversations stage" in said and "/review stage child-d conversations" in said
-    assert not fake.calls("chat.postMessage")
+    assert {c["channel"] for c in fake.calls("chat.postMessage")} == {LEAD}   # the lead's confirmation only
 
     monkeypatch.setenv("CASEGROUP_DB", str(db_path))
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
@@ -87,7 +89,7 @@ def test_invitations_only_in_conversations_from_slack_and_the_command_line(
     assert "Invited 1 member(s)" in wait_until(
         lambda: [c["text"] for c in fake.calls("response_url") if "Invited" in c["text"]])[0]
     # The earlier "nothing for you yet" in their DM, and now the invitation.
-    assert {c["channel"] for c in fake.calls("chat.postMessage")} == {"D0HV0001", "U0HV0001"}
+    assert {c["channel"] for c in fake.calls("chat.postMessage")} - {LEAD} == {"D0HV0001", "U0HV0001"}
 
 
 def test_stage_names_and_the_closed_review(fake, slack, store, imported):
@@ -96,7 +98,9 @@ def test_stage_names_and_the_closed_review(fake, slack, store, imported):
     slack.command(LEAD, "/review", "stage child-d finished", fake.response_url)
     assert "I don't know the stage 'finished'" in fake.wait_for("response_url", 2)[1]["text"]
     slack.command(LEAD, "/review", "stage child-d closed", fake.response_url)
-    fake.wait_for("response_url", 3)  # each reply before the next command, as a lead would
+    assert "can't be undone" in fake.wait_for("response_url", 3)[2]["text"]   # asked first
+    slack.click(LEAD, "review_confirm_stage", "child-d|meeting>closed")
+    assert said_to(fake, LEAD, "moved from case group meeting to closed")
     slack.command(LEAD, "/review", "stage child-d analysis", fake.response_url)
     assert "can't be reopened" in fake.wait_for("response_url", 4)[3]["text"]
     response = slack.command(LEAD, "/review", "add-member child-d", fake.response_url)

@@ -106,16 +106,21 @@ def test_a_lead_runs_a_review_from_invitation_to_purge(
     # Analysis stops revisions and withdrawals, politely.
     slack.command(LEAD, "/review", "stage child-d analysis", fake.response_url)
     assert "moved from conversations to analysis" in fake.wait_for("response_url")[-1]["text"]
+    assert said_to(fake, SW, "has reached its analysis stage: from now on")   # those taking part are told
     slack.dm(SW, "revise")
-    assert said_to(fake, SW, "can no longer be changed")
+    assert said_to(fake, SW, "stage, so submitted reflections can no longer be changed")
     assert store.conversations.state("child-d", SW).stage == "submitted"
     slack.dm(HV, "withdraw")
-    assert said_to(fake, HV, "can no longer be withdrawn")
+    assert said_to(fake, HV, "can no longer be withdrawn here")
 
     # Closed: read-only, with a retention date a year on.
     slack.command(LEAD, "/review", "stage child-d closed", fake.response_url)
-    assert "kept until 7 Jan 2025" in wait_until(
-        lambda: [c["text"] for c in fake.calls("response_url") if "closed" in c.get("text", "")])[0]
+    assert "This can't be undone" in wait_until(
+        lambda: [c["text"] for c in fake.calls("response_url") if "Close *Child D*" in c.get("text", "")])[0]
+    slack.click(LEAD, "review_confirm_stage", "child-d|analysis>closed")
+    assert "kept until 7 Jan 2025" in said_to(fake, LEAD, "moved from analysis to closed")[0]
+    # Those who took part are told the review closed (the health visitor is part-way through).
+    assert said_to(fake, HV, "is now closed")
     slack.dm(HV, "Something I remembered later")
     assert said_to(fake, HV, "review is closed")
     assert ("KPE4", "involvement") not in store.conversations.answers("child-d", HV)

@@ -30,7 +30,7 @@ def test_a_review_changed_by_another_process_is_what_the_next_dm_sees(
     other.command(LEAD, "/review", "stage child-d analysis", fake.response_url)
     wait_until(lambda: [c for c in fake.calls("response_url") if "to analysis" in c.get("text", "")])
     slack.dm(HV, "withdraw")
-    assert said_to(fake, HV, "can no longer be withdrawn")
+    assert said_to(fake, HV, "can no longer be withdrawn here")   # not the analysis notice: the refusal
 
     # Any writer counts, even a hand-made fix with the sqlite3 shell: triggers move the revision.
     with sqlite3.connect(db_path) as conn:

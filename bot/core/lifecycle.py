@@ -7,6 +7,7 @@ all give the same answer:
     parse_stage("case group meeting")  # 'meeting'
     can_invite("setup")              # False: invitations and reminders only in conversations
     can_revise("analysis")           # False: reflections are fixed once analysis starts
+    needs_confirmation("analysis", "closed")   # True: irreversible, so the lead is asked first
     retention_date(closed_at, 365)   # when `casegroup purge` may delete the conversations
 
 A review imported from a file starts in *conversations*, so that a lead can invite the
@@ -71,6 +72,12 @@ def stage_change_problem(current: str, wanted: str) -> str | None:
     if current == "closed":
         return "The review is closed, and a closed review can't be reopened."
     return None
+
+
+def needs_confirmation(current: str, wanted: str) -> bool:
+    """Whether a lead is asked to confirm the move first: closing can't be undone (and sets the purge date),
+    and a step back reopens what a later stage had closed (revisions, withdrawals, invitations)."""
+    return wanted == "closed" or STAGES.index(wanted) < STAGES.index(current)
 
 
 def retention_date(closed_at: dt.datetime, retention_days: int) -> dt.datetime:

@@ -15,13 +15,14 @@ from bot.core.review import Review
 from bot.core.text import neutralise
 from bot.render.blocks import (MAX_SECTION_TEXT, MAX_SELECT_OPTIONS, MAX_VIEW_BLOCKS, actions, button, context,
                                divider, header, option, section, split_messages, static_select)
-from bot.lead_actions import Home, LeadCard, PractitionerCard, day
+from bot.lead_actions import Home, LeadCard, PractitionerCard, StageMove, day
 
 # Action ids of the Home tab and the reminder DM (bot/listeners/actions/home.py).
 NUDGE_ALL = "home_nudge_all"
 NUDGE_ONE = "home_nudge_one"
 SUMMARY = "home_summary"
 NEXT_STAGE = "home_next_stage"
+CONFIRM_STAGE = "review_confirm_stage"   # the button of a stage move that waits for the lead's yes
 CONTINUE = "home_continue"
 SNOOZE = "home_snooze"
 
@@ -171,3 +172,11 @@ def reminder_message(prompts: Prompts, review: Review, stage: str, left: int, to
                              "primary"),
                       button(prompts.say("reminders.snooze_button"), SNOOZE, pair(review.key, "snooze")))]
     return split_messages(blocks)[0]
+
+
+def stage_question(prompts: Prompts, review_key: str, move: StageMove) -> dict:
+    """A stage move that waits for the lead: what it would do, and the one button that does it."""
+    wanted = prompts.say("stages." + move.confirm.partition(">")[2])
+    return split_messages([section(move.said),
+                           actions(button(prompts.say("leads.confirm_button", wanted=wanted), CONFIRM_STAGE,
+                                          pair(review_key, move.confirm), "danger"))])[0]

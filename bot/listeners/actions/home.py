@@ -1,4 +1,5 @@
-"""Buttons of the App Home tab (leads: nudge, summary, next stage) and of the reminder DM
+"""Buttons of the App Home tab (leads: nudge, summary, next stage, and the yes to a stage move that
+waits for it, which `/review stage` asks too) and of the reminder DM
 (practitioners: continue where I left off, snooze a week).
 
 The middleware checks the caller's role for the button's review (the database only, fast;
@@ -20,7 +21,8 @@ from bot.listeners.events.app_home import publish_home
 from bot.reflect import Delivery
 from bot.reminding import Reminders
 from bot.render.blocks import notice
-from bot.render.home_blocks import CONTINUE, NEXT_STAGE, NUDGE_ALL, NUDGE_ONE, SNOOZE, SUMMARY
+from bot.render.home_blocks import (CONFIRM_STAGE, CONTINUE, NEXT_STAGE, NUDGE_ALL, NUDGE_ONE, SNOOZE, SUMMARY,
+                                    stage_question)
 from bot.lead_actions import LeadActions
 
 
@@ -28,7 +30,7 @@ from bot.lead_actions import LeadActions
 class HomeAction:
     roles: frozenset
     doing: str
-    run: Callable  # (deps, user, review_key, what, client) -> what to tell the user, or None
+    run: Callable  # (deps, user, review_key, what, client) -> what to tell the user (text or a message), or None
     republish: bool = True
 
 
@@ -49,8 +51,19 @@ def summary_hint(deps, user, review_key, what, client):
     return deps.prompts.say("home.summary_hint", title=review.title, key=review_key)
 
 
-def move_on(deps, user, review_key, stage, client):
-    return LeadActions(deps.store, deps.prompts, deps.settings).change_stage(review_key, stage, actor=user)
+def move_on(deps, user, review_key, stage, client, confirmed_from: str = ""):
+    move = LeadActions(deps.store, deps.prompts, deps.settings).change_stage(review_key, stage, actor=user,
+                                                                             confirmed_from=confirmed_from)
+    if move.confirm:
+        return stage_question(deps.prompts, review_key, move)
+    send(client, move.told)
+    return move.said
+
+
+def confirm_move(deps, user, review_key, what, client):
+    """The lead's yes to a move that waited for it (`what`: "analysis>closed")."""
+    asked_from, _, stage = what.partition(">")
+    return move_on(deps, user, review_key, stage, client, confirmed_from=asked_from)
 
 
 def continue_reflection(deps, user, review_key, what, client):
@@ -67,6 +80,7 @@ HOME_ACTIONS = {
     NUDGE_ONE: HomeAction(LEADS, "send reminders", nudge_one),
     SUMMARY: HomeAction(READERS, "read its summary", summary_hint, republish=False),
     NEXT_STAGE: HomeAction(LEADS, "move it to another stage", move_on),
+    CONFIRM_STAGE: HomeAction(LEADS, "move it to another stage", confirm_move),
     CONTINUE: HomeAction(CASE_GROUP, "answer its reflection questions", continue_reflection, republish=False),
     SNOOZE: HomeAction(CASE_GROUP, "snooze its reminders", snooze, republish=False),
 }
@@ -95,7 +109,7 @@ def run_home_action(asked: HomeClick, deps: Deps, client):
     entry = HOME_ACTIONS[asked.action_id]
     said = entry.run(deps, asked.user, asked.review_key, asked.what, client)
     if said:
-        send(client, [Delivery(asked.user, [notice(said)])])
+        send(client, [Delivery(asked.user, [notice(said) if isinstance(said, str) else said])])
     if entry.republish:
         publish_home(client, deps, asked.user)
 

@@ -18,7 +18,7 @@ from bot.deps import Deps
 from bot.listeners.asked import Asked, ParseOnce
 from bot.listeners.error_path import reporting_errors
 from bot.reminding import Reminders
-from bot.render.home_blocks import review_summary, status_messages
+from bot.render.home_blocks import review_summary, stage_question, status_messages
 from bot.render.review_modals import add_episode_modal, add_member_modal
 from bot.lead_actions import LeadActions, LeadCard
 
@@ -134,7 +134,8 @@ def review_remind(asked, deps, respond, client):
     respond(reminders.nudge(client, asked.review_key, actor=asked.user).text())
 
 
-@subcommand("stage", "/review stage KEY STAGE", f"move the review to another stage: {', '.join(STAGES)}.",
+@subcommand("stage", "/review stage KEY STAGE", f"move the review to another stage: {', '.join(STAGES)}. "
+            "Closing, or a step back, asks you to confirm first.",
             roles={"lead"}, doing="move it to another stage")
 def review_stage(asked, deps, respond, client):
     lead_actions, key = LeadActions(deps.store, deps.prompts, deps.settings), asked.review_key
@@ -144,7 +145,12 @@ def review_stage(asked, deps, respond, client):
         respond(f"`{key}` is in its {lead_actions.stage_name(review.stage)} stage. Move it with "
                 f"`/review stage {key} STAGE`, where STAGE is one of {', '.join(STAGES)}.")
         return
-    respond(lead_actions.change_stage(key, wanted, actor=asked.user))
+    move = lead_actions.change_stage(key, wanted, actor=asked.user)
+    if move.confirm:
+        respond(**stage_question(deps.prompts, key, move))
+        return
+    respond(move.said)
+    send(client, move.told)
 
 
 @subcommand("add-member", "/review add-member KEY", "add someone to the case group (a form: who, role, "

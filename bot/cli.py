@@ -4,7 +4,7 @@
     casegroup try [--as WHO]        the bot in the terminal, without Slack: nothing is sent anywhere
     casegroup run                   Socket Mode
     casegroup serve [--port 3000]   HTTP mode, POST /slack/events
-    casegroup review import FILE    load (or update) a review file
+    casegroup review import FILE [--force]   load (or update) a review file
     casegroup review list
     casegroup review invite KEY     DM the case group their invitation
     casegroup purge [--yes]         delete the conversations of closed reviews past their retention date
@@ -124,10 +124,14 @@ def cmd_review_import(args, settings: Settings) -> int:
     from bot.core.review import parse_review_file
 
     review = parse_review_file(args.file)
-    result = _store(settings).reviews.save(review, actor="cli")
-    print(f"{'Imported' if result == 'created' else 'Updated'} review {review.key!r} ({review.title}): "
+    saved = _store(settings).reviews.save(review, actor="cli", force=args.force)
+    print(f"{'Imported' if saved.outcome == 'created' else 'Updated'} review {review.key!r} ({review.title}): "
           f"{len(review.episodes)} episodes, {len(review.members)} case group members, "
           f"{len(review.people)} people pseudonymised.")
+    for old, new in review.renames:
+        print(f"  Episode {old} is now {new}: its answers moved with it.")
+    for line in saved.hidden:
+        print(f"  Forced: {line}. They stay in the database; anyone dropped can still read and withdraw them.")
     return 0
 
 
@@ -256,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     review_commands = review.add_subparsers(dest="review_command", metavar="ACTION")
     review_import = review_commands.add_parser("import", help="load a review file (again, to update it)")
     review_import.add_argument("file", help="the review's TOML file (see README, 'The review file')")
+    review_import.add_argument("--force", action="store_true",
+                               help="import even if it hides answers already given (a member who answered dropped, "
+                                    "an answered episode removed); those dropped can still read and withdraw them")
     review_import.set_defaults(func=cmd_review_import)
     review_list = review_commands.add_parser("list", help="the reviews in the database")
     review_list.set_defaults(func=cmd_review_list)

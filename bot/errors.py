@@ -22,6 +22,19 @@ class ReviewFileError(CasegroupError):
         super().__init__("\n".join(f"{self.path}: {p}" for p in self.problems))
 
 
+class ImportRefused(CasegroupError):
+    """A re-import that would hide stored answers: `lines` says, per member or episode, what would happen."""
+
+    def __init__(self, review_key: str, lines: list[str]):
+        self.review_key = review_key
+        self.lines = list(lines)
+        super().__init__(f"not importing {review_key!r}: it would hide answers already given\n"
+                         + "\n".join(f"  - {line}" for line in self.lines)
+                         + "\nNothing was changed. Put them back in the file, declare a renamed episode with "
+                           "renamed_from = \"OLD KEY\", or import with --force (the people dropped can still "
+                           "read and withdraw their answers).")
+
+
 class RoleError(CasegroupError):
     """The caller doesn't hold the role this command or action needs for this review."""
 

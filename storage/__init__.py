@@ -1,7 +1,7 @@
 """Storage in the domain's own words. SQL stays inside this package.
 
     store = Store("casegroup.db")
-    store.reviews.save(review, actor="cli")            # 'created', then 'updated' on a re-import
+    store.reviews.save(review, actor="cli").outcome    # 'created', then 'updated' on a re-import
     store.reviews.roles_of("child-d", "U0LEAD01")      # {'lead'}
     store.conversations.state("child-d", "U0HV0001")   # where a practitioner is
     store.submitted.latest("child-d")                  # each member's latest submitted reflection

@@ -45,7 +45,10 @@ class Conversations:
         bot.core.conversation.which_review chooses from when they write to the bot."""
         rows = self.database.db.execute(
             f"select m.review_key, r.revision, {', '.join('c.' + c for c in _STATE_COLUMNS)}, "
-            "c.updated_at, c.invited_at, m.rowid from members m join reviews r on r.key = m.review_key "
+            "c.updated_at, c.invited_at, m.joined from (select review_key, slack_id, rowid as joined from members "
+            # Former members (dropped by a forced re-import) keep their conversation: to read it and withdraw.
+            "union all select review_key, slack_id, 1e12 + rowid from former_members) m "
+            "join reviews r on r.key = m.review_key "
             "left join conversations c on c.review_key = m.review_key and c.member = m.slack_id "
             "where m.slack_id = ?", [slack_id]).fetchall()
         rows.sort(key=lambda row: row[10])   # the order they joined the case groups in

@@ -83,10 +83,14 @@ def _m003_review_revision(db: sqlite_utils.Database) -> None:
                "when new.revision is old.revision begin "
                "update reviews set revision = revision + 1 where key = new.key; end")
     for table in REVIEW_TABLES:
-        for change, rows in (("insert", ("new",)), ("update", ("old", "new")), ("delete", ("old",))):
-            keys = " or ".join(f"key = {row}.review_key" for row in rows)
-            db.execute(f"create trigger if not exists {table}_{change}_revision after {change} on {table} begin "
-                       f"update reviews set revision = revision + 1 where {keys}; end")
+        _revision_triggers(db, table)
+
+
+def _revision_triggers(db: sqlite_utils.Database, table: str) -> None:
+    for change, rows in (("insert", ("new",)), ("update", ("old", "new")), ("delete", ("old",))):
+        keys = " or ".join(f"key = {row}.review_key" for row in rows)
+        db.execute(f"create trigger if not exists {table}_{change}_revision after {change} on {table} begin "
+                   f"update reviews set revision = revision + 1 where {keys}; end")
 
 
 def _m004_digest_indexes(db: sqlite_utils.Database) -> None:
@@ -141,12 +145,22 @@ def _m005_one_btree_per_answer_table(db: sqlite_utils.Database) -> None:
     db.execute("drop index if exists idx_audit_review_key_at")
 
 
+def _m006_former_members(db: sqlite_utils.Database) -> None:
+    """Members a forced re-import dropped after they had answered: out of the case group, still able to read
+    and withdraw their answers. Part of the review's description, so its revision moves with them too."""
+    db["former_members"].create({"review_key": str, "slack_id": str, "role": str, "agency": str, "episodes": str},
+                                pk=("review_key", "slack_id"), if_not_exists=True)
+    db["former_members"].create_index(["slack_id"], if_not_exists=True)   # "which review is this DM about?"
+    _revision_triggers(db, "former_members")
+
+
 MIGRATIONS = [
     (1, "initial schema", _m001_initial),
     (2, "review lifecycle, withdrawal and reminders", _m002_lifecycle),
     (3, "a revision for each review, moved by triggers", _m003_review_revision),
     (4, "digest indexes: reflections by episode, and the review-wide part, kept by triggers", _m004_digest_indexes),
     (5, "answers and processed events as one B-tree each; no audit index", _m005_one_btree_per_answer_table),
+    (6, "former members: dropped by a forced re-import, still able to read and withdraw", _m006_former_members),
 ]
 
 

@@ -1,6 +1,6 @@
 """Reviews as their files describe them: episodes, case group, people, roles, and each review's stage.
 
-    reviews.save(review, actor="cli")          # 'created', then 'updated' on a re-import
+    reviews.save(review, actor="cli").outcome  # 'created', then 'updated' on a re-import
     reviews.get("child-d").title               # 'Child D'
     reviews.roles_of("child-d", "U0LEAD01")    # {'lead'}
     reviews.set_stage("child-d", "closed", actor="U0LEAD01", retain_until=closed + year)
@@ -12,14 +12,23 @@ whichever process makes it, so a copy is never used after its review has changed
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
+from bot.core.changes import hidden_by_import
 from bot.core.review import Episode, Member, Person, Review
+from bot.errors import ImportRefused
 from storage.audit import add_audit_row
 from storage.database import Database, Transaction, moment, stamp
+
+
+class Saved(NamedTuple):
+    """What an import did: 'created' or 'updated', and what it hid because it was forced (see save)."""
+    outcome: str
+    hidden: list[str]
 
 
 @dataclass
@@ -36,14 +45,41 @@ class Reviews:
         self.database = database
         self._kept: dict[str, tuple[int, Review]] = {}   # review key -> (revision, the review at it)
 
-    def save(self, review: Review, actor: str) -> str:
+    def save(self, review: Review, actor: str, force: bool = False) -> Saved:
         """Create or update a review from its file, all in one transaction.
 
-        Answers, conversations and submitted reflections are never touched: a
-        re-import changes the review's description, not what people have said.
+        A re-import changes the review's description, not what people have said: answers move only with
+        an episode the file says was renamed (`renamed_from`). One that would hide answers (a member who
+        answered dropped, an answered episode gone or taken from them) raises ImportRefused, unless `force`:
+        then the members dropped are kept as former members, who can still read and withdraw.
         """
+        hidden: list[str] = []
         with self.database.transaction() as tx:
-            return self.write(tx, review, actor)
+            if tx.db["reviews"].count_where("key = ?", [review.key]):
+                review, hidden = self._reimport(tx, review, actor, force)
+            return Saved(self.write(tx, review, actor), hidden)
+
+    def _reimport(self, tx: Transaction, review: Review, actor: str, force: bool) -> tuple[Review, list[str]]:
+        stored = self._read(review.key)
+        answered: dict[str, set[str]] = {}
+        for member, episode in tx.db.execute(
+                "select member, episode from answers where review_key = ? union select v.member, e.episode "
+                "from reflection_versions v join reflection_episodes e on e.version_id = v.id "
+                "where v.review_key = ?", [review.key, review.key]):
+            answered.setdefault(member, set()).add(episode)
+        hidden = hidden_by_import(stored, review, answered)
+        if hidden and not force:
+            raise ImportRefused(review.key, hidden)
+        if hidden:
+            add_audit_row(tx, actor, "review.import_forced", review.key, "; ".join(hidden))
+        renamed = {old: new for old, new in review.renames if stored.episode(old)}
+        for old, new in renamed.items():
+            _move_episode(tx, review.key, old, new)
+        kept = {m.slack_id for m in review.members}
+        former = [dataclasses.replace(m, episodes=tuple(renamed.get(k, k) for k in m.episodes))
+                  for m in (*stored.former, *stored.members)
+                  if m.slack_id not in kept and (m in stored.former or m.slack_id in answered)]
+        return dataclasses.replace(review, former=former), hidden
 
     def write(self, tx: Transaction, review: Review, actor: str) -> str:
         """save(), inside the caller's transaction: 'created' or 'updated'."""
@@ -70,6 +106,11 @@ class Reviews:
         db["people"].insert_all([
             {"review_key": review.key, "label": p.label, "names": json.dumps(list(p.names))}
             for p in review.people])
+        db.execute("delete from former_members where review_key = ?", [review.key])
+        in_case_group = {m.slack_id for m in review.members}   # someone added back is a member again
+        db["former_members"].insert_all([
+            {"review_key": review.key, "slack_id": m.slack_id, "role": m.role, "agency": m.agency,
+             "episodes": json.dumps(list(m.episodes))} for m in review.former if m.slack_id not in in_case_group])
         add_audit_row(tx, actor, "review.updated" if existing else "review.imported", review.key,
                       f"{len(review.episodes)} episodes, {len(review.members)} members")
         return "updated" if existing else "created"
@@ -114,28 +155,34 @@ class Reviews:
             "select slack_id, role, agency, episodes from members where review_key = ? order by rowid", [key])]
         people = [Person(label, tuple(json.loads(names))) for label, names in db.execute(
             "select label, names from people where review_key = ? order by rowid", [key])]
+        former = [Member(s, r, a, tuple(json.loads(e))) for s, r, a, e in db.execute(
+            "select slack_id, role, agency, episodes from former_members where review_key = ? order by rowid", [key])]
         return Review(key=row[0], title=row[1], kind=row[2], model=row[3] or "", board=row[4],
                       channel=row[5] or "", stage=row[6],
                       leads=tuple(s for s, r in roles if r == "lead"),
                       team=tuple(s for s, r in roles if r == "team"),
-                      episodes=episodes, members=members, people=people)
+                      episodes=episodes, members=members, people=people, former=former)
 
     def keys(self) -> list[str]:
         return [r[0] for r in self.database.db.execute("select key from reviews order by created_at, key")]
 
     def roles_of(self, review_key: str, slack_id: str) -> set[str]:
-        """{'lead'}, {'team'}, {'member'}, or several, or none, for this person in this review."""
+        """{'lead'}, {'team'}, {'member'}, {'former'} (dropped from the case group after answering), or
+        several, or none, for this person in this review."""
         return {role for (role,) in self.database.db.execute(
             "select role from review_roles where review_key = ? and slack_id = ? "
-            "union select 'member' from members where review_key = ? and slack_id = ?",
-            [review_key, slack_id, review_key, slack_id])}
+            "union select 'member' from members where review_key = ? and slack_id = ? "
+            "union select 'former' from former_members where review_key = ? and slack_id = ?",
+            [review_key, slack_id, review_key, slack_id, review_key, slack_id])}
 
     def of_person(self, slack_id: str) -> dict[str, set[str]]:
         """Every review this person takes part in, with their roles in each."""
         found: dict[str, set[str]] = {}
         for key, role in self.database.db.execute(
                 "select review_key, role from review_roles where slack_id = ? "
-                "union all select review_key, 'member' from members where slack_id = ?", [slack_id, slack_id]):
+                "union all select review_key, 'member' from members where slack_id = ? "
+                "union all select review_key, 'former' from former_members where slack_id = ?",
+                [slack_id, slack_id, slack_id]):
             found.setdefault(key, set()).add(role)
         return found
 
@@ -159,3 +206,29 @@ class Reviews:
                 detail += f"; kept until {stamp(retain_until)}"
             add_audit_row(tx, actor, "review.stage", review_key, detail)
         return previous
+
+
+def _move_episode(tx: Transaction, review_key: str, old: str, new: str) -> None:
+    """An episode renamed in the file (renamed_from): its answers, the conversations on it and the submitted
+    versions follow it. (The versions' triggers re-split them by episode and empty the kept digest part.)"""
+    db = tx.db
+    db.execute("update answers set episode = ? where review_key = ? and episode = ?", [new, review_key, old])
+    for member, cursor, pending in db.execute(
+            "select member, cursor, pending from conversations where review_key = ?", [review_key]).fetchall():
+        moved_cursor = new + cursor[len(old):] if cursor.startswith(old + "/") else cursor
+        moved_pending = pending
+        if pending:
+            found = json.loads(pending)
+            if str(found.get("slot", "")).startswith(old + "/"):
+                found["slot"] = new + found["slot"][len(old):]
+                moved_pending = json.dumps(found)
+        if (moved_cursor, moved_pending) != (cursor, pending):
+            db.execute("update conversations set cursor = ?, pending = ? where review_key = ? and member = ?",
+                       [moved_cursor, moved_pending, review_key, member])
+    for version_id, answers in db.execute(
+            "select v.id, v.answers from reflection_versions v join reflection_episodes e on e.version_id = v.id "
+            "where v.review_key = ? and e.episode = ?", [review_key, old]).fetchall():
+        by_episode = json.loads(answers)
+        by_episode[new] = by_episode.pop(old)
+        db.execute("update reflection_versions set answers = ? where id = ?",
+                   [json.dumps(by_episode, ensure_ascii=False), version_id])

@@ -179,3 +179,82 @@ def test_closing_or_stepping_back_is_confirmed_first_and_practitioners_hear_what
     assert stage() == "closed"
     stages = [a["detail"] for a in store.audit.trail("child-d") if a["action"] == "review.stage"]
     assert [d.split(";")[0] for d in stages] == ["conversations -> analysis", "analysis -> closed"]
+
+
+def _review_file(tmp_path, name: str, without: str = "", rename: tuple[str, str] | None = None,
+                 declare: bool = False):
+    """The sample review file, with a member dropped and an episode renamed (declared or not)."""
+    import re
+
+    from tests.conftest import SAMPLE
+    text = (SAMPLE / "review.toml").read_text()
+    if without:
+        text = re.sub(rf'\[\[members\]\]\nslack_id = "{without}"\n(.+\n)+?\n', "", text)
+    if rename:
+        old, new = rename
+        text = text.replace(f'"{old}"', f'"{new}"')
+        if declare:
+            text = text.replace(f'key = "{new}"\n', f'key = "{new}"\nrenamed_from = "{old}"\n')
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_a_reimport_that_would_hide_answers_is_refused_until_forced_and_renamed_episodes_take_theirs(
+        fake, slack, store, invited, sample_reflections, prompts, tmp_path, db_path, monkeypatch, capsys):
+    from bot.cli import main
+    from tests.runningkit import posts_to, said_to, wait_until
+    from tests.stories import FIELDS, answer_everything, reflections_by_member, typed_value
+    GP, HV = "U0GP0001", "U0HV0001"
+    by_member = reflections_by_member(sample_reflections, invited)
+    answer_everything(slack, GP, by_member[GP], prompts)                       # submitted
+    slack.dm(HV, "yes")
+    for field in FIELDS[:3]:                                                   # part-way through KPE1
+        slack.dm(HV, typed_value(by_member[HV][0], field))
+    said_to(fake, HV, "What was at the front of your mind")
+    monkeypatch.setenv("CASEGROUP_DB", str(db_path))
+    capsys.readouterr()
+
+    # Without the GP, and with KPE1 renamed KPE1A but not declared: refused, one line for each, nothing changed.
+    assert main(["review", "import", _review_file(tmp_path, "a.toml", without=GP, rename=("KPE1", "KPE1A"))]) == 2
+    refused = capsys.readouterr()
+    assert "Updated" not in refused.out
+    lines = [line for line in refused.err.splitlines() if line.startswith("  - ")]
+    assert lines == [
+        '  - episode KPE1 is not in the file: the answers of 1 member(s) to it would be hidden (if it was renamed, '
+        'say so with renamed_from = "KPE1")',
+        "  - GP (Millbrook Surgery), U0GP0001, is not in the case group of the file: their answers to KPE4 would "
+        "be hidden"]
+    review = store.reviews.get("child-d")
+    assert review.member(GP) and review.episode("KPE1") and not review.episode("KPE1A")
+
+    # The rename declared: only the GP is in the way. --force imports it.
+    declared = _review_file(tmp_path, "b.toml", without=GP, rename=("KPE1", "KPE1A"), declare=True)
+    assert main(["review", "import", declared]) == 2
+    assert "KPE1" not in capsys.readouterr().err.replace("KPE4", "")
+    assert main(["review", "import", declared, "--force"]) == 0
+    forced = capsys.readouterr().out
+    assert "Episode KPE1 is now KPE1A: its answers moved with it." in forced
+    assert "Forced: GP (Millbrook Surgery), U0GP0001" in forced
+    review = store.reviews.get("child-d")
+    assert review.member(GP) is None and [m.slack_id for m in review.former] == [GP]
+    assert [a["action"] for a in store.audit.trail("child-d")][-2:] == ["review.import_forced", "review.updated"]
+
+    # The health visitor carries on in KPE1A, with their three answers.
+    slack.dm(HV, typed_value(by_member[HV][0], FIELDS[3]))
+    said_to(fake, HV, "options")
+    stored = {episode for (episode,) in store.db.execute(
+        "select distinct episode from answers where review_key = 'child-d' and member = ?", [HV])}
+    assert stored == {"KPE1A"} and len(store.conversations.answers("child-d", HV)) == 4
+
+    # The GP is out of the case group, but can still read their answers, and withdraw.
+    shown = len(posts_to(fake, GP))
+    slack.dm(GP, "answers")
+    reply = wait_until(lambda: posts_to(fake, GP)[shown:], what="the GP's answers")
+    assert "Check your answers" in reply[0] and "KPE4: Nursery logs a scalded hand" in reply[0]
+    assert "not part of a review" not in reply[0]
+    slack.dm(GP, "withdraw")
+    said_to(fake, GP, "Withdraw from")
+    slack.dm(GP, "yes")
+    said_to(fake, GP, "your answers have been deleted")
+    assert GP not in store.submitted.latest("child-d") and not store.conversations.answers("child-d", GP)

@@ -44,7 +44,7 @@ def _checked(review: Review, data: dict, where: str, fields: list[str]) -> Revie
         if not errors:
             errors[fields[0]] = "This change doesn't fit the review: " + "; ".join(error.problems)
         raise InvalidInput(errors) from None
-    return dataclasses.replace(changed, stage=review.stage)
+    return dataclasses.replace(changed, stage=review.stage, former=review.former)
 
 
 def with_member(review: Review, slack_id: str, role: str, agency: str, episodes: list[str]) -> Review:
@@ -70,3 +70,37 @@ def with_episode(review: Review, key: str, title: str, start: str, end: str, des
     where = f"[[episodes]] {key}" if key else f"[[episodes]] #{len(data['episodes'])}"
     return _checked(review, data, where,
                     ["key", "end", "start", "title", "description"])
+
+
+def hidden_by_import(stored: Review, imported: Review, answered: dict[str, set[str]]) -> list[str]:
+    """What importing `imported` over `stored` would hide, one line per member or episode: answers that no
+    digest, progress grid or export would show any more, though they stay in the database. `answered` is
+    {member: the episode keys they have answers or submitted versions for}. An episode declared renamed
+    (renamed_from) takes its answers with it, so hides nothing.
+
+    >>> hidden_by_import(review, review_without_the_gp, {"U0GP0001": {"KPE4"}})
+    ['GP (Millbrook Surgery), U0GP0001, is not in the case group of the file: their answers to KPE4 would be hidden']
+    """
+    renamed = dict(imported.renames)
+    kept = {e.key for e in imported.episodes}
+    lines = []
+    for episode in stored.episodes:
+        if renamed.get(episode.key, episode.key) in kept:
+            continue
+        who = [m for m in stored.members
+               if episode.key in m.episodes and episode.key in answered.get(m.slack_id, set())]
+        if who:
+            lines.append(f"episode {episode.key} is not in the file: the answers of {len(who)} member(s) to it "
+                         f"would be hidden (if it was renamed, say so with renamed_from = \"{episode.key}\")")
+    for member in stored.members:
+        shown = sorted(set(member.episodes) & answered.get(member.slack_id, set()))
+        now = imported.member(member.slack_id)
+        if shown and now is None:
+            lines.append(f"{member.attribution}, {member.slack_id}, is not in the case group of the file: their "
+                         f"answers to {', '.join(shown)} would be hidden")
+        elif shown:
+            lost = [k for k in shown if renamed.get(k, k) in kept and renamed.get(k, k) not in now.episodes]
+            if lost:
+                lines.append(f"{member.attribution}, {member.slack_id}, is no longer given {', '.join(lost)} in the "
+                             "file: their answers to it would be hidden")
+    return lines

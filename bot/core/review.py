@@ -74,16 +74,22 @@ class Review:
     members: tuple[Member, ...] = ()
     people: tuple[Person, ...] = ()
     stage: str = "conversations"
+    # Members dropped from the file (`review import --force`) after they had answered: out of the case
+    # group, its digests and its progress, but still able to read, and withdraw, what they wrote.
+    former: tuple[Member, ...] = ()
+    # The file's `renamed_from` declarations, (old key, new key): what an import moves answers along. Not stored.
+    renames: tuple[tuple[str, str], ...] = ()
 
     # Each case group member's part, worked out once when the review is made: every DM needs its member's.
     assignments: dict[str, "Assignment"] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         # Immutable all the way down: storage keeps one copy of a review for every message (storage/reviews.py).
-        for name in ("leads", "team", "episodes", "members", "people"):
+        for name in ("leads", "team", "episodes", "members", "people", "former", "renames"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         object.__setattr__(self, "assignments", {
-            member.slack_id: Assignment(self, member, tuple(self.episodes_for(member))) for member in self.members})
+            member.slack_id: Assignment(self, member, tuple(self.episodes_for(member)))
+            for member in (*self.former, *self.members)})
 
     def episode(self, key: str) -> Episode | None:
         return next((e for e in self.episodes if e.key == key), None)
@@ -97,7 +103,8 @@ class Review:
         return [e for e in self.episodes if e.key in keys]
 
     def assignment(self, slack_id: str) -> "Assignment | None":
-        """What `slack_id` has to reflect on in this review, or None if they are not in its case group."""
+        """What `slack_id` has to reflect on in this review, or None if they are not in its case group (nor a
+        former member, who keeps their conversation to read and withdraw it)."""
         return self.assignments.get(slack_id)
 
     @property
@@ -180,6 +187,7 @@ def parse_review(data: dict) -> Review:
     channel = _text(head, "channel", "[review]", problems, required=False, limit=40)
 
     episodes: list[Episode] = []
+    renames: list[tuple[str, str]] = []
     raw_episodes = data.get("episodes", [])
     if not isinstance(raw_episodes, list) or not raw_episodes:
         problems.append("[[episodes]]: a review needs at least one key practice episode")
@@ -202,6 +210,16 @@ def parse_review(data: dict) -> Review:
             problems.append(f"{where}: end {end} is before start {start}")
         episode_title = _text(raw, "title", where, problems, limit=140)
         description = _text(raw, "description", where, problems, required=False)
+        renamed_from = raw.get("renamed_from")
+        if renamed_from is not None:
+            if not isinstance(renamed_from, str) or not KEY_PATTERN.fullmatch(renamed_from):
+                problems.append(f"{where}: renamed_from must be the episode's old key (like \"KPE1\")")
+            elif any(r.get("key") == renamed_from for r in raw_episodes if isinstance(r, dict)):
+                problems.append(f"{where}: renamed_from {renamed_from!r} is still an episode of the file")
+            elif any(old == renamed_from for old, _ in renames):
+                problems.append(f"{where}: renamed_from {renamed_from!r} is declared twice")
+            else:
+                renames.append((renamed_from, ekey))
         if start:
             episodes.append(Episode(ekey, episode_title, start, end, description))
     # Keys of episodes with other mistakes still count here, so one mistake isn't reported twice.
@@ -260,7 +278,7 @@ def parse_review(data: dict) -> Review:
         raise ReviewFileError("-", problems)
     return Review(key=key, title=title, kind=kind, board=board, leads=leads, team=team, model=model,
                   channel=channel, episodes=sorted(episodes, key=lambda e: (e.start, e.key)),
-                  members=members, people=people)
+                  members=members, people=people, renames=renames)
 
 
 def parse_review_file(path: Path | str) -> Review:

@@ -127,7 +127,8 @@ def review_status(asked, deps, respond, client):
 
 
 @subcommand("remind", "/review remind KEY", "nudge every case group member with something outstanding, "
-            "now (in their working hours; it counts towards their reminders).", roles={"lead"},
+            "now, or when their next working day starts if it is outside their working hours (it counts "
+            "towards their reminders).", roles={"lead"},
             doing="send reminders")
 def review_remind(asked, deps, respond, client):
     reminders = Reminders(deps.store, deps.prompts, deps.settings.reminder_rules)

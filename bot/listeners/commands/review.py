@@ -168,7 +168,8 @@ def parse_review(deps: Deps, command: dict) -> ReviewCommand:
     entry = SUBCOMMANDS.get(name)
     if entry is None:
         return ReviewCommand(command["user_id"], answer=f"I don't know `/review {name[:40]}`.\n{help_text()}")
-    if args[:1] in (("help",), ("--help",)):
+    # `help` last, after the key too (`/review stage KEY help`): it is never a stage, member or review.
+    if args and args[-1].lower() in ("help", "--help"):
         return ReviewCommand(command["user_id"], answer=f"`{entry.usage}`: {entry.helptext}")
     asked = ReviewCommand(command["user_id"], name=name, args=args, trigger_id=command.get("trigger_id") or "")
     if not entry.needs_review or (entry.key_optional and not args):

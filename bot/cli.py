@@ -149,7 +149,7 @@ def cmd_start(args, settings: Settings) -> int:
 def cmd_try(args, settings: Settings) -> int:
     from bot.offline import run_try
     return run_try(who=args.who, review_file=args.review, db=args.db, script=args.script, files=args.files,
-                   log_level=settings.log_level)
+                   settings=settings)
 
 
 def cmd_review_import(args, settings: Settings) -> int:
@@ -274,7 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     try_ = commands.add_parser("try", help="the bot in your terminal, without Slack: nothing is sent anywhere")
     try_.add_argument("--as", dest="who", metavar="WHO",
                       help="who you are: lead, team, a case group number (default 1) or a Slack ID")
-    try_.add_argument("--review", metavar="FILE", help="a review file (default: the bundled demo review)")
+    try_.add_argument("--review", metavar="FILE", help="a review file (default: the bundled demo review); "
+                      "imported again over the same review in --db")
     try_.add_argument("--db", metavar="FILE",
                       help="keep the session in this SQLite file and carry on from it next time (default: memory)")
     try_.add_argument("--script", metavar="FILE",

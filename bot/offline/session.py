@@ -19,7 +19,7 @@ import re
 import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -122,7 +122,7 @@ def find_person(people: list[Person], who: str) -> Person | None:
 
 class TrySession:
     def __init__(self, store: Store, prompts: Prompts, review: Review, out: Callable[[str], None] = print,
-                 files_dir: Callable[[], Path] | None = None, log_level: str = "INFO"):
+                 files_dir: Callable[[], Path] | None = None, settings: Settings | None = None):
         self.store = store
         self.review = review
         self.out = out
@@ -130,8 +130,9 @@ class TrySession:
         self.api = LocalWebAPI().start()
         self.executor = IdleExecutor()
         signing_secret = secrets.token_hex(16)  # requests are signed and verified, as Slack's are
-        settings = Settings(bot_token="xoxb-offline", signing_secret=signing_secret, db_path=store.path,
-                            api_url=self.api.url, log_level=log_level)
+        # The person's own settings (reminder rules, working hours, retention), with Slack played here.
+        settings = replace(settings or Settings(), bot_token="xoxb-offline", app_token="",
+                           signing_secret=signing_secret, db_path=str(store.path), api_url=self.api.url)
         self.app = build_app(settings, store, prompts, make_client(settings.bot_token, settings.api_url),
                              executor=self.executor)
         self.slack = SignedRequests(self.app, signing_secret)

@@ -216,3 +216,35 @@ def test_a_review_file_given_again_over_a_kept_session_updates_the_review_and_ke
     assert store.reviews.get("adult-f").title == "Adult F (revised)"
     assert [row["action"] for row in store.audit.trail("adult-f")].count("review.updated") == 1
     assert store.conversations.state("adult-f", "U0DAMB01") is not None
+
+
+def test_a_lead_fills_in_the_add_episode_and_add_member_forms_at_the_terminal(tmp_path):
+    db = tmp_path / "try.db"
+    lines = ["/review add-episode adult-f", "KPE6", "Strategy meeting", "20/03/2025", "2025-03-20", "2025-03-01", "",
+             "1 9", "1, 2",        # a choice that isn't offered is asked again; then the bot finds End before Start
+             "/as 1", "",          # a form is open: finish it first; End is optional
+             "/review add-member adult-f", "", "U0NEW001", "School nurse", "Eastmere Schools", "/cancel",
+             "/review add-member adult-f", "U0NEW001", "School nurse", "Eastmere Schools", "KPE1 3", "/quit"]
+    result = run_try(tmp_path, lines, "--as", "lead", "--db", str(db))
+    transcript = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in transcript + result.stderr and "can't be shown" not in transcript
+    opened = after(transcript, "/review add-episode adult-f")
+    assert "casegroup (a form: Add an episode):" in opened and "Key (required)" in opened
+    assert "Start should be a date like 2025-03-04, not '20/03/2025'." in after(transcript, "20/03/2025")
+    assert "'9' isn't one of the choices" in after(transcript, "1 9")
+    assert "[2] GP (Millbrook Surgery)" in after(transcript, "1 9")
+    rejected = flat(after(transcript, "1, 2"))
+    assert "End: End 2025-03-01 is before start 2025-03-20." in rejected and "End (optional" in rejected
+    assert "A form is open" in flat(after(transcript, "/as 1"))
+    assert "Added episode KPE6 to `adult-f`, assigned to 2 case group member(s)." in flat(transcript)
+    assert "Who is required" in flat(transcript)
+    assert "(you closed the form: nothing was sent)" in after(transcript, "/cancel")
+    assert "Added School nurse (Eastmere Schools) to the case group of `adult-f`, for KPE1, KPE3." in flat(
+        after(transcript, "KPE1 3"))
+
+    review = Store(db).reviews.get("adult-f")
+    assert review.episode("KPE6").title == "Strategy meeting" and review.episode("KPE6").end is None
+    assert review.member("U0DAMB01").episodes == ("KPE2", "KPE6")
+    assert review.member("U0NEW001").episodes == ("KPE1", "KPE3")
+    assert [a["action"] for a in Store(db).audit.trail("adult-f")].count("member.added") == 1

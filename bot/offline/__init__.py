@@ -6,7 +6,8 @@
 
 The pieces: `webapi.LocalWebAPI` (the Web API on 127.0.0.1), `requests.SignedRequests`
 (what Slack would send, signed), `session.TrySession` (one person at the terminal),
-and `bot/render/terminal.py` (Block Kit as 80-column text).
+`forms.TerminalForm` (a modal's inputs asked one at a time), and `bot/render/terminal.py`
+(Block Kit as 80-column text).
 """
 from __future__ import annotations
 

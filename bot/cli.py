@@ -9,6 +9,9 @@
     casegroup review invite KEY     DM the case group their invitation
     casegroup purge [--yes]         delete the conversations of closed reviews past their retention date
     casegroup export KEY [--episode K] [--format md|json|html] [--out FILE]
+
+Every command that uses the database takes `--db FILE` (default CASEGROUP_DB, or ./casegroup.db);
+a command that only reads it never creates one.
 """
 from __future__ import annotations
 
@@ -18,9 +21,10 @@ import os
 import re
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
-from bot.config import Settings, load_settings
+from bot.config import Settings, database_path, load_settings
 from bot.errors import CasegroupError, ConfigError, NotFoundError
 
 EXIT_USAGE = 2
@@ -30,6 +34,34 @@ log = logging.getLogger("casegroup")
 def _store(settings: Settings):
     from storage import Store
     return Store(settings.db_path)
+
+
+def _where(settings: Settings) -> str:
+    """The database a command uses, as its messages name it."""
+    if settings.db_path == ":memory:":
+        return "memory (CASEGROUP_DB=:memory:)"
+    return f"{Path(settings.db_path).resolve()} (--db, or CASEGROUP_DB; default ./casegroup.db)"
+
+
+def _has_database(settings: Settings) -> bool:
+    return settings.db_path == ":memory:" or Path(settings.db_path).is_file()
+
+
+def _existing_store(settings: Settings):
+    """The store of a command that only reads (or acts on what is there): it never creates a database,
+    so a mistyped path or a forgotten --db is said, not answered from a new empty file."""
+    if not _has_database(settings):
+        raise NotFoundError(f"there is no database at {_where(settings)}; "
+                            "`casegroup review import FILE` creates one")
+    return _store(settings)
+
+
+def _review(store, key: str, settings: Settings):
+    review = store.reviews.get(key)
+    if review is None:
+        raise NotFoundError(f"there is no review with the key {key!r} in {_where(settings)}; "
+                            "`casegroup review list` shows the reviews there")
+    return review
 
 
 def _prompts():
@@ -111,13 +143,13 @@ def cmd_start(args, settings: Settings) -> int:
         return cmd_run(args, settings)
     print("No Slack tokens found (SLACK_BOT_TOKEN, SLACK_APP_TOKEN): to connect Slack see README, "
           "'Connecting Slack'. Starting the offline mode, `casegroup try`.", file=sys.stderr, flush=True)
-    return cmd_try(build_parser().parse_args(["try"]), settings)
+    return cmd_try(build_parser().parse_args(["try"] + (["--db", args.db] if args.db else [])), settings)
 
 
 def cmd_try(args, settings: Settings) -> int:
     from bot.offline import run_try
     return run_try(who=args.who, review_file=args.review, db=args.db, script=args.script, files=args.files,
-                   log_level=settings.log_level)
+                   settings=settings)
 
 
 def cmd_review_import(args, settings: Settings) -> int:
@@ -136,11 +168,11 @@ def cmd_review_import(args, settings: Settings) -> int:
 
 
 def cmd_review_list(args, settings: Settings) -> int:
-    store = _store(settings)
-    keys = store.reviews.keys()
+    keys = _store(settings).reviews.keys() if _has_database(settings) else []
     if not keys:
-        print("No reviews yet. Import one with: casegroup review import FILE")
+        print(f"No reviews yet in {_where(settings)}. Import one with: casegroup review import FILE")
         return 0
+    store = _store(settings)
     for key in keys:
         review = store.reviews.get(key)
         stages = store.conversations.stages(key)
@@ -156,7 +188,8 @@ def cmd_review_invite(args, settings: Settings) -> int:
     from bot.reflect import Reflections
     from bot.slack_client import make_client
 
-    store = _store(settings)
+    store = _existing_store(settings)
+    _review(store, args.key, settings)
     deliveries, skipped = Reflections(store, _prompts()).invite_all(args.key, actor="cli")
     failures = send(make_client(settings.bot_token, settings.api_url), deliveries)
     print(f"Invited {len(deliveries) - len(failures)} member(s) of {args.key!r}; "
@@ -169,6 +202,9 @@ def cmd_review_invite(args, settings: Settings) -> int:
 def cmd_purge(args, settings: Settings) -> int:
     from bot.lead_actions import LeadActions, day
 
+    if not _has_database(settings):
+        print(f"There is no database at {_where(settings)}: nothing to purge.")
+        return 0
     store = _store(settings)
     lead_actions = LeadActions(store, _prompts(), settings)
     reviews = lead_actions.purgeable()
@@ -201,10 +237,8 @@ def cmd_export(args, settings: Settings) -> int:
     from bot.files import write_private
     from bot.render.digest_text import render
 
-    store = _store(settings)
-    review = store.reviews.get(args.key)
-    if review is None:
-        raise NotFoundError(f"there is no review with the key {args.key!r}; `casegroup review list` shows them")
+    store = _existing_store(settings)
+    review = _review(store, args.key, settings)
     suffix = Path(args.out or "").suffix.lower()
     fmt = args.format or {".json": "json", ".html": "html", ".htm": "html"}.get(suffix, "md")
     episode = None
@@ -235,12 +269,17 @@ def cmd_export(args, settings: Settings) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casegroup", description="A Slack bot for Learning Together case reviews.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    start = commands.add_parser("start", help="Socket Mode if Slack tokens are set, else the offline mode")
+    # One option for every command that uses the database (`try` has its own: its default is memory).
+    uses_db = argparse.ArgumentParser(add_help=False)
+    uses_db.add_argument("--db", metavar="FILE", help="the SQLite file (default: CASEGROUP_DB, or ./casegroup.db)")
+    start = commands.add_parser("start", parents=[uses_db],
+                                help="Socket Mode if Slack tokens are set, else the offline mode")
     start.set_defaults(func=cmd_start)
     try_ = commands.add_parser("try", help="the bot in your terminal, without Slack: nothing is sent anywhere")
     try_.add_argument("--as", dest="who", metavar="WHO",
                       help="who you are: lead, team, a case group number (default 1) or a Slack ID")
-    try_.add_argument("--review", metavar="FILE", help="a review file (default: the bundled demo review)")
+    try_.add_argument("--review", metavar="FILE", help="a review file (default: the bundled demo review); "
+                      "imported again over the same review in --db")
     try_.add_argument("--db", metavar="FILE",
                       help="keep the session in this SQLite file and carry on from it next time (default: memory)")
     try_.add_argument("--script", metavar="FILE",
@@ -248,9 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
     try_.add_argument("--files", metavar="DIR",
                       help="where files the bot shares are saved (default: beside --db, or a temporary folder)")
     try_.set_defaults(func=cmd_try)
-    run = commands.add_parser("run", help="connect to Slack in Socket Mode (needs SLACK_BOT_TOKEN, SLACK_APP_TOKEN)")
+    run = commands.add_parser("run", parents=[uses_db], help="connect to Slack in Socket Mode (needs SLACK_BOT_TOKEN, SLACK_APP_TOKEN)")
     run.set_defaults(func=cmd_run)
-    serve = commands.add_parser("serve", help="HTTP mode: Slack posts to /slack/events "
+    serve = commands.add_parser("serve", parents=[uses_db], help="HTTP mode: Slack posts to /slack/events "
                                               "(needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET)")
     serve.add_argument("--port", type=int, default=3000, help="port to listen on (default 3000; 0 picks a free one)")
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
@@ -258,25 +297,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     review = commands.add_parser("review", help="import, list and invite reviews")
     review_commands = review.add_subparsers(dest="review_command", metavar="ACTION")
-    review_import = review_commands.add_parser("import", help="load a review file (again, to update it)")
+    review_import = review_commands.add_parser("import", parents=[uses_db], help="load a review file (again, to update it)")
     review_import.add_argument("file", help="the review's TOML file (see README, 'The review file')")
     review_import.add_argument("--force", action="store_true",
                                help="import even if it hides answers already given (a member who answered dropped, "
                                     "an answered episode removed); those dropped can still read and withdraw them")
     review_import.set_defaults(func=cmd_review_import)
-    review_list = review_commands.add_parser("list", help="the reviews in the database")
+    review_list = review_commands.add_parser("list", parents=[uses_db], help="the reviews in the database")
     review_list.set_defaults(func=cmd_review_list)
-    review_invite = review_commands.add_parser("invite", help="DM the case group their invitation")
+    review_invite = review_commands.add_parser("invite", parents=[uses_db], help="DM the case group their invitation")
     review_invite.add_argument("key", help="the review's key, as in its file")
     review_invite.set_defaults(func=cmd_review_invite)
     review.set_defaults(func=lambda args, settings: (review.print_help(), EXIT_USAGE)[1])
 
-    purge = commands.add_parser("purge", help="irreversibly delete the conversations of closed reviews past their "
+    purge = commands.add_parser("purge", parents=[uses_db], help="irreversibly delete the conversations of closed reviews past their "
                                               "retention date (CASEGROUP_RETENTION_DAYS); the audit trail stays")
     purge.add_argument("--yes", action="store_true", help="don't ask for confirmation")
     purge.set_defaults(func=cmd_purge)
 
-    export = commands.add_parser("export", help="write a review's digest (pseudonymised) as Markdown, JSON or HTML")
+    export = commands.add_parser("export", parents=[uses_db], help="write a review's digest (pseudonymised) as Markdown, JSON or HTML")
     export.add_argument("key", help="the review's key, as in its file")
     export.add_argument("--episode", metavar="K", help="one episode: its key (KPE2), number (2) or title words")
     export.add_argument("--format", choices=("md", "json", "html"),
@@ -295,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         settings = load_settings()
+        if getattr(args, "db", None) and args.command != "try":
+            settings = replace(settings, db_path=database_path(args.db, "--db"))
         # The secrets live in `settings` from here on: out of the environment, they can't leak into a
         # child process, and Bolt doesn't pick the token up a second time.
         for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"):

@@ -72,11 +72,7 @@ def load_settings(environ: dict | None = None, dotenv_path: str | Path | None = 
         raise ConfigError(f"SLACK_API_URL should be an http(s) URL like {DEFAULT_API_URL}")
     if not api_url.endswith("/"):
         api_url += "/"  # slack-sdk joins method names onto the base URL: the slash matters
-    db_path = get("CASEGROUP_DB") or "./casegroup.db"
-    if db_path != ":memory:":
-        folder = Path(db_path).expanduser().resolve().parent
-        if not folder.is_dir():
-            raise ConfigError(f"CASEGROUP_DB points into {folder}, which does not exist")
+    db_path = database_path(get("CASEGROUP_DB") or "./casegroup.db", "CASEGROUP_DB")
     log_level = (get("LOG_LEVEL") or "INFO").upper()
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL should be one of {', '.join(LOG_LEVELS)}")
@@ -92,9 +88,23 @@ def load_settings(environ: dict | None = None, dotenv_path: str | Path | None = 
         working_days=_checked("CASEGROUP_WORKING_DAYS", parse_days, get("CASEGROUP_WORKING_DAYS") or "Mon-Fri"),
         default_timezone=timezone)
     return Settings(bot_token=bot_token, app_token=app_token, signing_secret=get("SLACK_SIGNING_SECRET"),
-                    db_path=str(Path(db_path).expanduser()) if db_path != ":memory:" else db_path,
+                    db_path=db_path,
                     api_url=api_url, log_level=log_level, retention_days=retention_days,
                     reminder_rules=reminder_rules)
+
+
+def database_path(text: str, name: str) -> str:
+    """The SQLite file `text` names (CASEGROUP_DB, or a command's --db), if its folder exists.
+
+    >>> database_path(":memory:", "--db")
+    ':memory:'
+    """
+    if text == ":memory:":
+        return text
+    path = Path(text).expanduser()
+    if not path.resolve().parent.is_dir():
+        raise ConfigError(f"{name} points into {path.resolve().parent}, which does not exist")
+    return str(path)
 
 
 def _checked(name: str, parse, text: str):

@@ -10,6 +10,7 @@ background thread (ReminderLoop); tests call it directly after moving the clock.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections import Counter
@@ -21,7 +22,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.core.progress import review_progress
 from bot.core.prompts import Prompts
-from bot.core.reminders import (REASONS, ReminderRules, Schedule, after_sending, first_due,
+from bot.core.reminders import (DAY_NAMES, REASONS, ReminderRules, Schedule, after_sending, first_due,
                                 next_working_moment, snoozed_until, why_not, zone)
 from bot.core.review import Review
 from bot.delivery import send
@@ -42,14 +43,24 @@ class NudgeReport:
     sent: list[str] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)  # reason -> how many
     failures: list[str] = field(default_factory=list)
+    queued: Counter = field(default_factory=Counter)  # (when, said in their own time) -> how many
 
     def text(self) -> str:
         said = f"Reminded {len(self.sent)} case group member(s)."
+        if self.queued:
+            said += (" Outside their working hours now, so queued for their next working morning: "
+                     + ", ".join(f"{n} at {said}" for (_, said), n in sorted(self.queued.items())) + ".")
         if self.skipped:
             said += " Not reminded: " + ", ".join(f"{n} {REASONS[r]}" for r, n in self.skipped.most_common()) + "."
         if self.failures:
             said += f" {len(self.failures)} reminder(s) could not be delivered."
         return said
+
+
+def when_local(moment: dt.datetime, tz) -> str:
+    """'09:00 Tue 9 Jan 2024 (Europe/London)': when a queued reminder goes, in the person's own time."""
+    local = moment.astimezone(tz)
+    return f"{local:%H:%M} {DAY_NAMES[local.weekday()].title()} {day(local)} ({tz.key})"
 
 
 class Reminders:
@@ -116,7 +127,8 @@ class Reminders:
 
     def nudge(self, client: WebClient, review_key: str, actor: str, only: list[str] | None = None) -> NudgeReport:
         """A lead reminds the outstanding members (or `only` some) now. Every rule holds except the
-        schedule's due time, and these reminders count towards the cap too."""
+        schedule's due time, and these reminders count towards the cap too. Someone outside their
+        working hours is reminded when their next working day starts (send_due sends it then)."""
         review = self.store.reviews.get(review_key)
         if review.stage != "conversations":
             raise StageError(f"Reminders go out only while a review is in its conversations stage, and "
@@ -130,9 +142,14 @@ class Reminders:
             row = rows.get(member.slack_id)
             reason = why_not(now, review.stage, row.stage if row else None,
                              self._schedule(row) if row else Schedule(), self.rules, by_hand=True)
-            if reason is None and next_working_moment(now, self._zone(client, member.slack_id, zones),
-                                                      self.rules) > now:
-                reason = "after_hours"
+            if reason is None:
+                tz = self._zone(client, member.slack_id, zones)
+                moment = next_working_moment(now, tz, self.rules)
+                if moment > now:
+                    # The lead asked for it: not dropped, but due when their working day starts.
+                    self.store.reminders.defer(review.key, member.slack_id, moment, actor=actor)
+                    report.queued[moment, when_local(moment, tz)] += 1
+                    continue
             if reason:
                 report.skipped[reason] += 1
                 continue

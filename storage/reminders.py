@@ -55,10 +55,13 @@ class ReminderSchedules:
             add_audit_row(tx, actor, "reminder.sent", review_key,
                           f"to {member}, number {count}, {'by hand' if by_hand else 'scheduled'}")
 
-    def defer(self, review_key: str, member: str, due_at: dt.datetime) -> None:
-        """A reminder fell due outside the practitioner's working hours: it waits for their next working day."""
+    def defer(self, review_key: str, member: str, due_at: dt.datetime, actor: str | None = None) -> None:
+        """A reminder fell due (or a lead asked for one, `actor`) outside the practitioner's working hours:
+        it waits for their next working day."""
         with self.database.transaction() as tx:
             _upsert(tx, review_key, member, due_at=stamp(due_at))
+            if actor:
+                add_audit_row(tx, actor, "reminder.queued", review_key, f"to {member}, due {stamp(due_at)}")
 
     def snooze(self, review_key: str, member: str, until: dt.datetime) -> None:
         with self.database.transaction() as tx:

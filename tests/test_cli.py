@@ -8,9 +8,12 @@ from tests.processes import casegroup_env, run_casegroup
 
 def test_every_subcommand_has_help(tmp_path):
     for args in (["--help"], ["run", "--help"], ["serve", "--help"], ["start", "--help"],
-                 ["review", "import", "--help"], ["review", "list", "--help"], ["review", "invite", "--help"]):
+                 ["review", "import", "--help"], ["review", "list", "--help"], ["review", "invite", "--help"],
+                 ["purge", "--help"], ["export", "--help"], ["try", "--help"]):
         result = run_casegroup(*args, cwd=tmp_path)
         assert result.returncode == 0 and "usage: casegroup" in result.stdout, args
+        # Every command that uses the database says which one, and how to choose another.
+        assert args == ["--help"] or "--db FILE" in result.stdout, args
 
 
 def test_missing_or_malformed_settings_give_one_line_naming_the_variable(tmp_path):
@@ -33,9 +36,10 @@ def test_missing_or_malformed_settings_give_one_line_naming_the_variable(tmp_pat
 
 def test_settings_come_from_dotenv(tmp_path):
     (tmp_path / ".env").write_text("CASEGROUP_DB=from-dotenv.db\n")
-    result = run_casegroup("review", "list", cwd=tmp_path)
+    result = run_casegroup("review", "import", str(SAMPLE / "review.toml"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "from-dotenv.db").exists()
+    assert "child-d\tChild D" in run_casegroup("review", "list", cwd=tmp_path).stdout
 
 
 def test_import_list_and_reimport_with_a_private_database(tmp_path):
@@ -88,3 +92,34 @@ def test_invite_from_the_command_line_reaches_the_case_group(tmp_path, fake):
     assert len(fake.calls("chat.postMessage")) == 7
     again = run_casegroup("review", "invite", "nope", cwd=tmp_path, env=env)
     assert again.returncode == 2 and "no review with the key 'nope'" in again.stderr
+
+
+def test_export_after_a_try_session_reads_its_database_and_no_reading_command_creates_one(tmp_path):
+    from tests.test_try_script import PARAMEDIC_ANSWERS, run_try
+    kept = tmp_path / "try.db"
+    session = run_try(tmp_path, ["1", *PARAMEDIC_ANSWERS.values(), "submit", "/quit"], "--db", str(kept))
+    assert "has been submitted (version 1)" in session.stdout, session.stderr
+
+    exported = run_casegroup("export", "adult-f", "--db", str(kept), "--out", str(tmp_path / "digest.md"),
+                             cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    assert "Paramedic (Eastmere Ambulance Service)" in (tmp_path / "digest.md").read_text(encoding="utf-8")
+    assert "adult-f\tAdult F" in run_casegroup("review", "list", "--db", str(kept), cwd=tmp_path).stdout
+
+    # Without --db: the default file, which doesn't exist. Said, with where it looked, and not created.
+    missing = run_casegroup("export", "adult-f", cwd=tmp_path)
+    assert missing.returncode == 2
+    assert f"there is no database at {tmp_path / 'casegroup.db'}" in missing.stderr
+    assert "CASEGROUP_DB" in missing.stderr and "--db" in missing.stderr
+    elsewhere = tmp_path / "elsewhere.db"
+    for args in (["export", "adult-f"], ["review", "list"], ["purge", "--yes"]):
+        run_casegroup(*args, "--db", str(elsewhere), cwd=tmp_path)
+    invite = run_casegroup("review", "invite", "adult-f", "--db", str(elsewhere), cwd=tmp_path,
+                           env=casegroup_env(SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL="http://127.0.0.1:9/api/"))
+    assert invite.returncode == 2 and f"there is no database at {elsewhere}" in invite.stderr
+    assert sorted(p.name for p in tmp_path.glob("*.db")) == ["try.db"]
+
+    # A key that isn't there names the database it looked in.
+    wrong = run_casegroup("export", "adult-g", "--db", str(kept), cwd=tmp_path)
+    assert wrong.returncode == 2
+    assert f"there is no review with the key 'adult-g' in {kept}" in wrong.stderr

@@ -119,3 +119,31 @@ def test_nothing_is_sent_outside_the_conversations_stage(fake, app, store, clock
     clock.set(at("2024-01-11 10:00"))
     assert Reminders(store, prompts, settings.reminder_rules).send_due(app.client) == []
     assert nudged_so_far(fake) == set()
+
+
+def test_a_leads_reminder_in_the_evening_is_queued_for_each_persons_next_working_morning(
+        fake, slack, app, store, clock, invited, prompts, settings):
+    fake.users[PC] = {"id": PC, "tz": "America/New_York", "is_bot": False}
+    fake.clear()
+    clock.set(at("2024-01-08 20:00"))                          # Monday evening in London, 15:00 in New York
+    slack.command(LEAD, "/review", "remind child-d", fake.response_url)
+    report = wait_until(lambda: [c["text"] for c in fake.calls("response_url") if "Reminded" in c["text"]])[0]
+    assert report.startswith("Reminded 1 case group member(s).")     # the police officer, at work in New York
+    assert ("Outside their working hours now, so queued for their next working morning: "
+            "6 at 09:00 Tue 9 Jan 2024 (Europe/London).") in report
+    assert nudged(fake) == {PC}
+    queued = [a for a in store.audit.trail("child-d") if a["action"] == "reminder.queued"]
+    assert len(queued) == 6 and {a["actor"] for a in queued} == {LEAD}
+
+    reminders = Reminders(store, prompts, settings.reminder_rules)
+
+    def tick(when: str) -> set[str]:
+        clock.set(at(when))
+        reminders.send_due(app.client)
+        return nudged(fake)
+
+    assert tick("2024-01-09 08:59") == set()
+    assert tick("2024-01-09 09:00") == {HV, SW, TM, NK, GP, HO}     # the lead's reminder, in working hours
+    assert tick("2024-01-09 14:00") == set()                    # the police officer had theirs yesterday
+    rows = {row.member: row.schedule.sent_count for row in store.reminders.rows("child-d")}
+    assert rows == {HV: 1, PC: 1, SW: 1, TM: 1, NK: 1, GP: 1, HO: 1}

@@ -119,6 +119,13 @@ def test_status_and_help(fake, slack, store, imported):
     # An acknowledgement with text answers in plain text.
     assert slack.command(LEAD, "/review", "remind help", fake.response_url).body.startswith(
         "`/review remind KEY`: nudge every case group member")
+    # After the key too: `help` is never taken for a stage (and nothing moves).
+    assert slack.command(LEAD, "/review", "stage child-d help", fake.response_url).body.startswith(
+        "`/review stage KEY STAGE`: move the review to another stage: setup, conversations")
+    assert slack.command(LEAD, "/review", "invite child-d HELP", fake.response_url).body.startswith(
+        "`/review invite KEY [@member]`")
+    assert store.reviews.get("child-d").stage == "conversations"
+    assert "review.stage" not in [a["action"] for a in store.audit.trail("child-d")]
     listing = slack.command(LEAD, "/review", "nonsense", fake.response_url).body
     for name in ("status", "invite", "remind", "stage", "add-member", "add-episode"):
         assert f"/review {name}" in listing

@@ -1,6 +1,7 @@
 """`casegroup try --script`: the real bot driven from a file, as a process, with no Slack anywhere."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import pytest
 
 from bot.cli import main
 from bot.core.conversation import display
+from bot.core.review import day
 from bot.core.text import unescape
 from bot.offline.requests import dm_channel
 from bot.render.blocks import actions, button, header, section
@@ -32,10 +34,13 @@ PARAMEDIC_ANSWERS = {
 }
 
 
-def run_try(tmp_path: Path, lines: list[str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+def run_try(tmp_path: Path, lines: list[str], *args: str, stdin: str | None = None,
+            settings: dict | None = None) -> subprocess.CompletedProcess:
+    """`casegroup try ARGS --script` with `lines`; `settings` are CASEGROUP_* variables to set."""
     script = tmp_path / "script.txt"
     script.write_text("\n".join(lines) + "\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CASEGROUP_"))}
+    env.update(settings or {})
     command = [sys.executable, "-m", "bot", "try", *args] + (["--script", str(script)] if lines else [])
     # In tmp_path, so that no .env with real tokens is read.
     return subprocess.run(command, cwd=tmp_path, env=env, input=stdin, capture_output=True, text=True, timeout=60)
@@ -178,3 +183,69 @@ def test_bad_options_stop_with_one_line(tmp_path, capsys):
                                       "(FileNotFoundError)\n"
     assert main(["try", "--db", str(tmp_path / "nowhere" / "try.db")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_the_offline_mode_follows_the_casegroup_settings(tmp_path):
+    # No reminders allowed at all: whatever the hour, the lead's reminder is refused by the cap.
+    result = run_try(tmp_path, ["/review remind adult-f", "/review stage adult-f closed", "1", "/quit"], "--as", "lead",
+                     settings={"CASEGROUP_REMINDER_MAX": "0", "CASEGROUP_RETENTION_DAYS": "30"})
+    assert result.returncode == 0, result.stderr
+    assert "Reminded 0 case group member(s). Not reminded: 6 already had every reminder allowed." in flat(
+        after(result.stdout, "/review remind adult-f"))
+    assert "This can't be undone" in flat(after(result.stdout, "/review stage adult-f closed"))
+    closed = flat(after(result.stdout, "1"))   # "Yes, move it to closed", typed as its number
+    kept_until = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30)).date()
+    assert f"kept until {day(kept_until)}" in closed or f"kept until {day(kept_until - dt.timedelta(days=1))}" in closed
+    bad = run_try(tmp_path, ["/quit"], settings={"CASEGROUP_WORKING_HOURS": "9 to 5"})
+    assert bad.returncode == 2 and bad.stderr.startswith("casegroup: CASEGROUP_WORKING_HOURS:")
+
+
+def test_a_review_file_given_again_over_a_kept_session_updates_the_review_and_keeps_the_answers(tmp_path):
+    db, review_file = tmp_path / "try.db", tmp_path / "my-review.toml"
+    review_file.write_text(DEMO_REVIEW.read_text(encoding="utf-8"), encoding="utf-8")
+    first = run_try(tmp_path, ["yes", PARAMEDIC_ANSWERS["involvement"], "pause"], "--db", str(db),
+                    "--review", str(review_file))
+    assert "question 2 of 9" in first.stdout, first.stderr
+
+    review_file.write_text(review_file.read_text(encoding="utf-8").replace('title = "Adult F"',
+                                                                           'title = "Adult F (revised)"'))
+    second = run_try(tmp_path, ["resume"], "--db", str(db), "--review", str(review_file))
+    assert second.returncode == 0, second.stderr
+    assert f"Review adult-f is already in {db}: updated it from {review_file}" in flat(second.stdout)
+    assert "question 2 of 9" in after(second.stdout, "resume")
+    store = Store(db)
+    assert store.reviews.get("adult-f").title == "Adult F (revised)"
+    assert [row["action"] for row in store.audit.trail("adult-f")].count("review.updated") == 1
+    assert store.conversations.state("adult-f", "U0DAMB01") is not None
+
+
+def test_a_lead_fills_in_the_add_episode_and_add_member_forms_at_the_terminal(tmp_path):
+    db = tmp_path / "try.db"
+    lines = ["/review add-episode adult-f", "KPE6", "Strategy meeting", "20/03/2025", "2025-03-20", "2025-03-01", "",
+             "1 9", "1, 2",        # a choice that isn't offered is asked again; then the bot finds End before Start
+             "/as 1", "",          # a form is open: finish it first; End is optional
+             "/review add-member adult-f", "", "U0NEW001", "School nurse", "Eastmere Schools", "/cancel",
+             "/review add-member adult-f", "U0NEW001", "School nurse", "Eastmere Schools", "KPE1 3", "/quit"]
+    result = run_try(tmp_path, lines, "--as", "lead", "--db", str(db))
+    transcript = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in transcript + result.stderr and "can't be shown" not in transcript
+    opened = after(transcript, "/review add-episode adult-f")
+    assert "casegroup (a form: Add an episode):" in opened and "Key (required)" in opened
+    assert "Start should be a date like 2025-03-04, not '20/03/2025'." in after(transcript, "20/03/2025")
+    assert "'9' isn't one of the choices" in after(transcript, "1 9")
+    assert "[2] GP (Millbrook Surgery)" in after(transcript, "1 9")
+    rejected = flat(after(transcript, "1, 2"))
+    assert "End: End 2025-03-01 is before start 2025-03-20." in rejected and "End (optional" in rejected
+    assert "A form is open" in flat(after(transcript, "/as 1"))
+    assert "Added episode KPE6 to `adult-f`, assigned to 2 case group member(s)." in flat(transcript)
+    assert "Who is required" in flat(transcript)
+    assert "(you closed the form: nothing was sent)" in after(transcript, "/cancel")
+    assert "Added School nurse (Eastmere Schools) to the case group of `adult-f`, for KPE1, KPE3." in flat(
+        after(transcript, "KPE1 3"))
+
+    review = Store(db).reviews.get("adult-f")
+    assert review.episode("KPE6").title == "Strategy meeting" and review.episode("KPE6").end is None
+    assert review.member("U0DAMB01").episodes == ("KPE2", "KPE6")
+    assert review.member("U0NEW001").episodes == ("KPE1", "KPE3")
+    assert [a["action"] for a in Store(db).audit.trail("adult-f")].count("member.added") == 1

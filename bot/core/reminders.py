@@ -91,7 +91,6 @@ REASONS = {
     "recent": "reminded too recently",
     "snoozed": "snoozed reminders",
     "not_due": "not due yet",
-    "after_hours": "outside their working hours",
 }
 
 

@@ -2,10 +2,12 @@
 
     run_try()                                            # the demo review, in memory, as case group member 1
     run_try(who="lead", db="try.db", script="demo.txt")  # resumable; lines read from a file
+    run_try(settings=load_settings())                    # CASEGROUP_* settings, as `casegroup try` passes them
 
 The pieces: `webapi.LocalWebAPI` (the Web API on 127.0.0.1), `requests.SignedRequests`
 (what Slack would send, signed), `session.TrySession` (one person at the terminal),
-and `bot/render/terminal.py` (Block Kit as 80-column text).
+`forms.TerminalForm` (a modal's inputs asked one at a time), and `bot/render/terminal.py`
+(Block Kit as 80-column text).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
 
+from bot.config import Settings
 from bot.errors import CasegroupError
 
 DEMO_REVIEW = Path(__file__).resolve().parent / "demo-review.toml"
@@ -66,7 +69,7 @@ def _script_lines(path: str) -> Iterator[str]:
 
 
 def run_try(who: str | None = None, review_file: str | None = None, db: str | None = None,
-            script: str | None = None, files: str | None = None, log_level: str = "INFO",
+            script: str | None = None, files: str | None = None, settings: Settings | None = None,
             out: Callable[[str], None] | None = None) -> int:
     from bot.core.prompts import load_prompts
     from bot.core.review import parse_review_file
@@ -78,6 +81,7 @@ def run_try(who: str | None = None, review_file: str | None = None, db: str | No
         print(text, flush=True)
 
     out = out or say
+    settings = settings or Settings()
     lines = _script_lines(script) if script else None
     review = parse_review_file(review_file or DEMO_REVIEW)
     me = find_person(people_of(review), who or "1")
@@ -88,14 +92,16 @@ def run_try(who: str | None = None, review_file: str | None = None, db: str | No
         raise CasegroupError(f"--db {db}: the folder {Path(db).expanduser().resolve().parent} does not exist")
     folder = FilesFolder(files or (Path(db).with_name(Path(db).stem + "-files") if db else None))
     log = SessionLog(folder)
-    configure_logging(log_level, log)  # the log would get in the conversation's way
+    configure_logging(settings.log_level, log)  # the log would get in the conversation's way
     store = Store(Path(db).expanduser() if db else ":memory:")
     fresh = store.reviews.get(review.key) is None
-    if fresh:
+    # A review file named with --review is imported again over the one in --db, as `casegroup review import`
+    # would (answers kept); the bundled demo is not, so changes made from the terminal stay.
+    if fresh or review_file:
         store.reviews.save(review, actor="casegroup try")
-    session = TrySession(store, load_prompts(), store.reviews.get(review.key), out, folder, log_level)
+    session = TrySession(store, load_prompts(), store.reviews.get(review.key), out, folder, settings)
     try:
-        _welcome(session, me, db, fresh)
+        _welcome(session, me, db, fresh, review_file)
         _converse(session, lines, log)
     finally:
         session.close()
@@ -111,7 +117,7 @@ def run_try(who: str | None = None, review_file: str | None = None, db: str | No
     return 0
 
 
-def _welcome(session, me, db: str | None, fresh: bool) -> None:
+def _welcome(session, me, db: str | None, fresh: bool, review_file: str | None) -> None:
     """Say what this is and who is who; on a new review, the lead invites the case group, as in Slack."""
     review = session.review
     session.say("casegroup try: the real casegroup bot in your terminal. Nothing is sent anywhere: Slack "
@@ -125,6 +131,10 @@ def _welcome(session, me, db: str | None, fresh: bool) -> None:
         session.say(f"\nSetting up, as the lead reviewer: sending the invitations with "
                     f"`/review invite {review.key}`.")
         session.command("/review", f"invite {review.key}", user=review.leads[0])
+    elif review_file:
+        session.say(f"\nReview {review.key} is already in {db}: updated it from {review_file}, as `casegroup "
+                    f"review import` does (every answer is kept), and carrying on where you stopped. As the lead, "
+                    f"`/review invite {review.key}` invites anyone new.")
     else:
         session.say(f"\nReview {review.key} is already in {db}: carrying on where you stopped.")
     session.out("")

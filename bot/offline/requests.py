@@ -4,6 +4,7 @@
     slack.dm("U0DAMB01", "yes")                                  # a message.im event
     slack.command("U0DLEAD1", "/review", "list", response_url)  # a slash command form body
     slack.click("U0DAMB01", choice, container)                   # a block_actions payload
+    slack.submit_view("U0DLEAD1", view, form.state())            # a view_submission
     slack.home_opened("U0DAMB01")                                # app_home_opened
 
 Each returns Bolt's response (a 404 when no listener took the request).
@@ -80,6 +81,16 @@ class SignedRequests:
             "channel_name": "directmessage", "user_id": user, "user_name": user.lower(), "command": command,
             "text": escape(text), "api_app_id": APP_ID, "response_url": f"{response_url}{self.session}{n}",
             "trigger_id": f"{n}.{self.session}.trigger"}), "application/x-www-form-urlencoded")
+
+    def submit_view(self, user: str, view: dict, state: dict) -> BoltResponse:
+        """Submit a modal the bot opened, with `state` as Slack's client fills it (bot/offline/forms.py)."""
+        n = next(self._counter)
+        payload = {"type": "view_submission", "team": {"id": TEAM, "domain": "offline"},
+                   "user": {"id": user, "username": user.lower(), "team_id": TEAM}, "api_app_id": APP_ID,
+                   "token": "offline", "trigger_id": f"{n}.{self.session}.trigger", "response_urls": [],
+                   "view": {**view, "id": f"V{self.session}{n}", "team_id": TEAM, "app_id": APP_ID,
+                            "bot_id": "B0BOT0001", "state": state, "hash": f"{n}.{self.session}"}}
+        return self._send("payload=" + quote(json.dumps(payload)), "application/x-www-form-urlencoded")
 
     def click(self, user: str, choice: Choice, container: dict, response_url: str) -> BoltResponse:
         """Click a button or pick a menu option. `container` says where it was: a message or a view."""

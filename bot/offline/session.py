@@ -10,6 +10,7 @@ printed. The bot's code can't tell the difference.
     session.handle("yes")            # a DM; prints the bot's answer
     session.handle("/review list")   # a slash command
     session.handle("1")              # clicks the first button of the bot's last message
+    session.handle("/review add-episode adult-f")   # a form: each field is asked in turn, then submitted
     session.close()
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ import re
 import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -28,6 +29,7 @@ from bot.config import Settings
 from bot.core.prompts import Prompts
 from bot.core.review import SLACK_ID_PATTERN, Review
 from bot.files import write_private
+from bot.offline.forms import TerminalForm
 from bot.offline.requests import SignedRequests, dm_channel
 from bot.offline.webapi import BOT_USER, LocalWebAPI
 from bot.render.terminal import WIDTH, Screen, render_blocks, render_message, wrap
@@ -41,6 +43,7 @@ TERMINAL_COMMANDS = """Terminal commands (everything else goes to casegroup as S
   /as          list who you can be
   /home        open casegroup's App Home
   /help        this list
+  /cancel      close a form casegroup opened, without sending it (Slack's Cancel)
   /quit        end the session (Ctrl-C and Ctrl-D do too)
 Type a number to click that choice of the bot's last message; type `3.` to send
 the number itself. Other /commands go to the bot: `/review help` lists them.
@@ -122,7 +125,7 @@ def find_person(people: list[Person], who: str) -> Person | None:
 
 class TrySession:
     def __init__(self, store: Store, prompts: Prompts, review: Review, out: Callable[[str], None] = print,
-                 files_dir: Callable[[], Path] | None = None, log_level: str = "INFO"):
+                 files_dir: Callable[[], Path] | None = None, settings: Settings | None = None):
         self.store = store
         self.review = review
         self.out = out
@@ -130,8 +133,9 @@ class TrySession:
         self.api = LocalWebAPI().start()
         self.executor = IdleExecutor()
         signing_secret = secrets.token_hex(16)  # requests are signed and verified, as Slack's are
-        settings = Settings(bot_token="xoxb-offline", signing_secret=signing_secret, db_path=store.path,
-                            api_url=self.api.url, log_level=log_level)
+        # The person's own settings (reminder rules, working hours, retention), with Slack played here.
+        settings = replace(settings or Settings(), bot_token="xoxb-offline", app_token="",
+                           signing_secret=signing_secret, db_path=str(store.path), api_url=self.api.url)
         self.app = build_app(settings, store, prompts, make_client(settings.bot_token, settings.api_url),
                              executor=self.executor)
         self.slack = SignedRequests(self.app, signing_secret)
@@ -144,6 +148,7 @@ class TrySession:
         self._uploads: list[str] = []            # filenames announced, waiting for their content
         self._contents: list[str] = []           # uploaded contents, waiting for completion
         self._home_shown = False
+        self._form: TerminalForm | None = None   # a modal the bot opened, being filled in field by field
 
     # ----- people ----------------------------------------------------------
 
@@ -165,12 +170,16 @@ class TrySession:
 
     @property
     def prompt(self) -> str:
+        if self._form is not None:
+            return f"{self.me.name} · {self._form.field.label}> "
         return f"{self.me.name}> "
 
     # ----- what the person typed -------------------------------------------
 
     def handle(self, line: str) -> bool:
         """One line from the terminal. False when the session should end."""
+        if self._form is not None:
+            return self._fill(line)
         text = line.strip()
         if not text:
             self.say("Nothing sent: Slack doesn't send empty messages. Type an answer, a number to pick a "
@@ -319,8 +328,7 @@ class TrySession:
         if method == "views.publish":
             return self._publish_home(str(args.get("user_id", "")), args.get("view") or {})
         if method in ("views.open", "views.push"):
-            title = ((args.get("view") or {}).get("title") or {}).get("text", "")
-            self.say(f"(casegroup opened a Slack dialog, {title!r}; dialogs can't be shown in the terminal.)")
+            self._open_form(args.get("view") or {})
             return None
         if method == "files.getUploadURLExternal":
             self._uploads.append(str(args.get("filename") or "casegroup-file.md"))
@@ -389,6 +397,81 @@ class TrySession:
             else:
                 self._deliver(user, payload, "", {})
         return user
+
+    # ----- forms (modals) -------------------------------------------------
+
+    def _open_form(self, view: dict) -> None:
+        """A modal, as a form filled in at the terminal: each input asked in turn, then submitted."""
+        form = TerminalForm(view)
+        self.out("")
+        self.out(f"casegroup (a form: {form.title}):")
+        others = [b for b in view.get("blocks") or [] if b.get("type") != "input"]
+        if others:
+            text = render_blocks(others, WIDTH - len(MARGIN)).text
+            self.out("\n".join(MARGIN + line if line else "" for line in text.split("\n")))
+        if not form.fields:
+            self.say("(It has nothing to fill in, and the terminal closed it.)")
+            return
+        self.say(f"Answer each field in turn; after the last, it is sent (Slack's \"{form.submit_label}\" "
+                 "button). /cancel closes it without sending anything.")
+        self._form = form
+        self._ask()
+
+    def _ask(self) -> None:
+        self.out("\n".join(self._form.field.lines(WIDTH)))
+
+    def _fill(self, line: str) -> bool:
+        """A line typed while a form is open: the answer to its field, or one of the terminal's commands."""
+        command = line.strip().lower()
+        if command in ("/quit", "/exit"):
+            return False
+        if command == "/cancel":
+            self._form = None
+            self.say("(you closed the form: nothing was sent)")
+            return True
+        if command == "/help" or command.split(" ")[0] in ("/as", "/home"):
+            self.say("A form is open: type the answer to its field (an empty line leaves an optional one empty), "
+                     "or /cancel to close it first.")
+            self._ask()
+            return True
+        problem = self._form.answer(line)
+        if problem:
+            self.say(problem)
+            self._ask()
+        elif self._form.done:
+            self._submit()
+        else:
+            self._ask()
+        return True
+
+    def _submit(self) -> None:
+        form, self._form = self._form, None
+        self.say(f"(you pressed \"{form.submit_label}\")")
+        self._asker = self.me.slack_id
+        response = self.slack.submit_view(self.me.slack_id, form.view, form.state())
+        if response.status == 404:
+            self.say("casegroup has nothing listening for that form.")
+            return
+        try:
+            answer = json.loads(response.body) if response.body else {}
+        except ValueError:
+            answer = {}
+        self.settle()
+        if answer.get("response_action") == "errors":
+            errors = answer.get("errors") or {}
+            labels = {f.block_id: f.label for f in form.fields}
+            self.out("")
+            self.out("casegroup (the form stays open):")
+            for block_id, error in errors.items():
+                self.out("\n".join(wrap(f"{labels.get(block_id, block_id)}: {error}", MARGIN)))
+            if form.ask_again(errors):
+                self.say("Type those again; the other answers are kept.")
+                self._form = form
+                self._ask()
+            else:
+                self.say("(None of those is a field the terminal can ask again, so it closed the form.)")
+        elif answer.get("response_action") in ("update", "push") and answer.get("view"):
+            self._open_form(answer["view"])
 
     # ----- the end ---------------------------------------------------------
 

@@ -127,7 +127,8 @@ def review_status(asked, deps, respond, client):
 
 
 @subcommand("remind", "/review remind KEY", "nudge every case group member with something outstanding, "
-            "now (in their working hours; it counts towards their reminders).", roles={"lead"},
+            "now, or when their next working day starts if it is outside their working hours (it counts "
+            "towards their reminders).", roles={"lead"},
             doing="send reminders")
 def review_remind(asked, deps, respond, client):
     reminders = Reminders(deps.store, deps.prompts, deps.settings.reminder_rules)
@@ -173,7 +174,8 @@ def parse_review(deps: Deps, command: dict) -> ReviewCommand:
     entry = SUBCOMMANDS.get(name)
     if entry is None:
         return ReviewCommand(command["user_id"], answer=f"I don't know `/review {name[:40]}`.\n{help_text()}")
-    if args[:1] in (("help",), ("--help",)):
+    # `help` last, after the key too (`/review stage KEY help`): it is never a stage, member or review.
+    if args and args[-1].lower() in ("help", "--help"):
         return ReviewCommand(command["user_id"], answer=f"`{entry.usage}`: {entry.helptext}")
     asked = ReviewCommand(command["user_id"], name=name, args=args, trigger_id=command.get("trigger_id") or "")
     if not entry.needs_review or (entry.key_optional and not args):

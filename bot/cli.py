@@ -122,9 +122,13 @@ def cmd_try(args, settings: Settings) -> int:
 
 def cmd_review_import(args, settings: Settings) -> int:
     from bot.core.review import parse_review_file
+    from bot.errors import ReviewFileError
 
     review = parse_review_file(args.file)
-    result = _store(settings).reviews.save(review, actor="cli")
+    try:
+        result = _store(settings).reviews.save(review, actor="cli")
+    except ReviewFileError as error:  # a key that clashes with another review's
+        raise ReviewFileError(args.file, error.problems) from None
     print(f"{'Imported' if result == 'created' else 'Updated'} review {review.key!r} ({review.title}): "
           f"{len(review.episodes)} episodes, {len(review.members)} case group members, "
           f"{len(review.people)} people pseudonymised.")
@@ -153,7 +157,8 @@ def cmd_review_invite(args, settings: Settings) -> int:
     from bot.slack_client import make_client
 
     store = _store(settings)
-    deliveries, skipped = Reflections(store, _prompts()).invite_all(args.key, actor="cli")
+    deliveries, skipped = Reflections(store, _prompts()).invite_all(store.reviews.key_for(args.key) or args.key,
+                                                                    actor="cli")
     failures = send(make_client(settings.bot_token, settings.api_url), deliveries)
     print(f"Invited {len(deliveries) - len(failures)} member(s) of {args.key!r}; "
           f"{skipped} already taking part or declined.")
@@ -198,7 +203,7 @@ def cmd_export(args, settings: Settings) -> int:
     from bot.render.digest_text import render
 
     store = _store(settings)
-    review = store.reviews.get(args.key)
+    review = store.reviews.get(store.reviews.key_for(args.key) or args.key)
     if review is None:
         raise NotFoundError(f"there is no review with the key {args.key!r}; `casegroup review list` shows them")
     suffix = Path(args.out or "").suffix.lower()

@@ -10,8 +10,13 @@ from storage import Store
 
 def require_role(store: Store, prompts: Prompts, review_key: str, user: str, allowed: frozenset[str],
                  doing: str) -> set[str]:
-    """The caller's roles in the review, or RoleError (a polite refusal) if none is allowed."""
+    """The caller's roles in the review, or RoleError (a polite refusal) if none is allowed.
+
+    Someone with no part in the review (or a `review_key` of "", none found) hears what they would of
+    a review that doesn't exist: a refusal naming the roles would tell anyone which keys exist."""
     roles = store.reviews.roles_of(review_key, user)
+    if not roles:
+        raise RoleError(prompts.say("access.not_yours"), review_key)
     if not roles & allowed:
         raise RoleError(refusal(prompts, allowed, doing), review_key)
     return roles

@@ -57,7 +57,8 @@ def _existing_store(settings: Settings):
 
 
 def _review(store, key: str, settings: Settings):
-    review = store.reviews.get(key)
+    """The review `key` names, typed in any case; NotFoundError naming the database looked in."""
+    review = store.reviews.get(store.reviews.key_for(key) or key)
     if review is None:
         raise NotFoundError(f"there is no review with the key {key!r} in {_where(settings)}; "
                             "`casegroup review list` shows the reviews there")
@@ -154,9 +155,13 @@ def cmd_try(args, settings: Settings) -> int:
 
 def cmd_review_import(args, settings: Settings) -> int:
     from bot.core.review import parse_review_file
+    from bot.errors import ReviewFileError
 
     review = parse_review_file(args.file)
-    saved = _store(settings).reviews.save(review, actor="cli", force=args.force)
+    try:
+        saved = _store(settings).reviews.save(review, actor="cli", force=args.force)
+    except ReviewFileError as error:  # a key that clashes with another review's
+        raise ReviewFileError(args.file, error.problems) from None
     print(f"{'Imported' if saved.outcome == 'created' else 'Updated'} review {review.key!r} ({review.title}): "
           f"{len(review.episodes)} episodes, {len(review.members)} case group members, "
           f"{len(review.people)} people pseudonymised.")
@@ -189,8 +194,8 @@ def cmd_review_invite(args, settings: Settings) -> int:
     from bot.slack_client import make_client
 
     store = _existing_store(settings)
-    _review(store, args.key, settings)
-    deliveries, skipped = Reflections(store, _prompts()).invite_all(args.key, actor="cli")
+    review = _review(store, args.key, settings)
+    deliveries, skipped = Reflections(store, _prompts()).invite_all(review.key, actor="cli")
     failures = send(make_client(settings.bot_token, settings.api_url), deliveries)
     print(f"Invited {len(deliveries) - len(failures)} member(s) of {args.key!r}; "
           f"{skipped} already taking part or declined.")

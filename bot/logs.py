@@ -1,24 +1,50 @@
 """Logging set-up. Reflection text must never reach a log, at any level.
 
-slack-sdk logs request arguments at DEBUG (message text included), and Bolt
-logs the whole body of a request it has no listener for. Both are kept out.
+Libraries log what they were sent: slack-sdk its request arguments at DEBUG (message text included),
+Bolt a request it has no listener for, or one whose signature fails, whole at INFO or WARNING. So a
+library's record keeps what happened and drops what was sent, whoever wrote it. Our own loggers
+("casegroup.*") say what they mean and name people by Slack ID only; they are kept as they are.
 """
 from __future__ import annotations
 
 import logging
+import re
+import traceback
 
 LIBRARY_LOGGERS = ("slack_sdk", "slack_bolt", "casegroup.bolt", "waitress")
+OWN_LOGGER = "casegroup"
+BOLT_UNDER_OUR_NAME = "casegroup.bolt"   # the logger Bolt is given (bot/app.py): Bolt writes to it
+# Where a library's message starts quoting data: "(body: {...})", "request body: {...}", a dict, a
+# second line (which could pass for a record of its own), "key=value".
+QUOTING = re.compile(r"[({\[\r\n]|: |=")
+MAX_LIBRARY_MESSAGE = 160
+
+
+def from_a_library(name: str) -> bool:
+    own = name == OWN_LOGGER or name.startswith(OWN_LOGGER + ".")
+    return not own or name == BOLT_UNDER_OUR_NAME or name.startswith(BOLT_UNDER_OUR_NAME + ".")
 
 
 class NoRequestBodies(logging.Filter):
-    """Drop library DEBUG records (they carry payloads) and strip bodies from 'Unhandled request'."""
+    """A library's records: below INFO dropped (they carry payloads); above, the message up to where it
+    starts quoting data, and an exception's type and place, never its message (which may quote a body).
+
+        "Invalid request signature detected (signature: ..., body: {...})"
+        -> "Invalid request signature detected (details not logged)"
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.name.startswith(LIBRARY_LOGGERS) and record.levelno < logging.INFO:
+        if not from_a_library(record.name):
+            return True
+        if record.levelno < logging.INFO:
             return False
-        message = str(record.msg)
-        if "Unhandled request" in message or "request body" in message.lower():
-            record.msg, record.args = "Unhandled request (body not logged)", ()
+        message = record.getMessage()
+        head = QUOTING.split(message, 1)[0].strip()[:MAX_LIBRARY_MESSAGE]
+        record.msg, record.args = head if head == message else f"{head} (details not logged)", ()
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            record.exc_text = "".join(traceback.format_tb(error.__traceback__)) + type(error).__name__
+            record.exc_info = None
         return True
 
 

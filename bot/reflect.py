@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from bot.core.conversation import Conversation, Reply, State, episodes_needed, which_review
-from bot.core.lifecycle import can_invite
+from bot.core.lifecycle import can_invite, is_preparing
 from bot.core.prompts import Prompts
 from bot.core.review import Review
 from bot.digest_builder import refresh_later
@@ -105,17 +105,7 @@ class Reflections:
             found = self._talk(review, user, candidate.state if candidate else None, text)
             if found is None:
                 return [Delivery(channel, [notice(self.prompts.say("replies.not_in_review"))])]
-            talk, view, started = found
-            if not started:
-                if not can_invite(view.review.stage):
-                    return [Delivery(channel, [notice(self.prompts.say("lifecycle.not_started",
-                                                                       title=view.review.title))])]
-                # A member writing before their invitation: they get it now, and their text is not kept.
-                outcome, events = talk.start(), ["invited"]
-            else:
-                outcome = talk.handle(text)
-                events = outcome.events
-            deliveries = self._commit(tx, view, outcome.state, outcome.writes, events, outcome.replies, channel)
+            deliveries, events = self._step(tx, found, text, channel)
         return self._after_commit(events, deliveries)
 
     def click(self, user: str, review_key: str, token: str, typed: str, channel: str,
@@ -127,7 +117,7 @@ class Reflections:
             found = self._talk_in(review_key, user, typed)
             if found is None:
                 return [Delivery(channel, [notice(self.prompts.say("replies.not_in_review"))])]
-            talk, view, _ = found
+            talk, view, started = found
             state = talk.state
             current = {"consent": state.stage in ("consent", "declined"),
                        "check": state.stage == "checking",
@@ -136,13 +126,26 @@ class Reflections:
                        "confirm": (state.pending or {}).get("kind") == "withdraw"}.get(
                 token, state.stage == "asking" and talk.current_slot() is not None
                 and talk.current_slot().token == token)
-            if not current:
+            if started and not current:
                 replies = [Reply("text", self.prompts.say("replies.stale_button")), *talk.where_we_are()]
                 return [Delivery(channel, messages(view, replies))]
-            outcome = talk.handle(typed)
-            deliveries = self._commit(tx, view, outcome.state, outcome.writes, outcome.events, outcome.replies,
-                                      channel)
-        return self._after_commit(outcome.events, deliveries)
+            deliveries, events = self._step(tx, found, typed, channel)
+        return self._after_commit(events, deliveries)
+
+    def _step(self, tx: Transaction, found: Talk, text: str, channel: str) -> tuple[list[Delivery], list[str]]:
+        """What was typed or clicked, taken the same way: someone not yet invited is invited now (and what
+        they sent is not kept: a click on a consent button they were never shown is not consent), or told
+        there is nothing to answer outside conversations; anyone else's conversation handles it."""
+        talk, view, started = found
+        if not started:
+            if not can_invite(view.review.stage):
+                return [Delivery(channel, [notice(self.prompts.say("lifecycle.not_started",
+                                                                   title=view.review.title))])], []
+            outcome, events = talk.start(), ["invited"]
+        else:
+            outcome = talk.handle(text)
+            events = outcome.events
+        return self._commit(tx, view, outcome.state, outcome.writes, events, outcome.replies, channel), events
 
     def resume(self, user: str, review_key: str, channel: str) -> list[Delivery]:
         """"Continue where I left off" (Home tab, reminders): this review becomes the one the DM is about,
@@ -153,6 +156,8 @@ class Reflections:
         talk, view, started = found
         if not started:
             return [Delivery(channel, [notice(self.prompts.say("lifecycle.not_started", title=view.review.title))])]
+        if is_preparing(view.review.stage):
+            return [Delivery(channel, [notice(self.prompts.say("lifecycle.in_setup", title=view.review.title))])]
         self.store.conversations.touch(review_key, user)
         return [Delivery(channel, messages(view, talk.where_we_are()))]
 

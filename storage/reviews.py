@@ -2,6 +2,7 @@
 
     reviews.save(review, actor="cli").outcome  # 'created', then 'updated' on a re-import
     reviews.get("child-d").title               # 'Child D'
+    reviews.key_for("Child-D")                 # 'child-d': a key as someone typed it
     reviews.roles_of("child-d", "U0LEAD01")    # {'lead'}
     reviews.set_stage("child-d", "closed", actor="U0LEAD01", retain_until=closed + year)
 
@@ -20,7 +21,7 @@ from typing import Callable, NamedTuple
 
 from bot.core.changes import hidden_by_import
 from bot.core.review import Episode, Member, Person, Review
-from bot.errors import ImportRefused
+from bot.errors import ImportRefused, ReviewFileError
 from storage.audit import add_audit_row
 from storage.database import Database, Transaction, moment, stamp
 
@@ -55,6 +56,14 @@ class Reviews:
         """
         hidden: list[str] = []
         with self.database.transaction() as tx:
+            # A key is typed in commands, in any case: two that differ only by case would be one review
+            # to `key_for`, and the other's leads would be refused their own review.
+            clash = tx.db.execute("select key from reviews where key = ? collate nocase and key != ?",
+                                  [review.key, review.key]).fetchone()
+            if clash:
+                raise ReviewFileError("-", [f"[review]: key {review.key!r} differs only in case from the review "
+                                            f"{clash[0]!r} already imported; use {clash[0]!r} to update that "
+                                            "review, or another key"])
             if tx.db["reviews"].count_where("key = ?", [review.key]):
                 review, hidden = self._reimport(tx, review, actor, force)
             return Saved(self.write(tx, review, actor), hidden)
@@ -162,6 +171,12 @@ class Reviews:
                       leads=tuple(s for s, r in roles if r == "lead"),
                       team=tuple(s for s, r in roles if r == "team"),
                       episodes=episodes, members=members, people=people, former=former)
+
+    def key_for(self, typed: str) -> str | None:
+        """The key of the review `typed` names, whatever its case (`save` keeps keys apart by more than
+        case), or None."""
+        row = self.database.db.execute("select key from reviews where key = ? collate nocase", [typed]).fetchone()
+        return row[0] if row else None
 
     def keys(self) -> list[str]:
         return [r[0] for r in self.database.db.execute("select key from reviews order by created_at, key")]

@@ -82,7 +82,7 @@ def test_the_wrong_role_and_unknown_commands_get_polite_answers(fake, slack, sto
     response = slack.command("U0LEAD01", "/review", "frobnicate", fake.response_url)
     assert "I don't know `/review frobnicate`" in ack_text(response)
     response = slack.command("U0LEAD01", "/review", "invite no-such-review", fake.response_url)
-    assert "couldn't find a review" in ack_text(response)
+    assert "couldn't find that review" in ack_text(response)
 
 
 def test_a_failed_reply_never_loses_the_answer(fake, slack, store, invited):

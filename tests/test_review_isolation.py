@@ -29,7 +29,7 @@ def e_answer(n: int) -> str:
 
 
 def test_nothing_of_one_review_appears_in_outputs_about_the_other(
-        fake, slack, store, imported, prompts, sample_reflections, tmp_path, db_path, monkeypatch, capsys):
+        fake, slack, lazy, store, imported, prompts, sample_reflections, tmp_path, db_path, monkeypatch, capsys):
     store.reviews.save(second_review(), actor="test")
     for key, lead in (("child-d", "U0LEAD01"), ("child-e", "U0TEAM01")):
         slack.command(lead, "/review", f"invite {key}", fake.response_url)
@@ -73,6 +73,13 @@ def test_nothing_of_one_review_appears_in_outputs_about_the_other(
     for output in (about_e, exports["child-e"]):
         assert [t for t in d_texts if t in output] == []
         assert "Child-E-only account" in output  # the check can fail: B's own words are there
-    # A lead of one review is no one in the other: child-d's lead can't read child-e.
+    # A lead of one review is no one in the other: child-d's lead can't read child-e. It isn't one of their
+    # reviews, so to them `child-e` is words for one of child-d's episodes, as any unknown word would be.
+    lazy.wait_for(lazy.started())
+    fake.clear()
+    started = lazy.started()
     response = slack.command("U0LEAD01", "/summary", "child-e", fake.response_url)
-    assert "Sorry, only" in response.body
+    # Words that match no episode are answered at once, with child-d's episodes: nothing follows.
+    lazy.wait_for(started)
+    told = json.dumps([response.body, fake.calls("response_url")])
+    assert [t for t in e_texts if t in told] == [] and "KPE1" in told and fake.calls("response_url") == []

@@ -8,6 +8,8 @@ from bot.reflect import Reflections
 from tests.runningkit import body_of, clock, posts_to, said_to, store, submit_view, wait_until  # noqa: F401
 
 PEOPLE = {"lead": "U0LEAD01", "team": "U0TEAM01", "member": "U0HV0001", "outsider": "U0OUT001"}
+# Someone in the review is told who may; an outsider is told what they'd be told of a review that doesn't exist.
+REFUSALS = {"outsider": "I couldn't find that review among the ones you take part in."}
 LEADS, READERS, MEMBERS = {"lead"}, {"lead", "team"}, {"member"}
 
 COMMANDS = [  # (text, who may, evidence of having done it)
@@ -56,8 +58,8 @@ def test_review_subcommands(role, text, allowed, evidence, fake, slack, lazy, st
         assert not refused(store, user)
     else:
         answer = body_of(response)
-        assert answer["response_type"] == "ephemeral" and answer["text"].startswith("Sorry, only")
-        assert "please ask the lead reviewers" in answer["text"]
+        assert answer["response_type"] == "ephemeral" and answer["text"].startswith(REFUSALS.get(role, "Sorry, only"))
+        assert "lead reviewers" in answer["text"]
         assert len(refused(store, user)) == 1
         lazy.wait_for(0)  # a refusal starts no lazy listener (they start during the request): nothing is to come
         assert lazy.started() == 0
@@ -74,7 +76,7 @@ def test_home_buttons(role, action_id, value, allowed, told, fake, slack, lazy, 
         said_to(fake, user, told)
         assert not refused(store, user)
     else:
-        assert said_to(fake, user, "Sorry, only")
+        assert said_to(fake, user, REFUSALS.get(role, "Sorry, only"))
         assert len(refused(store, user)) == 1
         lazy.wait_for(0)  # a refusal starts no lazy listener (they start during the request): nothing is to come
         assert lazy.started() == 0
@@ -95,7 +97,7 @@ def test_form_submissions(role, callback_id, values, allowed, change, fake, slac
     else:
         review = store.reviews.get("child-d")
         assert changes == [] and len(review.members) == 7 and len(review.episodes) == 5
-        assert said_to(fake, user, "Sorry, only")
+        assert said_to(fake, user, REFUSALS.get(role, "Sorry, only"))
         assert len(refused(store, user)) == 1
 
 
@@ -121,7 +123,9 @@ def test_summary(role, fake, slack, lazy, store, invited):
         assert not refused(store, user)
     else:
         answer = body_of(response)
-        assert answer["response_type"] == "ephemeral" and answer["text"].startswith("Sorry, only")
+        # An outsider is in no review: `/summary` itself is not for them, whichever key they type.
+        assert answer["response_type"] == "ephemeral" and answer["text"].startswith(
+            "Sorry, `/summary` is for" if role == "outsider" else "Sorry, only")
         assert len(refused(store, user)) == 1
         lazy.wait_for(0)  # a refusal starts no lazy listener (they start during the request): nothing is to come
         assert lazy.started() == 0

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from bot.core.lifecycle import can_revise, can_withdraw, is_read_only
+from bot.core.lifecycle import can_revise, can_withdraw, is_preparing, is_read_only
 from bot.core.matching import Factor, match_choice, match_factors, picked
 from bot.core.prompts import Prompts, Step
 from bot.core.review import Assignment, Episode
@@ -300,6 +300,9 @@ class Conversation:
             return self._confirm_withdrawal(command)
         if command == "withdraw":
             return self._withdraw()
+        if is_preparing(self.review.stage) and not (command == "answers" and stage not in ("consent", "declined")):
+            # Consent included: agreeing is agreeing to answer, and there is nothing to answer yet.
+            return self._outcome(self._say("lifecycle.in_setup", title=self.review.title))
         if stage == "consent":
             return self._consent(command)
         if stage == "declined":

@@ -6,6 +6,7 @@ all give the same answer:
     next_stage("conversations")      # 'meeting'
     parse_stage("case group meeting")  # 'meeting'
     can_invite("setup")              # False: invitations and reminders only in conversations
+    is_preparing("setup")            # True: nobody answers anything, even those invited earlier
     can_revise("analysis")           # False: reflections are fixed once analysis starts
     needs_confirmation("analysis", "closed")   # True: irreversible, so the lead is asked first
     retention_date(closed_at, 365)   # when `casegroup purge` may delete the conversations
@@ -44,6 +45,11 @@ def next_stage(stage: str) -> str | None:
 def can_invite(stage: str) -> bool:
     """Invitations and reminders go out only while conversations are being held."""
     return stage == "conversations"
+
+
+def is_preparing(stage: str) -> bool:
+    """In setup the case group has nothing to answer: a lead may have stepped back to it after inviting them."""
+    return stage == "setup"
 
 
 def can_revise(stage: str) -> bool:

@@ -39,7 +39,7 @@ REQUIRED_FILE_TEXTS = {
     "running.toml": {
         "stages": ["setup", "conversations", "meeting", "analysis", "closed"],
         "status": ["not_invited", "invited", "consented", "in_progress", "submitted", "declined", "withdrawn"],
-        "lifecycle": ["not_started", "read_only", "revise_too_late", "nothing_to_withdraw", "withdraw_confirm",
+        "lifecycle": ["not_started", "in_setup", "read_only", "revise_too_late", "nothing_to_withdraw", "withdraw_confirm",
                       "withdraw_yes_button", "withdraw_no_button", "withdraw_cancelled", "withdraw_too_late",
                       "withdrawn", "withdrawn_reminder", "revisions_closed", "review_closed"],
         "reminders": ["nudge_invited", "nudge", "continue_button", "snooze_button", "snoozed"],
@@ -49,7 +49,7 @@ REQUIRED_FILE_TEXTS = {
         "leads": ["submitted", "delivery_failed", "delivery_failed_line", "delivery_failed_channel", "no_such_review",
                   "not_in_case_group", "not_in_case_group_list", "you_not_in_case_group",
                   "invitations_need_conversations", "confirm_close", "confirm_back", "confirm_button"],
-        "access": ["refused", "either", "lead", "team", "member"],
+        "access": ["refused", "not_yours", "either", "lead", "team", "member"],
     },
 }
 
@@ -130,6 +130,8 @@ def _read(path: Path) -> tuple[dict, str]:
         return tomllib.loads(source), source
     except tomllib.TOMLDecodeError as error:
         raise PromptsError(f"{path}: {error}") from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise PromptsError(f"{path}: arrays or tables are nested too deeply") from None
 
 
 def _placeholders(text: str) -> set[str]:

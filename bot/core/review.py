@@ -298,6 +298,8 @@ def parse_review_file(path: Path | str) -> Review:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as error:
         raise ReviewFileError(path, [f"not valid TOML: {error}"]) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise ReviewFileError(path, ["arrays or tables are nested too deeply"]) from None
     try:
         return parse_review(data)
     except ReviewFileError as error:

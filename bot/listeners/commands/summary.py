@@ -56,13 +56,17 @@ def parse_summary(deps: Deps, command: dict) -> SummaryRequest:
     if text.lower() in HELP:
         return SummaryRequest(user, answer=USAGE)
     words = text.split()
-    known = {key.lower(): key for key in store.reviews.keys()}
+    mine = sorted(store.reviews.of_person(user))
+    # Only the caller's own reviews are looked for: another review's key is read as an episode's words,
+    # as any unknown word is, so the answer doesn't say which keys exist.
+    known = {key.lower(): key for key in mine}
     if words and words[0].lower() in known:
         return _reading(deps, user, known[words[0].lower()], " ".join(words[1:]))
-    mine = sorted(store.reviews.of_person(user))
     if not mine:
+        # Audited against the review named, if there is one; the words are the same either way.
         raise RoleError("Sorry, `/summary` is for the lead reviewers and review team of a case review, and "
-                        "you're not part of one. If you think you should be, please ask the lead reviewers.")
+                        "you're not part of one. If you think you should be, please ask the lead reviewers.",
+                        store.reviews.key_for(words[0]) or "" if words else "")
     if len(mine) > 1:
         raise NotFoundError(f"You take part in {len(mine)} reviews ({', '.join(f'`{k}`' for k in mine)}). "
                             f"Name the one you mean first, like `/summary {mine[0]} "

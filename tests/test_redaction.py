@@ -132,3 +132,25 @@ def test_short_and_word_like_names_need_care():
 
 def test_plain_text_keeps_what_is_not_slack_markup():
     assert slack_to_plain("a < b and c > d, <3") == "a < b and c > d, <3"
+
+
+@pytest.mark.parametrize("written, expected", [
+    # A possessive or plural without its apostrophe, in lower case.
+    ("kaydens cot was fine", "Child D's cot was fine"),
+    ("went to shannons flat", "went to Mother's flat"),
+    # Invisible and look-alike characters: the name is what it looks like. The rest is kept as written.
+    ("Kay\u00adden was asleep", "Child D was asleep"),                 # a soft hyphen
+    ("Kay\u200bden’s cot\u200b", "Child D’s cot\u200b"),              # a zero-width space
+    ("Ｋａｙｄｅｎ smiled at Ｓｈａｎｎｏｎ", "Child D smiled at Mother"),  # fullwidth letters
+    # A surname with an apostrophe, however it is written: one label, no "O'" left over.
+    ("Ms O'Neill said", "Grandmother said"),
+    ("Mrs ONeill and Ms Oneill", "Grandmother and Grandmother"),
+    ("Mary O Neill and Mary O’Neill", "Grandmother and Grandmother"),
+    ("O'Niell came round", "Grandmother came round"),                 # misspelt
+    ("at six o'clock", "at six o'clock"),
+])
+def test_common_spellings_of_real_names_are_replaced(written, expected):
+    redactor = Redactor([Person("Child D", ("Kayden Morris", "Kayden")),
+                         Person("Mother", ("Shannon Morris", "Shannon", "Ms Morris")),
+                         Person("Grandmother", ("Mary O'Neill",))])
+    assert redactor.clean(written) == expected

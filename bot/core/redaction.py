@@ -25,12 +25,22 @@ How a word is recognised as a name (`Redactor.matches`):
   matching. The price: a capitalised word one letter away from a name ("Banker"
   at the start of a sentence, in a review with a Barker) is taken for the name.
 - "Mr", "Mrs", "Ms", "Miss", "Mx" and "Dr" before a name are replaced with it.
+- without its apostrophe: a possessive or plural written "kaydens", "shannons"; a surname
+  such as O'Neill written "ONeill", "Oneill", "O Neill" or "O’Neil".
 A word that could be more than one person's name (a shared surname) becomes
 "[name]" rather than the wrong label.
+
+Words are matched as they look, not as they are encoded: text is compared in NFKC form
+with format characters (a soft hyphen, a zero-width space) left out, so "Kay\u00adden" and
+fullwidth "Ｋａｙｄｅｎ" are "Kayden". What is not a name is kept exactly as it was written.
+
+>>> Redactor([Person("Mother", ("Mary O'Neill",))]).clean("Mrs ONeill, Ms Oneill and Mary O Neill: Ｍａｒｙ")
+'Mother, Mother and Mother: Mother'
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Iterable
 
 from rapidfuzz import fuzz, process
@@ -52,6 +62,11 @@ HONORIFICS = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "mx": "n", "dr": "n
 # A word is a run of letters: "Shannon's" is "Shannon" and a possessive, "O'Brien" is "O" and "Brien".
 _LETTERS = re.compile(r"[^\W\d_]+")
 _GAP = re.compile(r"[^\S\n]+")  # between the words of one name: spaces, not a new line
+# Format characters (Unicode category Cf) a name can hide behind and still look the same: the soft hyphen,
+# zero-width spaces and joiners, direction marks, the word joiner, invisible operators, the BOM.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+# A surname's one-letter prefix and its apostrophe ("O'Neill", "D’Arcy"): a name is matched without it.
+_PREFIXED = re.compile(r"(?<![^\W\d_])([^\W\d_])['’‘`´](?=[^\W\d_]{2})")
 # Slack markup that pings, mentions or hides a link: <!channel>, <@U1>, <#C1|name>, <https://x|label>.
 _MARKUP = re.compile(r"<((?:[!@#]|https?://|mailto:)[^<>\n]{0,1000})>")
 
@@ -82,6 +97,41 @@ def slack_to_plain(text: str, mentions: dict[str, str] | None = None) -> str:
     text = _MARKUP.sub(plain, text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return _MARKUP.sub(plain, text)
+
+
+def _normal(text: str) -> tuple[str, list[int] | None]:
+    """`text` as names are matched in it (NFKC, without format characters), and for each of its characters
+    the position in `text` it came from, with len(text) at the end; None when nothing changed (most text).
+
+    >>> _normal("Kay\u00adden")
+    ('Kayden', [0, 1, 2, 4, 5, 6, 7])
+    """
+    if (text.isascii() or unicodedata.is_normalized("NFKC", text)) and not _INVISIBLE.search(text):
+        return text, None
+    view, origin = [], []
+    for position, character in enumerate(text):
+        if _INVISIBLE.match(character):
+            continue
+        for normal in unicodedata.normalize("NFKC", character):
+            view.append(normal)
+            origin.append(position)
+    origin.append(len(text))
+    return "".join(view), origin
+
+
+def _without(text: str, origin: list[int] | None, spans: list[tuple[int, int]]) -> tuple[str, list[int] | None]:
+    """`text` (a view from _normal) with the characters of `spans` left out, and where the rest came from."""
+    if not spans:
+        return text, origin
+    origin = origin if origin is not None else list(range(len(text) + 1))
+    kept, kept_origin, position = [], [], 0
+    for start, end in spans:
+        kept.append(text[position:start])
+        kept_origin += origin[position:start]
+        position = end
+    kept.append(text[position:])
+    kept_origin += origin[position:]
+    return "".join(kept), kept_origin
 
 
 def _alternation(words: list[str]) -> str:
@@ -119,10 +169,19 @@ class Redactor:
         self.mentions = dict(mentions or {})
         self.owners: dict[str, set[str]] = {}        # part of a name (lower case) -> labels
         phrases: list[tuple[tuple[str, ...], str]] = []
+        self.prefixes: set[str] = set()              # the one-letter prefixes of listed surnames ("o")
+        self.prefixed: set[str] = set()              # those surnames, prefix joined ("oneill")
         for person in people:
             for name in person.names:
                 tokens = []
-                for word in (w.lower() for w in _LETTERS.findall(name)):
+                name = _normal(name)[0]
+                for prefixed in _PREFIXED.finditer(name):
+                    word = _LETTERS.match(name, prefixed.end())
+                    self.prefixes.add(prefixed[1].lower())
+                    self.prefixed.add(prefixed[1].lower() + word[0].lower())
+                    # The surname without its prefix is theirs too ("Mrs Neill"), but a name only with it.
+                    self.owners.setdefault(word[0].lower(), set()).add(person.label)
+                for word in (w.lower() for w in _LETTERS.findall(_PREFIXED.sub(r"\1", name))):
                     if word in HONORIFICS:
                         tokens.append("<" + HONORIFICS[word] + ">")
                     elif len(word) >= 2:
@@ -140,6 +199,7 @@ class Redactor:
         self.tokens = sorted(self.owners)
         self._fuzzy_tokens = [t for t in self.tokens if len(t) >= FUZZY_MIN_TOKEN]
         self._matches: dict[str, frozenset[str]] = {}
+        self._s_forms: set[str] = set()              # words that are a name and an "s" ("shannons")
         self._finder: tuple[int, re.Pattern] | None = None
         self._candidates: dict[tuple[str, str], list[tuple[tuple[str, ...], str]]] = {}
 
@@ -161,6 +221,9 @@ class Redactor:
         fuzzy = []
         for stem in new:
             lower = stem.lower()
+            if lower not in self.owners and lower.endswith("s") and lower[:-1] in self.owners:
+                lower = lower[:-1]               # a possessive or plural without its apostrophe: "kaydens"
+                self._s_forms.add(stem)
             exact = lower in self.owners and (len(lower) > CAPITALISED_ONLY or stem[0].isupper())
             self._matches[stem] = frozenset({lower}) if exact else frozenset()
             if not exact and stem[0].isupper() and len(stem) >= 3:
@@ -242,26 +305,45 @@ class Redactor:
 
     # ----- replacing ---------------------------------------------------------
 
+    def _view(self, text: str) -> tuple[str, list[int] | None]:
+        """`text` as its names are matched (_normal), with listed surnames' prefixes joined to them: "O'Neill",
+        "O’Neill" and, for a listed O'Neill, "O Neill" are all "ONeill"."""
+        view, origin = _normal(text)
+        if not self.prefixes:
+            return view, origin
+        spans = [(m.end(1), m.end()) for m in _PREFIXED.finditer(view) if m[1].lower() in self.prefixes]
+        spans += [(m.end(1), m.end()) for m in re.finditer(r"(?<![^\W\d_])([^\W\d_]) (?=([^\W\d_]+))", view)
+                  if (m[1] + m[2]).lower() in self.prefixed]
+        return _without(view, origin, sorted(spans))
+
     def redact_many(self, texts: list[str]) -> list[str]:
         """`texts` with every name replaced by its label. One fuzzy-matching batch for all of them."""
-        self._learn(set(_LETTERS.findall("\n".join(texts))))
+        views = [self._view(text) for text in texts]
+        self._learn(set(_LETTERS.findall("\n".join(view for view, _ in views))))
         finder = self._finder_for_names()
-        return [self._replace(text, finder) if finder else text for text in texts]
+        return [self._replace(text, view, origin, finder) if finder else text
+                for text, (view, origin) in zip(texts, views)]
 
     def redact(self, text: str) -> str:
         return self.redact_many([text])[0]
 
-    def _replace(self, text: str, finder: re.Pattern) -> str:
-        found = list(finder.finditer(text))
+    def _replace(self, text: str, view: str, origin: list[int] | None, finder: re.Pattern) -> str:
+        """`text` with its names replaced: they are found in its `view`, and `origin` maps them back (so
+        that everything else is kept exactly as written)."""
+        found = list(finder.finditer(view))
         out, position, i = [], 0, 0
         while i < len(found):
-            used, label = self._name_at(text, found, i)
+            used, label = self._name_at(view, found, i)
             if not used:
                 i += 1
                 continue
             words = found[i:i + used]
-            out.append(text[position:words[0].start()] + label + (words[-1]["suffix"] or ""))
-            position = words[-1].end()
+            start, end = words[0].start(), words[-1].end()
+            if origin is not None:
+                start, end = origin[start], origin[end - 1] + 1
+            suffix = words[-1]["suffix"] or ("'s" if words[-1]["name"] in self._s_forms else "")
+            out.append(text[position:start] + label + suffix)
+            position = end
             i += used
         out.append(text[position:])
         return "".join(out)

@@ -154,3 +154,30 @@ def test_common_spellings_of_real_names_are_replaced(written, expected):
                          Person("Mother", ("Shannon Morris", "Shannon", "Ms Morris")),
                          Person("Grandmother", ("Mary O'Neill",))])
     assert redactor.clean(written) == expected
+
+
+@pytest.mark.parametrize("written, expected", [
+    # Plainly the everyday word: kept.
+    ("the rose garden, in good faith", "the rose garden, in good faith"),
+    ("I will call; the brook behind the flats and the marsh road", "I will call; the brook behind the flats and "
+                                                                   "the marsh road"),
+    ("I hope the roses last", "I hope the roses last"),
+    # Used as a name: replaced.
+    ("I spoke to her son Will about it.", "I spoke to her son Son about it."),                # a relationship word
+    ("mum Rose came with Mrs Brook", "mum Grandmother came with Aunt"),                      # ... and an honorific
+    ("We saw Rose and Will at home.", "We saw Grandmother and Son at home."),                # capitalised in a sentence
+    ("Rose Marsh was there, and so was rose marsh", "Grandmother was there, and so was Grandmother"),  # a full name
+    ("Faith Brook rang.", "Aunt rang."),
+])
+def test_a_name_that_is_an_everyday_word_is_replaced_only_where_it_is_a_name(written, expected):
+    redactor = Redactor([Person("Son", ("Will Barker", "Will")), Person("Grandmother", ("Rose Marsh", "Rose")),
+                         Person("Aunt", ("Faith Brook", "Ms Brook"))])
+    assert redactor.clean(written) == expected
+    assert redactor.doubts == {}
+
+
+def test_where_it_cannot_tell_it_takes_the_name_and_says_so():
+    redactor = Redactor([Person("Son", ("Will Barker", "Will")), Person("Child D", ("Kayden",))])
+    text = "Kayden was fine. Will you call her? I said I will. “Will is at school,” she said."
+    assert redactor.clean(text) == "Child D was fine. Son you call her? I said I will. “Son is at school,” she said."
+    assert redactor.doubts == {text: [("Son", "Son you call her?"), ("Son", "Son is at school,” she said.")]}

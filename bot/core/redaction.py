@@ -28,7 +28,10 @@ How a word is recognised as a name (`Redactor.matches`):
 - without its apostrophe: a possessive or plural written "kaydens", "shannons"; a surname
   such as O'Neill written "ONeill", "Oneill", "O Neill" or "O’Neil".
 A word that could be more than one person's name (a shared surname) becomes
-"[name]" rather than the wrong label.
+"[name]" rather than the wrong label. A name part that is also an everyday word
+(bot.core.name_words: "Rose", "Will") is replaced only where it is used as a name
+(Redactor._used_as_name); where the bot can't tell, it takes it for the name and
+records it in `Redactor.doubts`, which the digest reports to the lead.
 
 Words are matched as they look, not as they are encoded: text is compared in NFKC form
 with format characters (a soft hyphen, a zero-width space) left out, so "Kay\u00adden" and
@@ -45,6 +48,7 @@ from typing import Iterable
 
 from rapidfuzz import fuzz, process
 
+from bot.core.name_words import EVERYDAY, RELATIONS
 from bot.core.review import Person, Review
 
 # fuzz.ratio (normalised Indel similarity, 0-100) a capitalised word needs to count as a misspelt name:
@@ -97,6 +101,19 @@ def slack_to_plain(text: str, mentions: dict[str, str] | None = None) -> str:
     text = _MARKUP.sub(plain, text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return _MARKUP.sub(plain, text)
+
+
+# The word before a name ("son" in "her son, Will"), and what may stand between a sentence's end and its first
+# word (spaces, an opening quote or bracket, a bullet).
+_PREVIOUS_WORD = re.compile(r"([^\W\d_]+)[^\S\n]*,?[^\S\n]*\Z")
+_LEAD_IN = re.compile(r"[\s\"'“‘(\[*_•·>-]*\Z")
+DOUBT_CHARS = 60  # how much of the sentence a doubt quotes, from the name on
+
+
+def _sentence_from(text: str, at: int) -> str:
+    """The sentence of `text` from position `at` on, at most DOUBT_CHARS long."""
+    sentence = re.split(r"(?<=[.!?])\s|\n", text[at:], maxsplit=1)[0]
+    return sentence if len(sentence) <= DOUBT_CHARS else sentence[:DOUBT_CHARS - 1].rstrip() + "…"
 
 
 def _normal(text: str) -> tuple[str, list[int] | None]:
@@ -200,6 +217,9 @@ class Redactor:
         self._fuzzy_tokens = [t for t in self.tokens if len(t) >= FUZZY_MIN_TOKEN]
         self._matches: dict[str, frozenset[str]] = {}
         self._s_forms: set[str] = set()              # words that are a name and an "s" ("shannons")
+        # Each text in which a name that is also an everyday word started a sentence with no other sign of
+        # being a name: it was taken for the name, and the lead is told (label, the words from there on).
+        self.doubts: dict[str, list[tuple[str, str]]] = {}
         self._finder: tuple[int, re.Pattern] | None = None
         self._candidates: dict[tuple[str, str], list[tuple[tuple[str, ...], str]]] = {}
 
@@ -276,9 +296,10 @@ class Redactor:
             self._candidates[key] = [self.phrases[n] for n in numbers]
         return self._candidates[key]
 
-    def _name_at(self, text: str, found: list[re.Match], i: int) -> tuple[int, str]:
+    def _name_at(self, text: str, found: list[re.Match], i: int) -> tuple[int, str, bool]:
         """How many of the found words, from i, make one name (a listed full name, honorific + name, or one
-        word), and the label it gets; (0, "") when the word at i starts none."""
+        word), the label it gets, and whether it could as well be an everyday word (see _used_as_name);
+        (0, "", False) when the word at i starts none."""
         def joined(k: int) -> bool:  # word k follows word k-1 on the same line, with nothing else between
             return bool(_GAP.fullmatch(text[found[k - 1].end():found[k].start()])) and not found[k - 1]["suffix"]
 
@@ -286,10 +307,41 @@ class Redactor:
             end = i + len(tokens)
             if end <= len(found) and all(joined(k) and self._fits(token, found[k])
                                          for k, token in zip(range(i + 1, end), tokens[1:])):
-                return len(tokens), label
+                return len(tokens), label, False
         if found[i]["honorific"] and i + 1 < len(found) and found[i + 1]["name"] and joined(i + 1):
-            return 2, self._label_of(found[i + 1])
-        return (1, self._label_of(found[i])) if found[i]["name"] else (0, "")
+            return 2, self._label_of(found[i + 1]), False
+        if not found[i]["name"]:
+            return 0, "", False
+        use = self._used_as_name(text, found, i, joined) if self._everyday(found[i]) else "name"
+        return (0, "", False) if use == "word" else (1, self._label_of(found[i]), use == "either")
+
+    def _everyday(self, word: re.Match) -> bool:
+        """Is every name part `word` stands for also an everyday word ("Rose", "Will", "Brook")?"""
+        return all(token in EVERYDAY for token in self._matches[word["name"]])
+
+    def _used_as_name(self, text: str, found: list[re.Match], i: int, joined) -> str:
+        """How an everyday word that is a name part ("Rose", "Will", "Brook"), neither in a listed full name nor
+        after an honorific, is used: "word" in lower case ("I hope", "the brook"); "name" with a capital after a
+        relationship word ("her son Will"), next to another part of the same person's name, or in the middle of
+        a sentence; "either" with a capital at the start of a sentence, where it is taken for the name and the
+        lead is told (doubts)."""
+        if not found[i]["name"][0].isupper():
+            return "word"
+        owners = self._owners_of(found[i])
+        for k in (i - 1, i + 1):
+            if 0 <= k < len(found) and found[k]["name"] and joined(max(i, k)) and owners & self._owners_of(found[k]):
+                return "name"
+        before = text[max(0, found[i].start() - 40):found[i].start()]
+        previous = _PREVIOUS_WORD.search(before)
+        if previous and previous[1].lower() in RELATIONS:
+            return "name"
+        # What is between the word and the sentence before it: spaces, an opening quote, a bullet.
+        lead_in = _LEAD_IN.search(before).start()
+        starts = before[lead_in - 1] in ".!?…:;\n" if lead_in else found[i].start() <= 40
+        return "either" if starts else "name"
+
+    def _owners_of(self, word: re.Match) -> set[str]:
+        return set().union(*(self.owners[t] for t in self._matches[word["name"]]))
 
     def _fits(self, token: str, word: re.Match) -> bool:
         """Does a found word fit one token of a listed full name ("<f>" stands for Ms, Mrs or Miss)?"""
@@ -300,7 +352,7 @@ class Redactor:
 
     def _label_of(self, word: re.Match) -> str:
         """The label of the one person a name (not part of a listed full name) fits; [name] if several."""
-        owners = set().union(*(self.owners[t] for t in self._matches[word["name"]]))
+        owners = self._owners_of(word)
         return next(iter(owners)) if len(owners) == 1 else AMBIGUOUS_LABEL
 
     # ----- replacing ---------------------------------------------------------
@@ -331,9 +383,9 @@ class Redactor:
         """`text` with its names replaced: they are found in its `view`, and `origin` maps them back (so
         that everything else is kept exactly as written)."""
         found = list(finder.finditer(view))
-        out, position, i = [], 0, 0
+        out, position, i, written, doubted = [], 0, 0, 0, []
         while i < len(found):
-            used, label = self._name_at(view, found, i)
+            used, label, doubtful = self._name_at(view, found, i)
             if not used:
                 i += 1
                 continue
@@ -343,14 +395,25 @@ class Redactor:
                 start, end = origin[start], origin[end - 1] + 1
             suffix = words[-1]["suffix"] or ("'s" if words[-1]["name"] in self._s_forms else "")
             out.append(text[position:start] + label + suffix)
+            written += len(out[-1])
+            if doubtful:
+                doubted.append((label, written - len(label + suffix)))
             position = end
             i += used
         out.append(text[position:])
-        return "".join(out)
+        replaced = "".join(out)
+        if doubted:
+            self.doubts[text] = [(label, _sentence_from(replaced, at)) for label, at in doubted]
+        return replaced
 
     def clean(self, text: str) -> str:
         """Slack markup made inert, then names replaced: what every output shows of free text."""
         return self.redact(slack_to_plain(text, self.mentions))
 
     def clean_many(self, texts: list[str]) -> list[str]:
-        return self.redact_many([slack_to_plain(t, self.mentions) for t in texts])
+        plain = [slack_to_plain(t, self.mentions) for t in texts]
+        cleaned = self.redact_many(plain)
+        for text, was in zip(texts, plain):  # doubts by the text as it was given
+            if was in self.doubts:
+                self.doubts[text] = self.doubts[was]
+        return cleaned

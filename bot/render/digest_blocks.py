@@ -29,7 +29,7 @@ from bot.render.blocks import MAX_SECTION_TEXT, context, divider, header, sectio
 MAX_MESSAGES = 3
 # How much the message shows before pointing to the file.
 SHOWN = {"accounts": 5, "learned_later": 3, "patterns": 8, "evidence": 6, "remarks": 6, "flags": 8,
-         "differences": 5, "people": 12, "groups": 4, "agencies": 4}
+         "differences": 5, "people": 12, "groups": 4, "agencies": 4, "names": 8}
 # The accounts share this many characters between them, so a big episode shows shorter quotes...
 ACCOUNTS_CHARS = 7000
 QUOTE_CHARS = 400        # ... and no quote is longer than this
@@ -193,6 +193,12 @@ def episode_blocks(digest: Digest, key: str) -> list[dict]:
     lines += _more(wording, episode.differences, SHOWN["differences"], "differences")
     blocks += sections(lines)
     blocks.append(context(shorten(neutralise(digest.method.differences), MAX_SECTION_TEXT)))
+    if episode.names_to_check:
+        lines = [f"*{wording.say('headings.names_to_check')}*: {neutralise(wording.say('names_to_check.note'))}"]
+        lines += [f"• *{neutralise(n.who)}*, {neutralise(n.field)}: “{_safe(n.words, REMARK_CHARS)}” "
+                  f"(*{neutralise(n.label)}*)" for n in episode.names_to_check[:SHOWN["names"]]]
+        lines += _more(wording, episode.names_to_check, SHOWN["names"], "names")
+        blocks += [divider(), *sections(lines)]
     blocks.append(context(wording.say("slack.episode_footer")))
     return blocks
 

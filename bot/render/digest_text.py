@@ -140,6 +140,11 @@ def _episode_md(wording: DigestWording, episode: EpisodeDigest, method) -> list[
     lines += ["", f"### {_say(wording, 'headings.differences')}", "", f"_{method.differences}_", ""]
     lines += [f"- {_md(d.detail)}" for d in episode.differences] or [_say(wording, "words.no_differences")]
     lines.append("")
+    if episode.names_to_check:
+        lines += [f"### {_say(wording, 'headings.names_to_check')}", "", f"_{_say(wording, 'names_to_check.note')}_", ""]
+        lines += [f"- **{_md(n.who)}**, {_md(n.field)}: “{_md(n.words)}” (**{_md(n.label)}**)"
+                  for n in episode.names_to_check]
+        lines.append("")
     return lines
 
 
@@ -328,6 +333,11 @@ def _episode_html(wording: DigestWording, episode: EpisodeDigest, method) -> str
     parts.append(f"<h3>{_say_html(wording, 'headings.differences')}</h3><p class=\"note\">{_h(method.differences)}</p>")
     items = "".join(f"<li>{_h(d.detail)}</li>" for d in episode.differences)
     parts.append(f"<ul>{items}</ul>" if items else f"<p>{_say_html(wording, 'words.no_differences')}</p>")
+    if episode.names_to_check:
+        items = "".join(f"<li><strong>{_h(n.who)}</strong>, {_h(n.field)}: “{_h(n.words)}” (<strong>{_h(n.label)}"
+                        f"</strong>)</li>" for n in episode.names_to_check)
+        parts.append(f"<h3>{_say_html(wording, 'headings.names_to_check')}</h3>"
+                     f'<p class="note">{_say_html(wording, "names_to_check.note")}</p><ul>{items}</ul>')
     parts.append("</section>")
     return "".join(parts)
 

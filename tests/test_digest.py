@@ -1,6 +1,7 @@
 """The digest compiler on its own: plain data in, dataclasses out, no Slack and no database."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import doctest
 import shutil
@@ -13,6 +14,8 @@ from bot.core.digest import compile_digest, group_by_wording, match_episode
 from bot.core.prompts import load_prompts
 from bot.core.review import Episode, Member, Person, Review
 from bot.errors import PromptsError
+from bot.render.digest_blocks import episode_blocks
+from bot.render.digest_text import markdown
 from prompts import PROMPTS_DIR
 
 EPISODES = [Episode("KPE1", "Home visit", dt.date(2025, 1, 6)), Episode("KPE2", "School meeting", dt.date(2025, 2, 3)),
@@ -188,3 +191,27 @@ def test_a_missing_digest_file_is_named(prompts_copy):
     (prompts_copy / "hindsight.toml").unlink()
     with pytest.raises(PromptsError, match="hindsight.toml: file not found"):
         load_prompts(prompts_copy)
+
+
+def test_the_lead_is_told_where_a_name_that_is_an_everyday_word_could_not_be_told_from_the_word(prompts):
+    family = dataclasses.replace(review(), people=[*review().people, Person("Son", ("Will Barker", "Will"))])
+    reflections = {"U0A": {"KPE1": answers([("the family", "Will was never seen alone")],
+                                           involvement="I will visit again. Will you call her? I asked her son Will.")},
+                   "U0B": {"KPE1": answers([])}}
+    digest = compile_digest(family, reflections, {}, prompts)
+    kpe1 = digest.episode("KPE1")
+    [account] = [a for a in kpe1.at_the_time if a.who == "Health visitor (Health)"]
+    assert account.answers["What happened and their part"] == \
+        "I will visit again. Son you call her? I asked her son Son."
+    assert [(n.who, n.field, n.label, n.words) for n in kpe1.names_to_check] == [
+        ("Health visitor (Health)", "What happened and their part", "Son", "Son you call her?"),
+        ("Health visitor (Health)", "Contributory factors", "Son", "Son was never seen alone")]
+    assert digest.episode("KPE2").names_to_check == []
+    # The report is in every output: Slack, the Markdown file (and the JSON and HTML made from the same data).
+    slack = "\n".join(b["text"]["text"] for b in episode_blocks(digest, "KPE1") if b["type"] == "section")
+    assert "*Names to check*: A family member's name that is also an everyday word" in slack
+    assert "• *Health visitor (Health)*, What happened and their part: “Son you call her?” (*Son*)" in slack
+    file = markdown(digest, "KPE1")
+    assert "### Names to check" in file
+    assert "- **Health visitor (Health)**, Contributory factors: “Son was never seen alone” (**Son**)" in file
+    assert "### Names to check" not in markdown(compile_digest(review(), reflections, {}, prompts), "KPE1")

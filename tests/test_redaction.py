@@ -132,3 +132,52 @@ def test_short_and_word_like_names_need_care():
 
 def test_plain_text_keeps_what_is_not_slack_markup():
     assert slack_to_plain("a < b and c > d, <3") == "a < b and c > d, <3"
+
+
+@pytest.mark.parametrize("written, expected", [
+    # A possessive or plural without its apostrophe, in lower case.
+    ("kaydens cot was fine", "Child D's cot was fine"),
+    ("went to shannons flat", "went to Mother's flat"),
+    # Invisible and look-alike characters: the name is what it looks like. The rest is kept as written.
+    ("Kay\u00adden was asleep", "Child D was asleep"),                 # a soft hyphen
+    ("Kay\u200bden’s cot\u200b", "Child D’s cot\u200b"),              # a zero-width space
+    ("Ｋａｙｄｅｎ smiled at Ｓｈａｎｎｏｎ", "Child D smiled at Mother"),  # fullwidth letters
+    # A surname with an apostrophe, however it is written: one label, no "O'" left over.
+    ("Ms O'Neill said", "Grandmother said"),
+    ("Mrs ONeill and Ms Oneill", "Grandmother and Grandmother"),
+    ("Mary O Neill and Mary O’Neill", "Grandmother and Grandmother"),
+    ("O'Niell came round", "Grandmother came round"),                 # misspelt
+    ("at six o'clock", "at six o'clock"),
+])
+def test_common_spellings_of_real_names_are_replaced(written, expected):
+    redactor = Redactor([Person("Child D", ("Kayden Morris", "Kayden")),
+                         Person("Mother", ("Shannon Morris", "Shannon", "Ms Morris")),
+                         Person("Grandmother", ("Mary O'Neill",))])
+    assert redactor.clean(written) == expected
+
+
+@pytest.mark.parametrize("written, expected", [
+    # Plainly the everyday word: kept.
+    ("the rose garden, in good faith", "the rose garden, in good faith"),
+    ("I will call; the brook behind the flats and the marsh road", "I will call; the brook behind the flats and "
+                                                                   "the marsh road"),
+    ("I hope the roses last", "I hope the roses last"),
+    # Used as a name: replaced.
+    ("I spoke to her son Will about it.", "I spoke to her son Son about it."),                # a relationship word
+    ("mum Rose came with Mrs Brook", "mum Grandmother came with Aunt"),                      # ... and an honorific
+    ("We saw Rose and Will at home.", "We saw Grandmother and Son at home."),                # capitalised in a sentence
+    ("Rose Marsh was there, and so was rose marsh", "Grandmother was there, and so was Grandmother"),  # a full name
+    ("Faith Brook rang.", "Aunt rang."),
+])
+def test_a_name_that_is_an_everyday_word_is_replaced_only_where_it_is_a_name(written, expected):
+    redactor = Redactor([Person("Son", ("Will Barker", "Will")), Person("Grandmother", ("Rose Marsh", "Rose")),
+                         Person("Aunt", ("Faith Brook", "Ms Brook"))])
+    assert redactor.clean(written) == expected
+    assert redactor.doubts == {}
+
+
+def test_where_it_cannot_tell_it_takes_the_name_and_says_so():
+    redactor = Redactor([Person("Son", ("Will Barker", "Will")), Person("Child D", ("Kayden",))])
+    text = "Kayden was fine. Will you call her? I said I will. “Will is at school,” she said."
+    assert redactor.clean(text) == "Child D was fine. Son you call her? I said I will. “Son is at school,” she said."
+    assert redactor.doubts == {text: [("Son", "Son you call her?"), ("Son", "Son is at school,” she said.")]}

@@ -139,6 +139,16 @@ class Difference:
 
 
 @dataclass
+class NameToCheck:
+    """A family member's name that is also an everyday word ("Will", "Rose") started a sentence: the bot could not
+    tell which was meant, took it for the name, and says so (bot.core.redaction, Redactor.doubts)."""
+    who: str
+    field: str
+    label: str               # what it was replaced with
+    words: str               # the sentence from there on, as the digest shows it
+
+
+@dataclass
 class Missing:
     who: str
     status: str              # not started, in progress, declined (prompts/digest.toml [status])
@@ -160,6 +170,7 @@ class EpisodeDigest:
     changes: list[Remark]
     hindsight: list[HindsightFlag]
     differences: list[Difference]
+    names_to_check: list[NameToCheck] = field(default_factory=list)   # the redaction report, for the lead
 
     @property
     def coverage(self) -> str:
@@ -466,6 +477,7 @@ class _Reflection:
     factors: list[tuple[str, str]]                       # (heading, words)
     groups: list[tuple[tuple, str, str]] = field(default_factory=list)  # per factor: (key, name, grouped_by)
     flags: list[HindsightFlag] = field(default_factory=list)
+    names_to_check: list[NameToCheck] = field(default_factory=list)
 
 
 @dataclass
@@ -562,6 +574,11 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
             {name: clean[_text(answers.get(name))] for name in read},
             _text(answers.get(steps.knowledge)), [(heading, clean[words]) for heading, words in factors])
         reflection.groups = [wide.groups[pair] for pair in reflection.factors]
+        # Where the redactor could not tell a name from an everyday word, the lead is told where.
+        given = [(label, _text(answers.get(name))) for name, label in (*steps.account.items(), *steps.remarks.items())]
+        given += [(steps.factors_label, words) for _, words in factors]
+        reflection.names_to_check = [NameToCheck(reflection.who, label, replaced, words)
+                                     for label, text in given for replaced, words in redactor.doubts.get(text, ())]
         by_episode[key].append(reflection)
     _flag_hindsight([r for mine in by_episode.values() for r in mine], rules)
     episodes = [_episode_digest(review, item, by_episode[item.key], stages, clean, [h.name for h in prompts.headings],
@@ -676,7 +693,8 @@ def _episode_digest(review: Review, episode: Episode, mine: list[_Reflection], s
         went_well=[Remark(r.who, r.answers[steps.went_well]) for r in mine if r.answers[steps.went_well]],
         changes=[Remark(r.who, r.answers[steps.changes]) for r in mine if r.answers[steps.changes]],
         hindsight=[flag for r in mine for flag in r.flags],
-        differences=_differences(mine, rules))
+        differences=_differences(mine, rules),
+        names_to_check=[name for r in mine for name in r.names_to_check])
 
 
 def _differences(mine: list[_Reflection], rules: DigestRules) -> list[Difference]:

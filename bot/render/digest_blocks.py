@@ -22,14 +22,14 @@ from bot.core.digest import Digest, EmergingPattern, EpisodeDigest
 from bot.core.digest_rules import DigestWording
 from bot.core.redaction import Redactor
 from bot.core.review import Episode, Review
-from bot.core.text import neutralise, shorten
+from bot.core.text import neutralise, one_line, quoted, shorten
 from bot.render.blocks import MAX_SECTION_TEXT, context, divider, header, section, split_messages
 
 # How many messages one /summary may post to its response_url (Slack allows 5 posts).
 MAX_MESSAGES = 3
 # How much the message shows before pointing to the file.
 SHOWN = {"accounts": 5, "learned_later": 3, "patterns": 8, "evidence": 6, "remarks": 6, "flags": 8,
-         "differences": 5, "people": 12, "groups": 4, "agencies": 4}
+         "differences": 5, "people": 12, "groups": 4, "agencies": 4, "names": 8}
 # The accounts share this many characters between them, so a big episode shows shorter quotes...
 ACCOUNTS_CHARS = 7000
 QUOTE_CHARS = 400        # ... and no quote is longer than this
@@ -40,8 +40,15 @@ MAX_CHOICES = 20         # episodes listed when a /summary could not tell which 
 
 
 def _safe(text: str, limit: int) -> str:
-    """Practitioner text for mrkdwn: neutralised (no pings, no hidden links), then shortened."""
-    return shorten(neutralise(text), limit)
+    """Practitioner text for mrkdwn: neutralised (no pings, no hidden links), on one line (so it cannot start a
+    line of its own that looks like the digest's), then shortened."""
+    return shorten(one_line(neutralise(text)), limit)
+
+
+def _quote(text: str, limit: int) -> str:
+    """A practitioner's answer, shortened, as a quote: every line of it is marked as theirs, and none can
+    open mrkdwn, so no line they write reads as the digest's own (an attribution, a heading)."""
+    return quoted(shorten(neutralise(text), limit))
 
 
 def _more(wording: DigestWording, items: list, limit: int, what: str) -> list[str]:
@@ -114,7 +121,7 @@ def _agencies(wording: DigestWording, agencies: list[str]) -> str:
 def _account_lines(wording: DigestWording, accounts, limit: int, quote_chars: int) -> list[str]:
     lines = []
     for account in accounts[:limit]:
-        answers = "\n".join(f"*{label}:* {_safe(text, quote_chars)}" for label, text in account.answers.items() if text)
+        answers = "\n".join(f"*{label}:*\n{_quote(text, quote_chars)}" for label, text in account.answers.items() if text)
         lines.append(f"*{neutralise(account.who)}* · _{neutralise(account.knowledge_label)}_\n{answers}")
     return lines + _more(wording, accounts, limit, "accounts")
 
@@ -186,6 +193,12 @@ def episode_blocks(digest: Digest, key: str) -> list[dict]:
     lines += _more(wording, episode.differences, SHOWN["differences"], "differences")
     blocks += sections(lines)
     blocks.append(context(shorten(neutralise(digest.method.differences), MAX_SECTION_TEXT)))
+    if episode.names_to_check:
+        lines = [f"*{wording.say('headings.names_to_check')}*: {neutralise(wording.say('names_to_check.note'))}"]
+        lines += [f"• *{neutralise(n.who)}*, {neutralise(n.field)}: “{_safe(n.words, REMARK_CHARS)}” "
+                  f"(*{neutralise(n.label)}*)" for n in episode.names_to_check[:SHOWN["names"]]]
+        lines += _more(wording, episode.names_to_check, SHOWN["names"], "names")
+        blocks += [divider(), *sections(lines)]
     blocks.append(context(wording.say("slack.episode_footer")))
     return blocks
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import html as html_lib
 import json
+import re
 
 from bot.core.digest import Digest, EmergingPattern, EpisodeDigest
 from bot.core.digest_rules import DigestWording
+from bot.core.text import one_line
 
 FORMATS = ("md", "json", "html")
 
@@ -32,18 +34,36 @@ def as_json(digest: Digest, episode: str | None = None) -> str:
 # ----- Markdown ------------------------------------------------------------------------
 
 
+# Markdown that works inside a line: links and images ([...](...), ![...](...)), emphasis, code, and an
+# escape of ours undone by a backslash. Escaped with a backslash, each shows as the character it is.
+_INLINE_MARKUP = re.compile(r"([\\`*_\[\]])")
+# What a line can open with to become a block (a heading, a quote, a list item or rule, a fence), up to the
+# character whose backslash escape stops it: "#", ">", "+", "-", "~", or the "." of "1.".
+_BLOCK_START = re.compile(r"^(\d+(?=[.)])|(?=[#>+~-]))")
+
+
 def _md(text: str) -> str:
-    """Practitioner text for Markdown: no raw HTML, and each line kept inside its list item."""
-    return text.replace("<", "&lt;").replace("\n", " ")
+    """Practitioner text for Markdown, as text: no raw HTML or autolink (`<`), no link or image (a live
+    remote image would be fetched by whoever opens the file), no emphasis, and kept on the line it is put
+    on (every kind of line break a space), unable to start a block of its own there."""
+    text = one_line(text).strip().replace("<", "&lt;")
+    text = _INLINE_MARKUP.sub(r"\\\1", text)
+    return _BLOCK_START.sub(lambda m: m.group(1) + "\\", text, count=1)
 
 
 def _cell(text: str) -> str:
     return _md(text).replace("|", "\\|")
 
 
+def _wording_md(text: str) -> str:
+    """A text of digest.toml for Markdown: a lead's words, trusted and shown as written (its Markdown
+    works), kept on one line, with no raw HTML."""
+    return one_line(text).replace("<", "&lt;")
+
+
 def _say(wording: DigestWording, name: str, **values) -> str:
     """A text of digest.toml in Markdown; its `values` are escaped by the caller."""
-    return wording.say_in(_md, name, **values)
+    return wording.say_in(_wording_md, name, **values)
 
 
 def _patterns_md(wording: DigestWording, patterns: list[EmergingPattern]) -> list[str]:
@@ -120,6 +140,11 @@ def _episode_md(wording: DigestWording, episode: EpisodeDigest, method) -> list[
     lines += ["", f"### {_say(wording, 'headings.differences')}", "", f"_{method.differences}_", ""]
     lines += [f"- {_md(d.detail)}" for d in episode.differences] or [_say(wording, "words.no_differences")]
     lines.append("")
+    if episode.names_to_check:
+        lines += [f"### {_say(wording, 'headings.names_to_check')}", "", f"_{_say(wording, 'names_to_check.note')}_", ""]
+        lines += [f"- **{_md(n.who)}**, {_md(n.field)}: “{_md(n.words)}” (**{_md(n.label)}**)"
+                  for n in episode.names_to_check]
+        lines.append("")
     return lines
 
 
@@ -308,6 +333,11 @@ def _episode_html(wording: DigestWording, episode: EpisodeDigest, method) -> str
     parts.append(f"<h3>{_say_html(wording, 'headings.differences')}</h3><p class=\"note\">{_h(method.differences)}</p>")
     items = "".join(f"<li>{_h(d.detail)}</li>" for d in episode.differences)
     parts.append(f"<ul>{items}</ul>" if items else f"<p>{_say_html(wording, 'words.no_differences')}</p>")
+    if episode.names_to_check:
+        items = "".join(f"<li><strong>{_h(n.who)}</strong>, {_h(n.field)}: “{_h(n.words)}” (<strong>{_h(n.label)}"
+                        f"</strong>)</li>" for n in episode.names_to_check)
+        parts.append(f"<h3>{_say_html(wording, 'headings.names_to_check')}</h3>"
+                     f'<p class="note">{_say_html(wording, "names_to_check.note")}</p><ul>{items}</ul>')
     parts.append("</section>")
     return "".join(parts)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from bot.errors import CasegroupError
+from storage.encryption import DatabaseKey
 
 DEMO_REVIEW = Path(__file__).resolve().parent / "demo-review.toml"
 LOG_NAME = "casegroup-try.log"
@@ -67,7 +68,7 @@ def _script_lines(path: str) -> Iterator[str]:
 
 def run_try(who: str | None = None, review_file: str | None = None, db: str | None = None,
             script: str | None = None, files: str | None = None, log_level: str = "INFO",
-            out: Callable[[str], None] | None = None) -> int:
+            out: Callable[[str], None] | None = None, db_key: DatabaseKey | None = None) -> int:
     from bot.core.prompts import load_prompts
     from bot.core.review import parse_review_file
     from bot.logs import configure_logging
@@ -89,7 +90,7 @@ def run_try(who: str | None = None, review_file: str | None = None, db: str | No
     folder = FilesFolder(files or (Path(db).with_name(Path(db).stem + "-files") if db else None))
     log = SessionLog(folder)
     configure_logging(log_level, log)  # the log would get in the conversation's way
-    store = Store(Path(db).expanduser() if db else ":memory:")
+    store = Store(Path(db).expanduser() if db else ":memory:", key=db_key)  # --db FILE: with CASEGROUP_DB_KEY, encrypted
     fresh = store.reviews.get(review.key) is None
     if fresh:
         store.reviews.save(review, actor="casegroup try")

@@ -5,12 +5,15 @@ SQLite file and posts the next question to the loopback Web API (bot/offline/web
 before it returns; so the time of `app.dispatch` is the whole answer path. The floor is
 an App built the same way whose only listener posts one chat.postMessage to the same
 stand-in. The bot and its floors take turns, one request each, so all see the same machine.
+The same bot on an encrypted database (SQLCipher, a raw key as README advises) takes its turn too,
+on a file of its own, answering the same script against the same floor.
 """
 from __future__ import annotations
 
 import itertools
 import logging
 import random
+import secrets
 import time
 from pathlib import Path
 
@@ -24,13 +27,13 @@ from bot.core.prompts import load_prompts
 from bot.offline.webapi import LocalWebAPI
 from bot.reflect import Reflections
 from bot.slack_client import make_client
-from storage import Store
+from storage import DatabaseKey, Store
 from tests.slackdriver import SlackDriver
 
 SECRET = "bench-signing-secret"
 ROWS = ["answer path: median", "answer path: p99", "answer path: answers/s",
         "answer path: median, floor posting the same question",
-        "Bolt's default runner: no-op command ack"]
+        "Bolt's default runner: no-op command ack", "answer path: median, database encrypted"]
 
 
 def floor_app(api_url: str, signing_secret: str = SECRET, process_before_response: bool = True,
@@ -89,35 +92,43 @@ def measure(workdir: Path, quick: bool) -> list[Row]:
     prompts = load_prompts()
     api = LocalWebAPI().start()
     try:
-        store = Store(workdir / "answer-path.db")
-        store.reviews.save(review, actor="bench")
-        Reflections(store, prompts).invite_all(review.key, actor="bench")
-        settings = Settings(bot_token="xoxb-bench", signing_secret=SECRET, db_path=str(store.path), api_url=api.url)
-        product = SlackDriver(build_app(settings, store, prompts, make_client("xoxb-bench", api.url),
-                                        verify_token=False), SECRET)
+        def the_bot(name: str, key: DatabaseKey | None):
+            """The product App on a database of its own, and the typed answers it will be sent."""
+            store = Store(workdir / name, key=key)
+            store.reviews.save(review, actor="bench")
+            Reflections(store, prompts).invite_all(review.key, actor="bench")
+            settings = Settings(bot_token="xoxb-bench", signing_secret=SECRET, db_path=str(store.path),
+                                api_url=api.url, db_key=key)
+            app = build_app(settings, store, prompts, make_client("xoxb-bench", api.url), verify_token=False)
+            return SlackDriver(app, SECRET), _answers(review, prompts, random.Random(7))
+
+        product = the_bot("answer-path.db", None)
+        encrypted = the_bot("answer-path-encrypted.db", DatabaseKey.parse(secrets.token_hex(32)))
         floor = SlackDriver(floor_app(api.url), SECRET)
         asking = SlackDriver(floor_app(api.url, reply=_a_question(review, prompts)), SECRET)
-        script = _answers(review, prompts, random.Random(7))
         floor_users = itertools.cycle([m.slack_id for m in review.members])
 
-        def next_answer() -> float:
+        def next_answer(bot) -> float:
+            driver, script = bot
             # Consent and submit are dispatched too, untimed: only typed answers count.
             for user, text, is_answer in script:
                 if is_answer:
-                    return _timed(lambda: product.dm(user, text))
-                _timed(lambda: product.dm(user, text))
+                    return _timed(lambda: driver.dm(user, text))
+                _timed(lambda: driver.dm(user, text))
             raise RuntimeError("the review ran out of questions: make it larger")
 
-        for _ in range(batch):  # warm both up: imports, connections, SQLite's page cache
-            next_answer()
+        for _ in range(batch):  # warm all up: imports, connections, SQLite's page cache
+            next_answer(product)
+            next_answer(encrypted)
             floor.dm(next(floor_users), "warm-up")
         posts_before = len(api.calls("chat.postMessage"))
-        mine, floors, asking_floors = [], [], []
-        while len(mine) < answers_wanted:  # one of each in turn: all three see the machine as it is
-            mine.append(next_answer())
+        mine, mine_encrypted, floors, asking_floors = [], [], [], []
+        while len(mine) < answers_wanted:  # one of each in turn: all four see the machine as it is
+            mine.append(next_answer(product))
+            mine_encrypted.append(next_answer(encrypted))
             floors.append(_timed(lambda: floor.dm(next(floor_users), "an answer")))
             asking_floors.append(_timed(lambda: asking.dm(next(floor_users), "an answer")))
-        posts = len(api.calls("chat.postMessage")) - posts_before - len(floors) - len(asking_floors)
+        posts = (len(api.calls("chat.postMessage")) - posts_before - len(floors) - len(asking_floors)) / 2
         # Bolt's default runner, for the record: the listener runs on a worker thread and the
         # request thread polls for its ack every 10 ms.
         default_runner = SlackDriver(floor_app(api.url, process_before_response=False), SECRET)
@@ -126,6 +137,7 @@ def measure(workdir: Path, quick: bool) -> list[Row]:
     finally:
         api.stop()
     median_ratio = median(mine) / median(floors)
+    encrypted_ratio = median(mine_encrypted) / median(floors)
     return [
         Row("1", ROWS[0], ms(median(mine)), ms(median(floors)), median_ratio, "≤ 1.5× floor", median_ratio <= 1.5,
             note=f"{len(mine)} answers, {posts / len(mine):.1f} posts each"),
@@ -136,4 +148,7 @@ def measure(workdir: Path, quick: bool) -> list[Row]:
             note="floor: the same App posting a real question's Block Kit, as any answer must"),
         Row("1", ROWS[4], ms(median(default_acks)), ms(median(inline_acks)), median(default_acks) / median(inline_acks),
             note="process_before_response=False; floor: =True, as shipped"),
+        Row("1", ROWS[5], ms(median(mine_encrypted)), ms(median(floors)), encrypted_ratio, "≤ 1.6× floor",
+            encrypted_ratio <= 1.6, note=f"SQLCipher, a raw key; {median(mine_encrypted) / median(mine):.2f}× "
+                                         "the same answers unencrypted"),
     ]

@@ -69,6 +69,10 @@ move much less.
   costs about 0.03× of the floor: a second read per step and rendering each question afresh.
   The one shortcut kept is that a review works out each member's part (`Review.assignments`)
   when it is made, instead of on every message (9 µs a message).
+- **Encrypted.** The same bot on a database encrypted with SQLCipher (`CASEGROUP_DB_KEY`, a
+  raw key), a file of its own, answering the same script, taking its turn with the others and
+  measured against the same floor. Its note says what encryption costs against the unencrypted
+  bot: SQLCipher encrypts the pages each commit writes (about 5); reads come from the page cache.
 - **Why `process_before_response=True`** (what bot/app.py ships, and what the floor uses).
   With it, the listener runs before Slack gets its HTTP 200, so an answer Slack has seen
   acknowledged is already committed: a crash or restart can lose nothing, and a Slack

@@ -9,6 +9,7 @@
     casegroup review invite KEY     DM the case group their invitation
     casegroup purge [--yes]         delete the conversations of closed reviews past their retention date
     casegroup export KEY [--episode K] [--format md|json|html] [--out FILE]
+    casegroup db encrypt [--db FILE] encrypt a plain database with CASEGROUP_DB_KEY
 
 Every command that uses the database takes `--db FILE` (default CASEGROUP_DB, or ./casegroup.db);
 a command that only reads it never creates one.
@@ -33,7 +34,14 @@ log = logging.getLogger("casegroup")
 
 def _store(settings: Settings):
     from storage import Store
-    return Store(settings.db_path)
+    return Store(settings.db_path, key=settings.db_key)
+
+
+def _warn_if_unencrypted(store) -> None:
+    """Said once as the bot starts: the file holds the most sensitive text a council has."""
+    if not store.encrypted and store.path != ":memory:":
+        log.warning("the database %s is not encrypted at rest: set CASEGROUP_DB_KEY and run `casegroup db "
+                    "encrypt` (README, 'Encryption at rest')", store.path)
 
 
 def _where(settings: Settings) -> str:
@@ -101,6 +109,7 @@ def cmd_run(args, settings: Settings) -> int:
     from slack_sdk.errors import SlackApiError
 
     store = _store(settings)
+    _warn_if_unencrypted(store)
     app = _app(settings, store)
     handler = SocketModeHandler(app, app_token=settings.app_token, web_client=app.client)
     try:
@@ -125,6 +134,7 @@ def cmd_serve(args, settings: Settings) -> int:
     from bot.server import make_server
 
     store = _store(settings)
+    _warn_if_unencrypted(store)
     app = _app(settings, store)
     server = make_server(app, args.host, args.port)
     print(f"casegroup is listening on http://{args.host}:{server.effective_port}/slack/events", flush=True)
@@ -271,6 +281,22 @@ def cmd_export(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_db_encrypt(args, settings: Settings) -> int:
+    settings.require("db_key")
+    from storage.database import encrypt_file
+
+    if settings.db_path == ":memory:":
+        raise ConfigError("CASEGROUP_DB is :memory:, which is never on the disk: there is nothing to encrypt")
+    aside = encrypt_file(settings.db_path, settings.db_key)
+    if aside is None:
+        print(f"{settings.db_path} is already encrypted, and CASEGROUP_DB_KEY opens it: nothing to do.")
+        return 0
+    print(f"Encrypted {settings.db_path} with CASEGROUP_DB_KEY. The unencrypted original is now {aside}: "
+          f"once casegroup runs with the key, delete it for good (e.g. `shred -u {aside}`), and any backup "
+          "of it. Keep the key safe: without it the database can't be read, by anyone.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casegroup", description="A Slack bot for Learning Together case reviews.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -328,6 +354,13 @@ def build_parser() -> argparse.ArgumentParser:
                              "taken from --out's extension when not given")
     export.add_argument("--out", metavar="FILE", help="write to FILE (created 0600) instead of standard output")
     export.set_defaults(func=cmd_export)
+
+    database = commands.add_parser("db", help="the database file: encrypt it")
+    database_commands = database.add_subparsers(dest="db_command", metavar="ACTION")
+    encrypt = database_commands.add_parser("encrypt", parents=[uses_db], help="encrypt a plain database with CASEGROUP_DB_KEY "
+                                                           "(stop casegroup first); the original is kept beside it")
+    encrypt.set_defaults(func=cmd_db_encrypt)
+    database.set_defaults(func=lambda args, settings: (database.print_help(), EXIT_USAGE)[1])
     return parser
 
 
@@ -343,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
             settings = replace(settings, db_path=database_path(args.db, "--db"))
         # The secrets live in `settings` from here on: out of the environment, they can't leak into a
         # child process, and Bolt doesn't pick the token up a second time.
-        for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"):
+        for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "CASEGROUP_DB_KEY"):
             os.environ.pop(name, None)
         from bot.logs import configure_logging
         configure_logging(settings.log_level)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -15,6 +15,7 @@ from dotenv import dotenv_values
 from bot.core.lifecycle import DEFAULT_RETENTION_DAYS
 from bot.core.reminders import ReminderRules, parse_days, parse_hours, zone
 from bot.errors import ConfigError
+from storage.encryption import DatabaseKey
 
 DEFAULT_API_URL = "https://slack.com/api/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -26,6 +27,8 @@ class Settings:
     app_token: str = ""
     signing_secret: str = ""
     db_path: str = "./casegroup.db"
+    # CASEGROUP_DB_KEY: the database is encrypted at rest with it (None: a plain SQLite file).
+    db_key: DatabaseKey | None = field(default=None, repr=False)
     api_url: str = DEFAULT_API_URL
     log_level: str = "INFO"
     # Running a review: how long a closed review's conversations are kept, and the reminder rules.
@@ -43,6 +46,7 @@ class Settings:
             "app_token": ("SLACK_APP_TOKEN", "an app-level token (xapp-...) with connections:write, "
                                              "from the app's Basic Information page"),
             "signing_secret": ("SLACK_SIGNING_SECRET", "the signing secret from the app's Basic Information page"),
+            "db_key": ("CASEGROUP_DB_KEY", "the database's key (README, 'Encryption at rest', says how to make one)"),
         }
         for name in names:
             if not getattr(self, name):
@@ -73,6 +77,8 @@ def load_settings(environ: dict | None = None, dotenv_path: str | Path | None = 
     if not api_url.endswith("/"):
         api_url += "/"  # slack-sdk joins method names onto the base URL: the slash matters
     db_path = database_path(get("CASEGROUP_DB") or "./casegroup.db", "CASEGROUP_DB")
+    key_text = get("CASEGROUP_DB_KEY")
+    db_key = _checked("CASEGROUP_DB_KEY", DatabaseKey.parse, key_text) if key_text else None
     log_level = (get("LOG_LEVEL") or "INFO").upper()
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL should be one of {', '.join(LOG_LEVELS)}")
@@ -88,7 +94,7 @@ def load_settings(environ: dict | None = None, dotenv_path: str | Path | None = 
         working_days=_checked("CASEGROUP_WORKING_DAYS", parse_days, get("CASEGROUP_WORKING_DAYS") or "Mon-Fri"),
         default_timezone=timezone)
     return Settings(bot_token=bot_token, app_token=app_token, signing_secret=get("SLACK_SIGNING_SECRET"),
-                    db_path=db_path,
+                    db_path=db_path, db_key=db_key,
                     api_url=api_url, log_level=log_level, retention_days=retention_days,
                     reminder_rules=reminder_rules)
 

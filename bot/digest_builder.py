@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.core import stored_wide
 from bot.core.digest import Digest, ReviewWide, compile_digest, review_wide
 from bot.core.review import Review
+from storage.database import OperationalError
 
 log = logging.getLogger("casegroup.digests")
 
@@ -69,7 +69,7 @@ def _keep(store, review_key: str, revision: int, computed_for: str, wide: Review
     """Store a part computed from reflections read at `revision`, unless they have changed since."""
     try:
         store.kept.keep_review_wide(review_key, revision, computed_for, stored_wide.encode(wide))
-    except sqlite3.OperationalError as error:
+    except OperationalError as error:
         # Kept for speed only: a database busy past its timeout, or opened read-only, still gets its digest.
         log.warning("could not keep the review-wide part of %s: %s", review_key, error)
 

@@ -1,6 +1,6 @@
 """Storage in the domain's own words. SQL stays inside this package.
 
-    store = Store("casegroup.db")
+    store = Store("casegroup.db")                       # or Store(path, key=DatabaseKey.parse(...)): encrypted
     store.reviews.save(review, actor="cli").outcome    # 'created', then 'updated' on a re-import
     store.reviews.roles_of("child-d", "U0LEAD01")      # {'lead'}
     store.conversations.state("child-d", "U0HV0001")   # where a practitioner is
@@ -31,6 +31,7 @@ from typing import Callable
 from storage.audit import AuditTrail
 from storage.conversations import Conversations
 from storage.database import Database, Transaction, utc_now
+from storage.encryption import DatabaseKey
 from storage.kept_digests import KeptDigests
 from storage.migrations import migrate
 from storage.reminders import ReminderSchedules
@@ -38,12 +39,13 @@ from storage.retention import Retention
 from storage.reviews import Reviews
 from storage.submitted import SubmittedReflections
 
-__all__ = ["Store", "Transaction", "utc_now"]
+__all__ = ["DatabaseKey", "Store", "Transaction", "utc_now"]
 
 
 class Store(Database):
-    def __init__(self, path: str | Path, clock: Callable[[], dt.datetime] = utc_now):
-        super().__init__(path, clock)
+    def __init__(self, path: str | Path, clock: Callable[[], dt.datetime] = utc_now,
+                 key: DatabaseKey | None = None):
+        super().__init__(path, clock, key)
         migrate(self)
         self.reviews = Reviews(self)
         self.conversations = Conversations(self)

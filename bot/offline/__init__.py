@@ -19,6 +19,7 @@ from typing import Callable, Iterator
 
 from bot.config import Settings
 from bot.errors import CasegroupError
+from storage.encryption import DatabaseKey
 
 DEMO_REVIEW = Path(__file__).resolve().parent / "demo-review.toml"
 LOG_NAME = "casegroup-try.log"
@@ -93,7 +94,7 @@ def run_try(who: str | None = None, review_file: str | None = None, db: str | No
     folder = FilesFolder(files or (Path(db).with_name(Path(db).stem + "-files") if db else None))
     log = SessionLog(folder)
     configure_logging(settings.log_level, log)  # the log would get in the conversation's way
-    store = Store(Path(db).expanduser() if db else ":memory:")
+    store = Store(Path(db).expanduser() if db else ":memory:", key=settings.db_key)  # --db FILE: with CASEGROUP_DB_KEY, encrypted
     fresh = store.reviews.get(review.key) is None
     # A review file named with --review is imported again over the one in --db, as `casegroup review import`
     # would (answers kept); the bundled demo is not, so changes made from the terminal stay.

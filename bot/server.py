@@ -32,7 +32,7 @@ def body_problem(body: bytes, content_type: str) -> str | None:
         if "command" in form or "ssl_check" in form:
             return None
         return "not a Slack request"
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, RecursionError):  # RecursionError: JSON nested past Python's stack
         return "malformed body"
 
 

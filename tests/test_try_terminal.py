@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import sys
 
 import pexpect
@@ -18,8 +19,11 @@ class Terminal:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CASEGROUP_"))}
         env["TERM"] = "dumb"
         self.log = io.StringIO()
+        # Ctrl-C as at a real terminal, even when the suite itself was started with SIGINT ignored (as a
+        # shell does for a background job), which the child would otherwise inherit.
         self.child = pexpect.spawn(sys.executable, ["-m", "bot", "try", *args], cwd=str(tmp_path), env=env,
-                                   encoding="utf-8", timeout=20, dimensions=(40, 80))
+                                   encoding="utf-8", timeout=20, dimensions=(40, 80),
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.child.logfile_read = self.log
 
     def type(self, line: str, expect: str) -> str:

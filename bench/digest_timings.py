@@ -1,7 +1,7 @@
 """Parts 3, 4 and 5: the digest compiler, redaction and factor grouping, on a 2,400-reflection review.
 
 The review (60 episodes × 40 members, bench/corpus.py's texts, 5 factors each) is stored
-through the product's own storage (`Store.record`, as a submission stores it), so the
+through the product's own storage (`store.conversations.record`, as a submission stores it), so the
 compiler reads exactly what it reads in Slack.
 """
 from __future__ import annotations

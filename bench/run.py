@@ -88,7 +88,7 @@ move much less.
   answer is read back from the database afterwards and compared with what was typed
   ("answers lost"). The floor is part 1's floor `App` behind the same waitress server.
 - **3. Digest.** The same shape of review (2,400 submitted reflections, texts of 50 to
-  400 characters, 5 factors each), stored through `Store.record` as submissions are.
+  400 characters, 5 factors each), stored through `store.conversations.record` as submissions are.
   Each time is what `/summary` does after its acknowledgement (`bot.digest_builder.build_digest`):
   read the reflections and compile the digest (redaction, factor grouping, hindsight
   flags, patterns), then render the overview or one episode as Block Kit, or the whole

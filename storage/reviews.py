@@ -136,7 +136,7 @@ class Reviews:
         return changed
 
     def get(self, key: str, revision: int | None = None) -> Review | None:
-        """The review, or None. `revision`: the one just read with other rows (Conversations.dm_rows), so
+        """The review, or None. `revision`: the one just read with other rows (Conversations.dm_candidates), so
         the kept copy can be checked against it without reading the revision again."""
         if revision is None:
             row = self.database.db.execute("select revision from reviews where key = ?", [key]).fetchone()

@@ -80,10 +80,11 @@ def _reading(deps: Deps, user: str, review_key: str, query: str) -> SummaryReque
     asked = SummaryRequest(user, review_key, READERS, "read its digest", query=query)
     if not query:
         return asked
-    found = match_episode(query, deps.store.reviews.get(review_key).episodes)
+    episodes = deps.store.reviews.get(review_key).episodes
+    found = match_episode(query, episodes)
     if found.episode:
         return replace(asked, episode=found.episode.key)
-    offered = found.candidates or deps.store.reviews.get(review_key).episodes
+    offered = found.candidates or episodes
     return replace(asked, offered=tuple(e.key for e in offered), ambiguous=found.ambiguous)
 
 

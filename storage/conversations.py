@@ -18,7 +18,7 @@ from storage.database import Database, Transaction, moment, stamp
 
 # How long a claimed Slack event id is kept (forget_events): Slack's retries come within minutes.
 EVENT_MEMORY = dt.timedelta(days=7)
-_STATE_COLUMNS = ("stage", "cursor", "paused", "editing", "pending", "version")
+_STATE_COLUMNS = ("stage", "cursor", "paused", "editing", "pending", "version", "offered", "noted")
 _STATE_EVENTS = ("invited", "consented", "declined", "submitted", "withdrawn")
 
 
@@ -34,11 +34,12 @@ _DM_CANDIDATES = (_DM_ARM.format(table="members", joined="m.rowid") + " union al
 
 def _state(review_key: str, member: str, row) -> State | None:
     """A State from the _STATE_COLUMNS of a conversations row (None: no row, as a left join gives it)."""
-    stage, cursor, paused, editing, pending, version = row
+    stage, cursor, paused, editing, pending, version, offered, noted = row
     if stage is None:
         return None
     return State(review_key, member, stage, cursor or "", bool(paused), bool(editing),
-                 json.loads(pending) if pending else None, version or 0)
+                 json.loads(pending) if pending else None, version or 0,
+                 json.loads(offered) if offered else None, json.loads(noted) if noted else [])
 
 
 class Conversations:
@@ -54,8 +55,10 @@ class Conversations:
         """Every review `slack_id` is in the case group of, with their conversation in it, in one read: what
         bot.core.conversation.which_review chooses from when they write to the bot."""
         rows = self.database.db.execute(_DM_CANDIDATES, [slack_id]).fetchall()
-        rows.sort(key=lambda row: row[10])   # the order they joined the case groups in
-        return [Candidate(row[0], row[1], _state(row[0], slack_id, row[2:8]), row[8] or "", row[9] or "") for row in rows]
+        end = 2 + len(_STATE_COLUMNS)
+        rows.sort(key=lambda row: row[end + 2])   # the order they joined the case groups in
+        return [Candidate(row[0], row[1], _state(row[0], slack_id, row[2:end]), row[end] or "", row[end + 1] or "")
+                for row in rows]
 
     def answers(self, review_key: str, member: str, episodes: Iterable[str] | None = None) -> Answers:
         """The member's stored answers: of `episodes` only (what one step needs), or all of them."""
@@ -123,7 +126,9 @@ class Conversations:
         row = {"review_key": state.review_key, "member": state.member, "stage": state.stage,
                "cursor": state.cursor, "paused": int(state.paused), "editing": int(state.editing),
                "pending": json.dumps(state.pending) if state.pending else None,
-               "version": state.version, "updated_at": now}
+               "version": state.version,
+               "offered": json.dumps(state.offered, ensure_ascii=False) if state.offered is not None else None,
+               "noted": json.dumps(state.noted) if state.noted else None, "updated_at": now}
         row.update({f"{event}_at": now for event in events if event in _STATE_EVENTS})
         updates = ", ".join(f"{column} = excluded.{column}" for column in row if column not in ("review_key", "member"))
         db.execute(f"insert into conversations ({', '.join(row)}) values ({', '.join('?' * len(row))}) "

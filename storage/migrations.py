@@ -154,6 +154,12 @@ def _m006_former_members(db: sqlite_utils.Database) -> None:
     _revision_triggers(db, "former_members")
 
 
+def _m007_offered_and_noted(db: sqlite_utils.Database) -> None:
+    """What a conversation last offered as buttons (so typing a label or a number clicks it), and the one-time
+    checks already made in it (a hindsight check per episode, a nudge per thin answer)."""
+    _add_columns(db, "conversations", {"offered": str, "noted": str})
+
+
 MIGRATIONS = [
     (1, "initial schema", _m001_initial),
     (2, "review lifecycle, withdrawal and reminders", _m002_lifecycle),
@@ -161,6 +167,7 @@ MIGRATIONS = [
     (4, "digest indexes: reflections by episode, and the review-wide part, kept by triggers", _m004_digest_indexes),
     (5, "answers and processed events as one B-tree each; no audit index", _m005_one_btree_per_answer_table),
     (6, "former members: dropped by a forced re-import, still able to read and withdraw", _m006_former_members),
+    (7, "a conversation's offered buttons and its one-time checks", _m007_offered_and_noted),
 ]
 
 

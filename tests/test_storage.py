@@ -174,3 +174,17 @@ def test_a_database_from_before_one_btree_answers_is_upgraded_in_place_with_noth
     with store.transaction() as tx:                                           # retries are still recognised
         assert not store.conversations.claim_event(tx, "Ev-seen") and store.conversations.claim_event(tx, "Ev-new")
     assert Store(path).db.execute("select count(*) from migrations").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_a_conversations_offered_buttons_and_one_time_checks_come_back_as_they_were_stored(db_path, sample_review):
+    store = Store(db_path)
+    store.reviews.save(sample_review, actor="test")
+    offered = [["Yes, I agree", "yes"], ["No, not now", "no"], ["Kahvé ☕", "1"]]
+    record(store, State("child-d", HV, stage="consent", offered=offered, noted=["hindsight:KPE1"]), events=["invited"])
+    assert store.conversations.state("child-d", HV).offered == offered
+    assert store.conversations.state("child-d", HV).noted == ["hindsight:KPE1"]
+    (candidate,) = [c for c in store.conversations.dm_candidates(HV) if c.review_key == "child-d"]
+    assert (candidate.state.offered, candidate.state.noted) == (offered, ["hindsight:KPE1"])
+    assert candidate.invited_at == candidate.updated_at != ""
+    record(store, State("child-d", HV, stage="asking", offered=[]))
+    assert store.conversations.state("child-d", HV).offered == []     # "nothing offered" is not "never set"

@@ -36,6 +36,11 @@ class State:
     editing: bool = False     # changing one answer from the check step; return there after
     pending: dict | None = None  # a clarifying question awaiting its answer
     version: int = 0          # how many times the reflection has been submitted
+    # The buttons of the latest conversation message that had any, [label, what clicking it types], so that
+    # typing a button's words (or its number) is clicking it. Set by the service from what it rendered.
+    offered: list | None = None
+    # One-time checks already made, so none is asked twice: "hindsight:KPE1", "thin:KPE1/options".
+    noted: list[str] = field(default_factory=list)
 
     @classmethod
     def new(cls, review_key: str, member: str) -> "State":

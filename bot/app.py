@@ -21,6 +21,7 @@ from bot.deps import Deps
 from bot.listeners import register_listeners
 from bot.listeners.error_path import tell_error
 from bot.reflect import Reflections
+from bot.reminding import Reminders
 from bot.slack_client import make_client
 from storage import Store
 
@@ -95,7 +96,8 @@ def build_app(settings: Settings, store: Store, prompts: Prompts, client: WebCli
         logger=logging.getLogger("casegroup.bolt"),
         listener_executor=executor,
     )
-    deps = Deps(settings, store, prompts, Reflections(store, prompts))
+    snooze = Reminders(store, prompts, settings.reminder_rules).snooze   # "Snooze a week", clicked or typed
+    deps = Deps(settings, store, prompts, Reflections(store, prompts, snooze))
 
     app.use(Installation(store, deps))
 

@@ -6,7 +6,7 @@ payloads) for the listener to send, after everything is committed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from bot.core.conversation import Conversation, Reply, State, episodes_needed, which_review
 from bot.core.lifecycle import can_invite, is_preparing
@@ -14,7 +14,7 @@ from bot.core.prompts import Prompts
 from bot.core.review import Review
 from bot.digest_builder import refresh_later
 from bot.errors import NotFoundError, StageError
-from bot.render.blocks import View, messages, notice
+from bot.render.blocks import View, messages, notice, offered
 from storage import Store, Transaction
 
 
@@ -38,9 +38,12 @@ class Talk(NamedTuple):
 
 
 class Reflections:
-    def __init__(self, store: Store, prompts: Prompts):
+    def __init__(self, store: Store, prompts: Prompts, snooze: Callable[[str, str], Delivery] | None = None):
         self.store = store
         self.prompts = prompts
+        # The reminders' snooze (bot/reminding.py Reminders.snooze), for "Snooze a week" typed in the DM: the same
+        # code as the button. None where no DM is taken (`casegroup review invite`).
+        self.snooze = snooze
 
     def _talk(self, review: Review | None, user: str, state: State | None, text: str) -> Talk | None:
         """The member's conversation with the answers that handling `text` reads, loaded; None for someone
@@ -70,9 +73,11 @@ class Reflections:
         if started and talk.state.stage != "consent":
             return None
         outcome = talk.start()
+        payloads = messages(view, outcome.replies)
+        outcome.state.offered = offered(payloads)
         with self.store.transaction() as tx:
             self.store.conversations.record(tx, outcome.state, events=["invited"], actor=actor)
-        return Delivery(user, messages(view, outcome.replies), review_key, view.member.attribution)
+        return Delivery(user, payloads, review_key, view.member.attribution)
 
     def invite_all(self, review_key: str, actor: str, only: list[str] | None = None) -> tuple[list[Delivery], int]:
         """Invitations for the case group (or `only` some of it). Returns them and how many were skipped."""
@@ -106,7 +111,7 @@ class Reflections:
             if found is None:
                 return [Delivery(channel, [notice(self.prompts.say("replies.not_in_review"))])]
             deliveries, events = self._step(tx, found, text, channel)
-        return self._after_commit(events, deliveries)
+        return self._after_commit(events, deliveries, review.key, user)
 
     def click(self, user: str, review_key: str, token: str, typed: str, channel: str,
               event_key: str | None) -> list[Delivery]:
@@ -129,10 +134,11 @@ class Reflections:
             if started and not current:
                 replies = [Reply("text", self.prompts.say("replies.stale_button")), *talk.where_we_are()]
                 return [Delivery(channel, messages(view, replies))]
-            deliveries, events = self._step(tx, found, typed, channel)
-        return self._after_commit(events, deliveries)
+            deliveries, events = self._step(tx, found, typed, channel, clicked=True)
+        return self._after_commit(events, deliveries, review_key, user)
 
-    def _step(self, tx: Transaction, found: Talk, text: str, channel: str) -> tuple[list[Delivery], list[str]]:
+    def _step(self, tx: Transaction, found: Talk, text: str, channel: str,
+              clicked: bool = False) -> tuple[list[Delivery], list[str]]:
         """What was typed or clicked, taken the same way: someone not yet invited is invited now (and what
         they sent is not kept: a click on a consent button they were never shown is not consent), or told
         there is nothing to answer outside conversations; anyone else's conversation handles it."""
@@ -143,7 +149,7 @@ class Reflections:
                                                                    title=view.review.title))])], []
             outcome, events = talk.start(), ["invited"]
         else:
-            outcome = talk.handle(text)
+            outcome = talk.handle(text, clicked)
             events = outcome.events
         return self._commit(tx, view, outcome.state, outcome.writes, events, outcome.replies, channel), events
 
@@ -158,19 +164,28 @@ class Reflections:
             return [Delivery(channel, [notice(self.prompts.say("lifecycle.not_started", title=view.review.title))])]
         if is_preparing(view.review.stage):
             return [Delivery(channel, [notice(self.prompts.say("lifecycle.in_setup", title=view.review.title))])]
-        self.store.conversations.touch(review_key, user)
-        return [Delivery(channel, messages(view, talk.where_we_are()))]
+        replies = talk.where_we_are()
+        payloads = messages(view, replies)
+        self.store.conversations.touch(review_key, user, offered(payloads) if any(r.asks for r in replies) else None)
+        return [Delivery(channel, payloads)]
 
     def _commit(self, tx: Transaction, view: View, state: State, writes, events, replies,
                 channel: str) -> list[Delivery]:
+        payloads = messages(view, replies) if replies else []
+        if any(reply.asks for reply in replies):
+            # What this message offers, read from what is sent: typing a label or a number is clicking it.
+            state.offered = offered(payloads)
         # Stored before anything is sent (and before Slack is acknowledged): a crash loses nothing.
         self.store.conversations.record(tx, state, writes, events)
-        deliveries = [Delivery(channel, messages(view, replies), view.review.key, view.member.attribution)]
+        deliveries = [Delivery(channel, payloads, view.review.key, view.member.attribution)] if payloads else []
         if "submitted" in events:
             deliveries += self._tell_leads(view, state)
         return deliveries
 
-    def _after_commit(self, events, deliveries: list[Delivery]) -> list[Delivery]:
+    def _after_commit(self, events, deliveries: list[Delivery], review_key: str, user: str) -> list[Delivery]:
+        if "snoozed" in events and self.snooze is not None:
+            # Its own transaction, after the step's: transactions don't nest.
+            deliveries = [*deliveries, self.snooze(review_key, user)]
         if "withdrawn" in events:
             # Their words leave the disk now, not at the next checkpoint (outside the transaction:
             # a checkpoint can't empty the log while one is open).

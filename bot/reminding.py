@@ -29,7 +29,7 @@ from bot.delivery import send
 from bot.errors import StageError
 from bot.reflect import Delivery
 from bot.render.home_blocks import reminder_message
-from bot.render.blocks import notice
+from bot.render.blocks import notice, offered
 from bot.lead_actions import day
 from storage import Store
 from storage.reminders import ReminderRow
@@ -94,8 +94,11 @@ class Reminders:
         progress = review_progress(review, self.store.conversations.progress(review.key),
                                    self.prompts.required_keys).of(row.member)
         total = len(progress.member.episodes)
-        return Delivery(row.member, [reminder_message(self.prompts, review, row.stage, progress.episodes_left,
-                                                      total)])
+        message = reminder_message(self.prompts, review, row.stage, progress.episodes_left, total)
+        # Its buttons are what the member's DM offers now: typing "Continue where I left off", "Snooze a week",
+        # 1 or 2 clicks them, and the reminded review is the one their DM is about.
+        self.store.conversations.touch(review.key, row.member, offered([message]))
+        return Delivery(row.member, [message])
 
     def _remind(self, review: Review, row: ReminderRow, actor: str, by_hand: bool) -> Delivery:
         # Counted before it is sent: a crash between the two never sends the same reminder twice.

@@ -107,11 +107,16 @@ class Conversations:
         with self.database.transaction() as tx:
             return tx.db.execute("delete from processed_events where received_at < ?", [cutoff]).rowcount
 
-    def touch(self, review_key: str, member: str) -> None:
-        """Make this review the one the practitioner's DM is about (see which_review)."""
+    def touch(self, review_key: str, member: str, offered: list | None = None) -> None:
+        """Make this review the one the practitioner's DM is about (see which_review); with `offered`, the
+        buttons of the message just sent about it, so that typing a label or a number clicks them (State.offered)."""
         with self.database.transaction() as tx:
-            tx.db.execute("update conversations set updated_at = ? where review_key = ? and member = ?",
-                          [tx.now, review_key, member])
+            if offered is None:
+                tx.db.execute("update conversations set updated_at = ? where review_key = ? and member = ?",
+                              [tx.now, review_key, member])
+            else:
+                tx.db.execute("update conversations set updated_at = ?, offered = ? where review_key = ? and member = ?",
+                              [tx.now, json.dumps(offered, ensure_ascii=False), review_key, member])
 
     @staticmethod
     def record(tx: Transaction, state: State, writes=(), events=(), actor: str = "") -> None:

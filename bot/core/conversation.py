@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from bot.core.buttons import number_of, pressed
 from bot.core.lifecycle import can_revise, can_withdraw, is_preparing, is_read_only
 from bot.core.matching import Factor, match_choice, match_factors, picked
 from bot.core.prompts import Prompts, Step
@@ -79,8 +80,8 @@ class Slots(Sequence):
 
 @dataclass
 class Reply:
-    """Something to say. `kind` tells the renderer how: text, intro, ask, clarify, confirm, check, answers,
-    help."""
+    """Something to say. `kind` tells the renderer how: text, intro, intro_again (its short form), ask, clarify,
+    confirm, check, answers, help."""
     kind: str
     text: str = ""
     slot: Slot | None = None
@@ -90,6 +91,12 @@ class Reply:
     candidates: list[str] = field(default_factory=list)
     footer: str = ""
     items: list["CheckItem"] = field(default_factory=list)
+
+    @property
+    def asks(self) -> bool:
+        """Whether it puts a question on screen: its buttons (or none) are then what typing a label or a number
+        clicks. A remark (saved, paused, help, a refusal) leaves the last question's buttons as they were."""
+        return self.kind in ("intro", "intro_again", "ask", "clarify", "confirm", "check")
 
 
 @dataclass
@@ -172,7 +179,7 @@ def episodes_needed(prompts: Prompts, assignment: Assignment, state: State | Non
     cursor's episode and, at its first or last question, the episode before or after; otherwise all (None)."""
     if state is None or state.stage != "asking" or state.editing:
         return None
-    if _command(prompts, text) in ("answers", "submit"):
+    if {_command(prompts, text), _command(prompts, pressed(text, state.offered) or "")} & {"answers", "submit"}:
         return None
     episode, _, step = state.cursor.partition("/")
     place, steps = assignment.positions.get(episode), [s.key for s in prompts.steps]
@@ -281,7 +288,7 @@ class Conversation:
         """What to show someone coming back: the question they're on, or their answers."""
         stage = self.state.stage
         if stage == "consent":
-            return [Reply("intro")]
+            return [Reply("intro_again")]
         if stage == "declined":
             return [self._say("intro.declined_reminder", title=self.review.title)]
         if stage == "withdrawn":
@@ -292,13 +299,23 @@ class Conversation:
             return [self._say("replies.already_submitted", title=self.review.title)]
         return [self._ask(self.current_index())]
 
-    def handle(self, text: str) -> Outcome:
-        """What the practitioner typed (or a button said for them)."""
+    def handle(self, text: str, clicked: bool = False) -> Outcome:
+        """What the practitioner typed, or (`clicked`) what a button they clicked types for them.
+
+        Typed words that are a button's label or number are first read as that button (`_pressed`); what it
+        types is then taken like any typed text, so the command words in prompts/conversation.toml [commands]
+        (`yes`, `sure`, `skip`, ...) are the one way each word is understood, and a label is only a shortcut
+        to its button's word."""
+        if not clicked:
+            text = self._pressed(text)
         typed, text = text, text.strip()
         command = _command(self.prompts, text)
         stage = self.state.stage
         if stage == "withdrawn":
             return self._outcome(*self.where_we_are())
+        if command == "snooze":
+            # The reminders' "Snooze a week", typed: the service snoozes them (bot/reminding.py); nothing else.
+            return self._outcome(events=["snoozed"])
         if is_read_only(self.review.stage) and command not in ("help", "answers"):
             return self._outcome(self._say("lifecycle.read_only", title=self.review.title))
         if (self.state.pending or {}).get("kind") == "withdraw":
@@ -333,6 +350,31 @@ class Conversation:
             return self._checking(text, command)
         return self._asking(text, command, typed)
 
+    def _own_numbers(self) -> int:
+        """How long a numbered list of its own the question on screen has (choice options, factor headings, the
+        answers to check, the candidates of a clarifying question), 0 when none: its numbers pick from it."""
+        pending = self.state.pending or {}
+        if pending.get("kind") == "withdraw":
+            return 0
+        if pending.get("candidates"):
+            return len(pending["candidates"])
+        if self.state.stage == "checking":
+            return len(self.slots)
+        slot = self.current_slot() if self.state.stage == "asking" else None
+        if slot is None:
+            return 0
+        return {"choice": len(slot.step.options), "factors": len(self.prompts.headings)}.get(slot.step.kind, 0)
+
+    def _pressed(self, text: str) -> str:
+        """Typed text that names an offered button (its label, roughly, or its number; bot/core/buttons.py) is
+        what clicking that button types; anything else is itself. A number in the question's own list is left
+        to the question (`3` at the factor headings is the third heading, even after a reminder)."""
+        number = number_of(text)
+        if number is not None and 1 <= number <= self._own_numbers():
+            return text
+        found = pressed(text, self.state.offered)
+        return text if found is None else found
+
     # ----- stages -------------------------------------------------------
 
     def _consent(self, command: str | None) -> Outcome:
@@ -344,8 +386,9 @@ class Conversation:
         if command == "no":
             self.state.stage = "declined"
             return self._outcome(self._say("intro.declined"), events=["declined"])
-        # Nothing is stored before consent: the text is dropped and the question asked again.
-        return self._outcome(self._say("intro.consent_needed"))
+        # Nothing is stored before consent: whatever they wrote (`resume`, `help`, a question, an answer) is
+        # dropped, and they get the short invitation again, with how their words will be used and the buttons.
+        return self._outcome(Reply("intro_again"))
 
     def _stage_name(self) -> str:
         return self.prompts.say(f"stages.{self.review.stage}")
@@ -396,6 +439,13 @@ class Conversation:
 
     def _checking(self, text: str, command: str | None) -> Outcome:
         index = picked(text, len(self.slots))
+        if command == "back" and self.slots:
+            # Back from "check your answers" is the last question, as from any question the one before it.
+            index = len(self.slots) - 1
+            self.state.stage, self.state.cursor, self.state.editing = "asking", self.slots[index].token, False
+            return self._outcome(self._ask(index))
+        if command == "resume":
+            return self._outcome(Reply("check", items=self.check_items()))
         if index is not None:
             self.state.stage, self.state.cursor, self.state.editing = "asking", self.slots[index].token, True
             return self._outcome(self._ask(index))

@@ -19,11 +19,12 @@ from bot.errors import PromptsError
 from prompts import PROMPTS_DIR
 
 STEP_KINDS = ("text", "choice", "factors")
-COMMANDS = ("help", "back", "skip", "pause", "resume", "answers", "submit", "revise", "yes", "no", "withdraw")
+COMMANDS = ("help", "back", "skip", "pause", "resume", "answers", "submit", "revise", "yes", "no", "withdraw",
+            "snooze")
 # Every text the code asks for by name: a missing one is a start-up error, not a KeyError mid-conversation.
 REQUIRED_TEXTS = {
     "intro": ["header", "subject_label_children", "subject_label_adults", "greeting", "purpose", "how_used", "outline", "consent_question", "consent_yes_button",
-              "consent_no_button", "consent_needed", "consented", "declined", "declined_reminder"],
+              "consent_no_button", "again", "consented", "declined", "declined_reminder"],
     "episode": ["header", "context"],
     "check": ["header", "intro", "episode_header", "unanswered", "skipped", "truncated", "submit_button",
               "change_placeholder", "outstanding"],

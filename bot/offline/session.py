@@ -45,8 +45,8 @@ TERMINAL_COMMANDS = """Terminal commands (everything else goes to casegroup as S
   /help        this list
   /cancel      close a form casegroup opened, without sending it (Slack's Cancel)
   /quit        end the session (Ctrl-C and Ctrl-D do too)
-Type a number to click that choice of the bot's last message; type `3.` to send
-the number itself. Other /commands go to the bot: `/review help` lists them.
+Type a number to click that choice of the bot's last message (when it has none,
+the number is sent as you typed it); type `3.` to send the number itself. Other /commands go to the bot: `/review help` lists them.
 Type `help` to ask casegroup what you can say to it."""
 _SLASH = re.compile(r"/([A-Za-z0-9_-]+)(?:\s+(.*))?", re.DOTALL)
 
@@ -231,11 +231,13 @@ class TrySession:
         self.settle()
 
     def click(self, number: int) -> None:
+        """Click the last message's choice `number`. When that message has no buttons or menus, the number is
+        sent as typed, as Slack would send it, and the bot reads it (a factor heading, an answer to change)."""
         shown = self._last.get(self.me.slack_id)
         choices = shown.screen.choices if shown else []
         if not choices:
-            self.say(f"There's nothing to click: casegroup's last message to you has no buttons or menus. "
-                     f"To send {number} as your answer, type `{number}.`")
+            self.slack.dm(self.me.slack_id, str(number))
+            self.settle()
             return
         choice = next((c for c in choices if c.number == number), None)
         if choice is None:

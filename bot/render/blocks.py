@@ -121,24 +121,31 @@ def action_value(review_key: str, token: str, typed: str) -> str:
     return f"{review_key}|{token}|{typed}"
 
 
-def _intro(view: View) -> list[dict]:
+def _intro(view: View, again: bool = False) -> list[dict]:
+    """The invitation; `again`, its short form for someone who writes before answering it: who is asking, how
+    their words will be used, and the consent question with its buttons."""
     review, member, p = view.review, view.member, view.prompts
     episodes = view.assignment.episodes
     subject_label = review.people[0].label if review.people else p.say(f"intro.subject_label_{review.kind}")
     values = dict(title=review.title, board=review.board, role=member.role, agency=member.agency,
                   subject=review.subject, subject_label=subject_label, count=len(episodes),
                   episode_list=", ".join(f"{e.key} ({e.title})" for e in episodes))
+    consent = [
+        section(p.say("intro.consent_question", **values)),
+        actions(button(p.say("intro.consent_yes_button"), f"{ACTION_PREFIX}_consent_yes",
+                       action_value(review.key, "consent", "yes"), "primary"),
+                button(p.say("intro.consent_no_button"), f"{ACTION_PREFIX}_consent_no",
+                       action_value(review.key, "consent", "no"))),
+    ]
+    if again:
+        return [section(p.say("intro.again", **values)), section(p.say("intro.how_used", **values)), *consent]
     return [
         header(p.say("intro.header", title=review.title)),
         section(p.say("intro.greeting", **values)),
         section(p.say("intro.purpose", **values)),
         section(p.say("intro.how_used", **values)),
         section(p.say("intro.outline", **values)),
-        section(p.say("intro.consent_question", **values)),
-        actions(button(p.say("intro.consent_yes_button"), f"{ACTION_PREFIX}_consent_yes",
-                       action_value(review.key, "consent", "yes"), "primary"),
-                button(p.say("intro.consent_no_button"), f"{ACTION_PREFIX}_consent_no",
-                       action_value(review.key, "consent", "no"))),
+        *consent,
     ]
 
 
@@ -244,8 +251,8 @@ def _confirm(view: View, reply: Reply) -> list[dict]:
 
 
 def reply_blocks(view: View, reply: Reply) -> list[dict]:
-    if reply.kind == "intro":
-        return _intro(view)
+    if reply.kind in ("intro", "intro_again"):
+        return _intro(view, again=reply.kind == "intro_again")
     if reply.kind == "ask":
         return _ask(view.prompts, view.review.key, reply)
     if reply.kind == "clarify":
@@ -267,6 +274,25 @@ def messages(view: View, replies: list[Reply]) -> list[dict]:
     for reply in replies:
         blocks.extend(reply_blocks(view, reply))
     return split_messages(blocks)
+
+
+def offered(payloads: list[dict]) -> list[list[str]]:
+    """The buttons and menu options of the last of `payloads` that has any, as [label, what clicking it types]
+    (the last part of its value: see action_value), in the order shown; [] when none has any. The service keeps
+    them in State.offered, so that typing a label or its number is clicking it (bot/core/buttons.py).
+
+    >>> offered([{"blocks": [actions(button("Skip", "reflect_skip", action_value("child-d", "KPE1/x", "skip")))]}])
+    [['Skip', 'skip']]
+    """
+    for payload in reversed(payloads):
+        found = []
+        for block in payload.get("blocks", []):
+            for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                entries = element.get("options", []) if "options" in element else [element]
+                found += [[entry["text"]["text"], entry.get("value", "").split("|", 2)[-1]] for entry in entries]
+        if found:
+            return found
+    return []
 
 
 def notice(text: str) -> dict:

@@ -18,12 +18,11 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 
+from bot.core.buttons import numbered
 from bot.core.text import unescape
 
 WIDTH = 80
 CHOICE_ELEMENTS = ("button", "static_select", "overflow", "radio_buttons", "checkboxes")
-# "1. KPE1 · What happened": a label the bot numbered itself.
-_NUMBERED_LABEL = re.compile(r"^(\d+)[.)]\s+(.*)$", re.DOTALL)
 _LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
 _BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 _ITALIC = re.compile(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])")
@@ -121,21 +120,11 @@ def _collect_choices(block: dict, index: int) -> list[Choice]:
 
 
 def number_choices(choices: list[Choice]) -> list[Choice]:
-    """Number the choices 1, 2, ... in order; where the bot numbered a list itself (check your answers,
-    "did you mean"), each of its options keeps the bot's number, so `3` means the same to both."""
-    explicit = [_NUMBERED_LABEL.match(c.label) for c in choices]
-    numbers = [int(m.group(1)) for m in explicit if m]
-    if numbers and len(set(numbers)) == len(numbers):
-        following = max(numbers)
-        for choice, match in zip(choices, explicit):
-            if match:
-                choice.number, choice.label = int(match.group(1)), match.group(2)
-            else:
-                following += 1
-                choice.number = following
-    else:
-        for number, choice in enumerate(choices, start=1):
-            choice.number = number
+    """Number the choices as the bot reads a typed number (bot.core.buttons.numbered): 1, 2, ... in order;
+    where the bot numbered a list itself (check your answers, "did you mean"), its options keep the bot's
+    number, so `3` means the same to both."""
+    for choice, (number, label) in zip(choices, numbered([c.label for c in choices])):
+        choice.number, choice.label = number, label
     return choices
 
 

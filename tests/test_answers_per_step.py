@@ -23,7 +23,8 @@ def test_a_step_reads_its_own_episode_and_at_an_edge_the_next_or_previous_one(pr
     assert needed(f"KPE2/{first}", "back") == {"KPE1", "KPE2"}
     assert needed(f"KPE2/{last}") == {"KPE2", "KPE3"}
     assert needed(f"KPE1/{first}") == {"KPE1"}
-    assert needed(f"KPE3/{last}") is None                 # then "check your answers": everything
+    assert needed(f"KPE3/{last}") is None                 # then "anything else?" and check your answers: everything
+    assert needed("/" + prompts.closing[0].key) is None    # asked once for the whole reflection, under no episode
     assert needed("KPE9/gone") is None                     # a cursor from before a re-import
     assert needed(f"KPE2/{first}", "submit") is None
     assert needed(f"KPE2/{first}", editing=True) is None

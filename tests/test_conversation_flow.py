@@ -35,17 +35,17 @@ def test_nothing_is_stored_before_consent_and_declining_is_recorded(fake, slack,
 def test_a_practitioner_answers_restarts_and_resumes_at_the_same_question(fake, settings, store, prompts, invited):
     slack = SlackDriver(make_app(settings, store, prompts), SIGNING_SECRET)
     slack.dm(HV, "yes")
-    for answer in ["first", "second", "third"]:
+    for answer in ["first answer", "second answer", "third answer"]:
         slack.dm(HV, answer)
     assert "What options did you feel" in last_post(fake)  # question 4 is next
 
     # The bot restarts: a new App and a new Store on the same database file.
     from storage import Store
     restarted = SlackDriver(make_app(settings, Store(settings.db_path), prompts), SIGNING_SECRET)
-    restarted.dm(HV, "fourth")
+    restarted.dm(HV, "fourth answer")
     answers = store.conversations.answers("child-d", HV)
     assert [answers[("KPE1", k)] for k in ("involvement", "at_the_time", "front_of_mind", "options")] == [
-        "first", "second", "third", "fourth"]
+        "first answer", "second answer", "third answer", "fourth answer"]
     assert "hoping to achieve" in last_post(fake)
 
 
@@ -85,7 +85,7 @@ def test_back_skip_pause_answers_and_help_work_by_typing(fake, slack, store, inv
 
 def test_typed_choices_and_factors_are_fuzzy_matched_and_ambiguity_is_asked(fake, slack, store, invited):
     slack.dm(HV, "yes")
-    for answer in ["a", "b", "c", "d", "e"]:
+    for answer in ["answer a", "answer b", "answer c", "answer d", "answer e"]:
         slack.dm(HV, answer)
     slack.dm(HV, "learned it later")
     assert store.conversations.answers("child-d", HV)[("KPE1", "knowledge_source")] == "learned_later"
@@ -104,7 +104,7 @@ def test_typed_choices_and_factors_are_fuzzy_matched_and_ambiguity_is_asked(fake
 def test_buttons_are_shortcuts_and_a_stale_button_is_ignored(fake, slack, store, invited):
     slack.click(HV, "reflect_consent_yes", "child-d|consent|yes")
     assert store.conversations.state("child-d", HV).stage == "asking"
-    for answer in ["a", "b", "c", "d", "e"]:
+    for answer in ["answer a", "answer b", "answer c", "answer d", "answer e"]:
         slack.dm(HV, answer)
     slack.click(HV, "reflect_choice_1", "child-d|KPE1/knowledge_source|records")
     assert store.conversations.answers("child-d", HV)[("KPE1", "knowledge_source")] == "records"
@@ -118,6 +118,8 @@ def test_check_your_answers_change_one_submit_and_revise_keeps_the_old_version(f
     for step in prompts.steps:
         slack.dm("U0PC0001", {"knowledge_source": "memory", "factors": "staffing",
                               "went_well": "skip"}.get(step.key, f"answer to {step.key}"))
+    assert "anything else you'd like the review team to know" in last_post(fake, "U0PC0001")
+    slack.dm("U0PC0001", "skip")   # optional, asked once after the last episode
     assert "Check your answers" in last_post(fake, "U0PC0001")
     slack.dm("U0PC0001", "2")  # change answer 2
     slack.dm("U0PC0001", "a better answer")
@@ -143,9 +145,9 @@ def test_the_next_question_is_the_same_for_everyone_until_its_episode_changes(fa
     slack.dm(HV, "yes")
     slack.dm(HO, "yes")
     reflections = Reflections(store, prompts)
-    [to_hv] = reflections.take(HV, "first", "D1", "Ev1")
+    [to_hv] = reflections.take(HV, "first answer", "D1", "Ev1")
     to_hv.payloads[0]["blocks"].append({"type": "divider"})
-    [to_ho] = reflections.take(HO, "first", "D2", "Ev2")
+    [to_ho] = reflections.take(HO, "first answer", "D2", "Ev2")
     assert to_ho.payloads[0]["blocks"] == to_hv.payloads[0]["blocks"][:-1]
     assert "10 Feb 2025 to 28 Mar 2025" in json.dumps(to_ho.payloads)
 
@@ -153,5 +155,5 @@ def test_the_next_question_is_the_same_for_everyone_until_its_episode_changes(fa
     moved = [dataclasses.replace(e, start=dt.date(2025, 2, 11)) if e.key == "KPE1" else e for e in review.episodes]
     store.reviews.save(dataclasses.replace(review, episodes=tuple(moved)), actor="test")
     slack.dm(HO, "back")     # question 1 again, then question 2 as it is now
-    slack.dm(HO, "first")
+    slack.dm(HO, "first answer")
     assert "11 Feb 2025 to 28 Mar 2025" in last_post(fake, HO) and "10 Feb" not in last_post(fake, HO)

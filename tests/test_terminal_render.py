@@ -13,6 +13,7 @@ def _at_check_step(prompts, review, reflection):
     outcome = None
     for step in prompts.steps:
         outcome = talk.handle(typed_value(reflection, step.key))
+    outcome = talk.handle("skip")   # "anything else?", asked once after the last episode
     return View(prompts, assignment), outcome
 
 
@@ -24,14 +25,14 @@ def test_check_your_answers_fits_80_columns_and_each_choice_keeps_the_bots_numbe
     text = "\n".join(screen.text for screen in screens)
     assert text.startswith("Check your answers\n==================")
     assert max(len(line) for line in text.split("\n")) <= WIDTH
-    assert "9. Changes I'd suggest" in text
+    assert "9. Changes I'd suggest" in text and "10. Anything else" in text
     # "Reply with the number of an answer to change it": choice 3 is the menu option for answer 3 ...
     choices = {choice.number: choice for screen in screens for choice in screen.choices}
     assert choices[3].option["value"].endswith("|check|3")
     assert choices[3].label.startswith("KPE2 · ")
     # ... and Submit comes after the bot's own numbers.
-    assert choices[10].label == "Submit my reflection" and choices[10].option is None
-    assert sorted(choices) == list(range(1, 11))
+    assert choices[11].label == "Submit my reflection" and choices[11].option is None
+    assert sorted(choices) == list(range(1, 12))
 
 
 def test_slack_markup_becomes_plain_text_and_what_a_practitioner_typed_shows_as_typed():

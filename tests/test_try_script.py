@@ -31,6 +31,7 @@ PARAMEDIC_ANSWERS = {
     "factors": "workload; info sharing: no feedback on our referrals",
     "went_well": "skip",
     "changes": "A direct line to the duty social worker.",
+    "anything_else": "Her neighbour had rung the council twice before.",   # asked once, after the last episode
 }
 
 
@@ -74,8 +75,9 @@ def test_a_paramedic_consents_answers_every_prompt_and_submits_then_the_lead_loo
     assert '(you clicked "Yes, I agree")' in after(transcript, "1")
     assert "question 1 of 9 · KPE2" in after(transcript, "1")
     assert '(you clicked "The records")' in after(transcript, "2")
-    check = after(transcript, PARAMEDIC_ANSWERS["changes"])
-    assert "Check your answers" in check and "[10] Submit my reflection" in check
+    assert "anything else you'd like the review team to know?" in flat(after(transcript, PARAMEDIC_ANSWERS["changes"]))
+    check = after(transcript, PARAMEDIC_ANSWERS["anything_else"])
+    assert "Check your answers" in check and "[11] Submit my reflection" in check
     assert "& we raised a concern" in flat(check)  # typed text comes back as typed, not as &amp;
     # Every line fits 80 columns, except what was typed and a saved file's path (which can't be wrapped).
     assert all(len(line) <= 80 for line in transcript.split("\n")

@@ -44,7 +44,7 @@ def test_typing_a_buttons_words_in_any_case_without_punctuation_or_with_a_typo_i
     assert stage_of(store, NK) == "declined"
 
     # The police officer's one episode: a choice by its label with a typo, Skip and Keep by their words.
-    for answer in ("I attended the call.", "A row between adults.", "The next call.", "Leave or arrest.", "Calm"):
+    for answer in ("I attended the call.", "A row between adults.", "The next call.", "Leave or arrest.", "Calm for everyone."):
         slack.dm(PC, answer)
     slack.dm(PC, "something i learned latr")
     slack.dm(PC, "workload")
@@ -56,6 +56,8 @@ def test_typing_a_buttons_words_in_any_case_without_punctuation_or_with_a_typo_i
     answers = store.conversations.answers("child-d", PC)
     assert answers[("KPE2", "knowledge_source")] == "learned_later"
     assert answers[("KPE2", "went_well")] == ""
+    assert "anything else you'd like the review team to know" in last_post(fake, PC)
+    slack.dm(PC, "SKIP!")                                  # the closing question's Skip button, shouted
     assert "Check your answers" in last_post(fake, PC)
 
     # Check your answers: an entry of the change menu by its words, then Submit by its words, misspelt.
@@ -133,16 +135,21 @@ def test_numbers_pick_from_the_steps_own_list_and_otherwise_click_the_latest_but
     assert answers[("KPE2", "knowledge_source")] == "records"
     assert [f["heading"] for f in answers[("KPE2", "factors")]] == [prompts.headings[0].name]
     assert answers[("KPE2", "went_well")] == ""
+    assert "anything else you'd like the review team to know" in last_post(fake, PC)
+    slack.dm(PC, "SKIP!")                                  # the closing question's Skip button, shouted
     assert "Check your answers" in last_post(fake, PC)
 
     slack.dm(PC, "back")                                   # back from check your answers: the last question
-    assert "What changes would you suggest" in last_post(fake, PC)
+    assert "anything else you'd like the review team to know" in last_post(fake, PC)
     assert stage_of(store, PC) == "asking"
+    slack.dm(PC, "back")                                   # ... and the one before it
+    assert "What changes would you suggest" in last_post(fake, PC)
     slack.dm(PC, "A direct line to the duty social worker.")
+    slack.dm(PC, "1")                                      # Skip, at "anything else"
     slack.dm(PC, "4")                                      # at check your answers, a number is the answer to change
     assert "What options did you feel you had" in last_post(fake, PC)
     slack.dm(PC, "Leave, arrest, or refer.")
-    slack.dm(PC, "10")                                     # the button after the nine answers: Submit
+    slack.dm(PC, "11")                                     # the button after the ten answers: Submit
     assert stage_of(store, PC) == "submitted"
 
 

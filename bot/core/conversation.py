@@ -15,12 +15,14 @@ A story in three calls:
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from bot.core.buttons import number_of, pressed
+from bot.core.digest import WHOLE, hindsight_in, sentences
 from bot.core.lifecycle import can_revise, can_withdraw, is_preparing, is_read_only
 from bot.core.matching import Factor, match_choice, match_factors, picked
 from bot.core.prompts import Prompts, Step
@@ -48,8 +50,14 @@ class State:
         return cls(review_key, member)
 
 
+# Where the `once` steps' answers are kept (prompts/conversation.toml): under no episode, for the whole reflection.
+WHOLE_REFLECTION = Episode(WHOLE, "", dt.date.min)
+# An answer of this many words or fewer to a required free-text question gets one gentle nudge ("no", "n/a").
+THIN_WORDS = 1
+
+
 class Slot(NamedTuple):
-    """One question about one episode."""
+    """One question about one episode (or, for a `once` step, about the whole reflection)."""
     episode: Episode
     step: Step
 
@@ -59,14 +67,17 @@ class Slot(NamedTuple):
 
 
 class Slots(Sequence):
-    """Every question of the conversation in order (each step of each of the member's episodes),
-    made when asked for: a member of a 60-episode review has 540, and one message needs two."""
+    """Every question of the conversation in order (each step of each of the member's episodes, then the
+    `closing` steps, asked once), made when asked for: a member of a 60-episode review has 541, and one
+    message needs two."""
 
-    def __init__(self, episodes: Sequence[Episode], steps: Sequence[Step]):
+    def __init__(self, episodes: Sequence[Episode], steps: Sequence[Step], closing: Sequence[Step] = ()):
         self.episodes, self.steps = episodes, steps
+        self.closing = closing if episodes else ()   # nothing to add to when there is nothing to reflect on
+        self.per_episode = len(episodes) * len(steps)
 
     def __len__(self) -> int:
-        return len(self.episodes) * len(self.steps)
+        return self.per_episode + len(self.closing)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
@@ -75,13 +86,15 @@ class Slots(Sequence):
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(index)
+        if index >= self.per_episode:
+            return Slot(WHOLE_REFLECTION, self.closing[index - self.per_episode])
         return Slot(self.episodes[index // len(self.steps)], self.steps[index % len(self.steps)])
 
 
 @dataclass
 class Reply:
     """Something to say. `kind` tells the renderer how: text, intro, intro_again (its short form), ask, clarify,
-    confirm, check, answers, help."""
+    confirm, offer, check, answers, help."""
     kind: str
     text: str = ""
     slot: Slot | None = None
@@ -89,6 +102,7 @@ class Reply:
     total: int = 0             # ... of total, within the episode
     current: object = None     # the stored answer, when asking again
     candidates: list[str] = field(default_factory=list)
+    typed: list[str] = field(default_factory=list)   # kind "offer": what each candidate's button types
     footer: str = ""
     items: list["CheckItem"] = field(default_factory=list)
 
@@ -96,7 +110,7 @@ class Reply:
     def asks(self) -> bool:
         """Whether it puts a question on screen: its buttons (or none) are then what typing a label or a number
         clicks. A remark (saved, paused, help, a refusal) leaves the last question's buttons as they were."""
-        return self.kind in ("intro", "intro_again", "ask", "clarify", "confirm", "check")
+        return self.kind in ("intro", "intro_again", "ask", "clarify", "confirm", "offer", "check")
 
 
 @dataclass
@@ -230,7 +244,7 @@ class Conversation:
         self.member = assignment.member
         self.state = State(**vars(state))   # a copy: the caller's is left as it was
         self.answers = Answers(answers.stored, answers.episodes)
-        self.slots = Slots(assignment.episodes, prompts.steps)
+        self.slots = Slots(assignment.episodes, prompts.steps, prompts.closing)
         # Where a slot token ("KPE2/options") is in self.slots: episode by episode, the steps in order.
         self._episode_at = assignment.positions
         self._step_at = {step.key: i for i, step in enumerate(prompts.steps)}
@@ -239,6 +253,9 @@ class Conversation:
 
     def _index(self, token: str) -> int | None:
         episode, _, step = token.partition("/")
+        closing = [s.key for s in self.slots.closing]
+        if episode == WHOLE_REFLECTION.key and step in closing:
+            return self.slots.per_episode + closing.index(step)
         if episode not in self._episode_at or step not in self._step_at:
             return None
         return self._episode_at[episode] * len(self._step_at) + self._step_at[step]
@@ -267,8 +284,10 @@ class Conversation:
     def _ask(self, index: int) -> Reply:
         slot = self.slots[index]
         per_episode = len(self.prompts.steps)
-        return Reply("ask", slot=slot, number=index % per_episode + 1, total=per_episode,
-                     current=self.answers.get((slot.episode.key, slot.step.key)))
+        current = self.answers.get((slot.episode.key, slot.step.key))
+        if index >= self.slots.per_episode:   # a question for the whole reflection: no episode, no counter
+            return Reply("ask", slot=slot, current=current)
+        return Reply("ask", slot=slot, number=index % per_episode + 1, total=per_episode, current=current)
 
     def _outcome(self, *replies: Reply, writes=(), events=()) -> Outcome:
         return Outcome(self.state, list(writes), list(replies), list(events))
@@ -461,7 +480,7 @@ class Conversation:
                                  Reply("check", items=self.check_items()), writes=writes)
         if index + 1 < len(self.slots):
             self.state.cursor = self.slots[index + 1].token
-            return self._outcome(*before, self._ask(index + 1), writes=writes)
+            return self._outcome(*before, *self._between_episodes(index), self._ask(index + 1), writes=writes)
         self.state.stage = "checking"
         return self._outcome(*before, Reply("check", items=self.check_items()), writes=writes)
 
@@ -469,6 +488,10 @@ class Conversation:
         index = self.current_index()
         slot = self.slots[index]
         self.state.cursor = slot.token
+        if (self.state.pending or {}).get("kind") == "hindsight":
+            answered = self._hindsight_answered(index, text, command)
+            if answered is not None:
+                return answered
         if command == "resume" or (self.state.paused and not text):
             self.state.paused = False
             return self._outcome(self._say("replies.resumed"), self._ask(index))
@@ -503,12 +526,78 @@ class Conversation:
             return self._answer_choice(index, slot, text)
         if slot.step.kind == "factors":
             return self._answer_factors(index, slot, text, [])
-        # Stored exactly as typed (whitespace too): what the practitioner wrote is theirs.
+        # Stored exactly as typed (whitespace too): what the practitioner wrote is theirs. Stored before any
+        # gentle check, so a check never holds an answer back.
         self._store(slot, typed)
-        return self._advance(index, writes=[(slot.episode.key, slot.step.key, typed)])
+        writes = [(slot.episode.key, slot.step.key, typed)]
+        if self._is_thin(slot, text):
+            return self._outcome(self._say("guide.thin_nudge"), writes=writes)
+        checked = self._hindsight_check(slot, text)
+        outcome = self._advance(index, *checked, writes=writes)
+        if checked and self.state.stage == "asking":
+            # Open while the next question is answered (_advance clears what was pending before).
+            self.state.pending = {"kind": "hindsight", "slot": slot.token}
+        return outcome
 
     def _store(self, slot: Slot, value) -> None:
         self.answers.give((slot.episode.key, slot.step.key), value)
+
+    # ----- along the way: between episodes, and the gentle checks, each made once -------------
+
+    def _between_episodes(self, index: int) -> list[Reply]:
+        """"Episode 1 of 2 done. Next: KPE4 …", when the question after `index` starts another episode."""
+        done, after = self.slots[index], self.slots[index + 1]
+        if self.state.editing or after.episode is WHOLE_REFLECTION or after.episode.key == done.episode.key:
+            return []
+        return [self._say("guide.episode_done", n=self._episode_at[done.episode.key] + 1,
+                          total=len(self.slots.episodes), episode_key=after.episode.key,
+                          episode_title=after.episode.title)]
+
+    def _once(self, check: str) -> bool:
+        """True the first time `check` ("thin:KPE1/options") is made; it is noted, so never made again."""
+        if check in self.state.noted:
+            return False
+        self.state.noted = [*self.state.noted, check]
+        return True
+
+    def _is_thin(self, slot: Slot, text: str) -> bool:
+        """A one-word answer ("no", "n/a") to a required free-text question, the first time for this question.
+        Not while editing from "check your answers": that is a second look at the whole reflection, and the
+        nudge would keep them from the page they return to."""
+        worded = [word for word in text.split() if any(ch.isalnum() for ch in word)]
+        return (slot.step.kind == "text" and slot.step.required and not self.state.editing
+                and len(worded) <= THIN_WORDS and self._once(f"thin:{slot.token}"))
+
+    def _hindsight_check(self, slot: Slot, text: str) -> list[Reply]:
+        """Learning Together guards against hindsight bias: an account of the time (digest.toml [account]) that
+        has a phrase from hindsight.toml is asked about once per episode. The answer is already stored as typed,
+        and the next question follows: the check never blocks, and the digest still flags the sentence if kept.
+        Not while editing from "check your answers", where the words have been read back and chosen again."""
+        rules = self.prompts.digest
+        if (rules is None or slot.step.key not in rules.steps.account or self.state.editing
+                or f"hindsight:{slot.episode.key}" in self.state.noted or not hindsight_in(sentences(text), rules)):
+            return []
+        self._once(f"hindsight:{slot.episode.key}")
+        offer = Reply("offer", self.prompts.say("guide.hindsight_check"),
+                      candidates=[self.prompts.say("guide.hindsight_keep_button"),
+                                  self.prompts.say("guide.hindsight_rephrase_button")],
+                      typed=["keep", "rephrase"])
+        return [offer]
+
+    def _hindsight_answered(self, index: int, text: str, command: str | None) -> Outcome | None:
+        """The reply to the hindsight check, if `text` is one: *Let me rephrase* asks that question again with
+        the answer shown (the next answer replaces it); *Keep as it is* (or `keep`, `skip`) keeps it. Anything
+        else is the answer to the question now asked, and the check is let go."""
+        pending, self.state.pending = self.state.pending, None
+        # Its buttons' labels, typed, arrive here as what the buttons type (`_pressed`): `rephrase` and `keep`.
+        word = " ".join(text.lower().split()).rstrip(".!")
+        target = self._index(pending.get("slot", ""))
+        if word == "rephrase" and target is not None:
+            self.state.cursor = self.slots[target].token
+            return self._outcome(self._ask(target))
+        if command == "skip":
+            return self._outcome(self._say("guide.hindsight_kept"), self._ask(index))
+        return None
 
     # ----- choices and factors -----------------------------------------
 

@@ -54,6 +54,8 @@ EMERGING_AGENCIES = 3
 # beat the runner-up by EPISODE_MARGIN, or the candidates are offered.
 EPISODE_THRESHOLD = 75
 EPISODE_MARGIN = 10
+# The "episode" a reflection's answers for the whole review (its `once` steps) are stored under.
+WHOLE = ""
 
 # A case group member who has not contributed to an episode, by their conversation stage: the key of the
 # words for it in prompts/digest.toml [status]. "checking" is someone revising a submitted reflection;
@@ -237,6 +239,9 @@ class Digest:
     # The words the renderers put around the digest's data (prompts/digest.toml): the digest carries them, so that
     # every output of it says what the prompt files say. Not part of its data (to_dict leaves them out).
     wording: DigestWording = field(compare=False, repr=False)
+    # What each member added for the whole reflection (the `once` steps: "anything else?"), by role and agency.
+    # The whole digest only: an episode's digest leaves it out, as it leaves out the other episodes.
+    anything_else: list[Remark] = field(default_factory=list)
 
     @property
     def has_reflections(self) -> bool:
@@ -461,7 +466,7 @@ def _core(words: str, heading: str, keywords: dict[str, tuple[str, ...]]) -> str
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
-def _sentences(text: str) -> list[str]:
+def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
 
 
@@ -564,6 +569,10 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
     for _, _, answers, factors in found:
         raw += [_text(answers.get(name)) for name in read]
         raw += [words for _, words in factors]
+    closing = [step.key for step in prompts.closing] if episode is None else []
+    added = [(member, text) for member in review.members for name in closing
+             if (text := _text((reflections.get(member.slack_id) or {}).get(WHOLE, {}).get(name)))]
+    raw += [text for _, text in added]
     unique = list(dict.fromkeys(raw))
     clean = dict(zip(unique, redactor.clean_many(unique)))
 
@@ -598,7 +607,8 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
             emerging=wording.say("method.emerging", episodes=EMERGING_EPISODES, agencies=EMERGING_AGENCIES),
             pseudonyms=wording.say("method.pseudonyms", name_threshold=NAME_THRESHOLD),
             hindsight=wording.say("method.hindsight", threshold=rules.hindsight_threshold)),
-        wording=wording)
+        wording=wording,
+        anything_else=[Remark(clean[member.attribution], clean[text]) for member, text in added])
 
 
 def _group_factors(submitted: list[_Reflection], rules: DigestRules,
@@ -639,19 +649,32 @@ def _group_factors(submitted: list[_Reflection], rules: DigestRules,
     return group_of
 
 
+def hindsight_in(statements: list[str], rules: DigestRules) -> dict[str, list[str]]:
+    """{statement: the hindsight phrases it contains}, for each of `statements` that contains any, scored in one
+    batch. The digest's flags and the conversation's gentle check at the source both ask this.
+
+    >>> from bot.core.prompts import load_prompts
+    >>> hindsight_in(sentences("I saw him. In hindsight I should have rung."), load_prompts().digest)
+    {'In hindsight I should have rung.': ['should have', 'in hindsight']}
+    """
+    unique = list(dict.fromkeys(statements))
+    if not unique:
+        return {}
+    scores = containment_scores(unique, list(rules.hindsight_phrases)) >= rules.hindsight_threshold
+    hits = np.nonzero(scores.any(axis=1))[0]
+    return {unique[i]: [p for p, hit in zip(rules.hindsight_phrases, scores[i]) if hit] for i in hits}
+
+
 def _flag_hindsight(submitted: list[_Reflection], rules: DigestRules) -> None:
     """Find the hindsight statements of every reflection in one batch. Answers repeat (the same words
     in several episodes), so each distinct answer is split and scored once."""
     fields = [*rules.steps.account.items(), *rules.steps.remarks.items()]
     texts = list(dict.fromkeys(r.answers[name] for r in submitted for name, _ in fields))
-    split = {text: _sentences(text) for text in texts}
+    split = {text: sentences(text) for text in texts}
     factors = [words for r in submitted for _, words in r.factors]
-    unique = list(dict.fromkeys([s for sentences in split.values() for s in sentences] + factors))
-    if not unique:
+    found = hindsight_in([s for parts in split.values() for s in parts] + factors, rules)
+    if not found:
         return
-    scores = containment_scores(unique, list(rules.hindsight_phrases)) >= rules.hindsight_threshold
-    hits = np.nonzero(scores.any(axis=1))[0]
-    found = {unique[i]: [p for p, hit in zip(rules.hindsight_phrases, scores[i]) if hit] for i in hits}
     flagged = {text: [s for s in sentences if s in found] for text, sentences in split.items()}
     for reflection in submitted:
         for name, label in fields:

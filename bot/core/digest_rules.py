@@ -43,7 +43,7 @@ DIGEST_TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
     "headings": {"review": ("title",), "episode_file": ("title", "key"), "episode": ("key", "title"),
                  **dict.fromkeys(("timeline", "timeline_table", "patterns", "patterns_of_episode", "contributors",
                                   "at_the_time", "learned_later", "hindsight", "differences", "method", "names",
-                                  "names_to_check"), ())},
+                                  "names_to_check", "anything_else"), ())},
     "names_to_check": {"note": ()},
     "words": {"none_yet": (), "none_found": (), "no_differences": (), "not_mapped": (), "mentions": _COUNT},
     "slack": {"overview_context": ("board", "contributors", "members", "reflections", "generated_at"),

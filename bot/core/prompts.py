@@ -34,6 +34,8 @@ REQUIRED_TEXTS = {
                 "already_submitted", "revising", "nothing_to_show", "check_prompt", "stale_button",
                 "not_in_review", "unknown_review", "error"],
     "help": ["text"],
+    "guide": ["episode_done", "whole_review", "thin_nudge", "hindsight_check", "hindsight_keep_button",
+              "hindsight_rephrase_button", "hindsight_kept"],
 }
 # Texts in other prompt files, checked the same way and then said like the others: say("home.outsider").
 REQUIRED_FILE_TEXTS = {
@@ -70,6 +72,7 @@ class Step:
     label: str = ""
     hint: str = ""
     options: tuple[Option, ...] = ()
+    once: bool = False    # asked once, after the last episode, for the whole reflection
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class Prompts:
     headings: list[Heading]
     extra: dict = field(default_factory=dict)  # other prompt files (hindsight phrases, typology, ...)
     digest: DigestRules | None = None  # hindsight.toml, typology.toml and digest.toml, validated
+    closing: list[Step] = field(default_factory=list)  # the `once` steps, asked after the last episode
 
     def say(self, dotted: str, **values) -> str:
         """The text at `section.key`, with {placeholders} filled in."""
@@ -196,6 +200,12 @@ def load_prompts(directory: Path | str | None = None) -> Prompts:
             raise PromptsError(f"{where}: {label}: question must be a non-empty string")
         if not isinstance(raw.get("required", True), bool):
             raise PromptsError(f"{where}: {label}: required must be true or false")
+        once = raw.get("once", False)
+        if not isinstance(once, bool):
+            raise PromptsError(f"{where}: {label}: once must be true or false")
+        if once and (kind != "text" or raw.get("required", True)):
+            # Asked after every episode is done, so it may hold nothing back: optional free text only.
+            raise PromptsError(f"{where}: {label}: a once step must be kind \"text\" with required = false")
         options = []
         if kind == "choice":
             raw_options = raw.get("options")
@@ -212,7 +222,7 @@ def load_prompts(directory: Path | str | None = None) -> Prompts:
         if not isinstance(label_text, str) or not label_text.strip() or len(label_text) > 75:
             raise PromptsError(f"{where}: {label}: label must be text of at most 75 characters")
         steps.append(Step(key=key, kind=kind, required=raw.get("required", True), question=question,
-                          label=label_text, hint=raw.get("hint", ""), options=tuple(options)))
+                          label=label_text, hint=raw.get("hint", ""), options=tuple(options), once=once))
 
     raw_commands = data.get("commands")
     if not isinstance(raw_commands, dict):
@@ -243,5 +253,6 @@ def load_prompts(directory: Path | str | None = None) -> Prompts:
     documents = {other.stem: _read(other) for other in sorted(directory.glob("*.toml"))
                  if other.name not in ("conversation.toml", "framework.toml", *REQUIRED_FILE_TEXTS)}
     digest = parse_digest_rules(directory, documents, [h.name for h in headings], {s.key: s for s in steps})
-    return Prompts(texts=texts, steps=steps, commands=commands, headings=headings,
-                   extra={stem: parsed for stem, (parsed, _) in documents.items()}, digest=digest)
+    return Prompts(texts=texts, steps=[s for s in steps if not s.once], commands=commands, headings=headings,
+                   extra={stem: parsed for stem, (parsed, _) in documents.items()}, digest=digest,
+                   closing=[s for s in steps if s.once])

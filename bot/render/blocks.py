@@ -157,8 +157,9 @@ def _ask(p: Prompts, review_key: str, reply: Reply) -> list[dict]:
         blocks.append(header(p.say("episode.header", episode_key=episode.key, episode_title=episode.title)))
         if episode.description:
             blocks.append(context(neutralise(episode.description)))
-    blocks.append(context(p.say("episode.context", dates=episode.dates, n=reply.number, total=reply.total)
-                          + f" · {episode.key}"))
+    if reply.number:   # a question for the whole reflection (a `once` step) has no episode and no counter
+        blocks.append(context(p.say("episode.context", dates=episode.dates, n=reply.number, total=reply.total)
+                              + f" · {episode.key}"))
     blocks.append(section(f"*{step.question.strip('*')}*" if not step.question.startswith("*") else step.question))
     if step.kind == "factors":
         blocks.append(section("\n".join(f"{i}. {h.name}" for i, h in enumerate(p.headings, start=1))))
@@ -214,8 +215,9 @@ def _answers(view: View, reply: Reply, with_actions: bool) -> list[dict]:
         if episode.key != current_episode:
             flush()
             current_episode = episode.key
-            blocks.append(section("*" + p.say("check.episode_header", episode_key=episode.key,
-                                              episode_title=episode.title) + "*"))
+            title = p.say("check.episode_header", episode_key=episode.key, episode_title=episode.title) \
+                if episode.key else p.say("guide.whole_review")
+            blocks.append(section("*" + title + "*"))
         if item.value is None:
             answer = p.say("check.unanswered")
         elif display(item.value) == "":
@@ -228,7 +230,7 @@ def _answers(view: View, reply: Reply, with_actions: bool) -> list[dict]:
         lines.append(entry)
     flush()
     if with_actions:
-        choices = [option(f"{i.number}. {i.slot.episode.key} · {i.slot.step.label}",
+        choices = [option(f"{i.number}. " + " · ".join(filter(None, (i.slot.episode.key, i.slot.step.label))),
                           action_value(view.review.key, "check", str(i.number)))
                    for i in reply.items[:MAX_SELECT_OPTIONS]]
         blocks.append(actions(
@@ -250,6 +252,13 @@ def _confirm(view: View, reply: Reply) -> list[dict]:
                     button(no, f"{ACTION_PREFIX}_confirm_no", action_value(view.review.key, "confirm", "no")))]
 
 
+def _offer(view: View, reply: Reply) -> list[dict]:
+    """A gentle question with buttons that type `reply.typed`: answering it is never needed to carry on."""
+    return [section(reply.text),
+            actions(*[button(label, f"{ACTION_PREFIX}_offer_{i}", action_value(view.review.key, "clarify", typed))
+                      for i, (label, typed) in enumerate(zip(reply.candidates, reply.typed))])]
+
+
 def reply_blocks(view: View, reply: Reply) -> list[dict]:
     if reply.kind in ("intro", "intro_again"):
         return _intro(view, again=reply.kind == "intro_again")
@@ -259,6 +268,8 @@ def reply_blocks(view: View, reply: Reply) -> list[dict]:
         return _clarify(view, reply)
     if reply.kind == "confirm":
         return _confirm(view, reply)
+    if reply.kind == "offer":
+        return _offer(view, reply)
     if reply.kind == "check":
         return _answers(view, reply, with_actions=True)
     if reply.kind == "answers":

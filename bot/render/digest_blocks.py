@@ -108,6 +108,11 @@ def overview_blocks(digest: Digest) -> list[dict]:
     lines += _more(wording, digest.patterns, SHOWN["patterns"], "patterns")
     blocks += sections(lines)
     blocks.append(context(shorten(neutralise(digest.method.emerging), MAX_SECTION_TEXT)))
+    remarks = digest.anything_else
+    lines = [f"*{wording.say('headings.anything_else')}*"] + [f"• *{neutralise(r.who)}:* {_safe(r.text, REMARK_CHARS)}"
+                                                            for r in remarks[:SHOWN["remarks"]]]
+    lines += _more(wording, remarks, SHOWN["remarks"], "remarks") or ([] if remarks else [wording.say("words.none_yet")])
+    blocks += [divider(), *sections(lines)]
     blocks.append(context(wording.say("slack.overview_footer", first=digest.timeline[0].key if digest.timeline else "1")))
     return blocks
 

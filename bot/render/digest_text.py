@@ -168,7 +168,9 @@ def _overview_md(digest: Digest) -> list[str]:
               for t in digest.timeline]
     lines += ["", f"## {_say(wording, 'headings.patterns')}", "", f"_{digest.method.emerging}_", ""]
     lines += _patterns_md(wording, digest.patterns) or [_say(wording, "file.no_patterns"), ""]
-    return lines
+    lines += [f"## {_say(wording, 'headings.anything_else')}", ""]
+    lines += [f"- **{_md(r.who)}:** {_md(r.text)}" for r in digest.anything_else] or [_say(wording, "words.none_yet")]
+    return lines + [""]
 
 
 def _title(digest: Digest, focus: EpisodeDigest | None) -> str:
@@ -360,6 +362,10 @@ def html(digest: Digest, episode: str | None = None) -> str:
     patterns = [p for p in digest.patterns if not focus or focus.key in p.episodes]
     parts += [f"<h2>{_say_html(wording, 'headings.patterns')}</h2>", f'<p class="note">{_h(method.emerging)}</p>',
               _patterns_html(wording, patterns) or f"<p>{_say_html(wording, 'file.no_patterns')}</p>"]
+    if not focus:
+        items = "".join(f"<li><strong>{_h(r.who)}:</strong> {_h(r.text)}</li>" for r in digest.anything_else)
+        parts.append(f"<h2>{_say_html(wording, 'headings.anything_else')}</h2>"
+                     + (f"<ul>{items}</ul>" if items else f"<p>{_say_html(wording, 'words.none_yet')}</p>"))
     parts += [_episode_html(wording, e, method) for e in ([focus] if focus else digest.episodes)]
     parts += [f"<section><h2>{_say_html(wording, 'headings.method')}</h2><ul>",
               *(f"<li><strong>{_say_html(wording, name)}:</strong> {_h(text)}</li>" for name, text in (

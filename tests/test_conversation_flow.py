@@ -88,7 +88,7 @@ def test_typed_choices_and_factors_are_fuzzy_matched_and_ambiguity_is_asked(fake
     for answer in ["answer a", "answer b", "answer c", "answer d", "answer e"]:
         slack.dm(HV, answer)
     slack.dm(HV, "learned it later")
-    assert store.conversations.answers("child-d", HV)[("KPE1", "knowledge_source")] == "learned_later"
+    assert store.conversations.answers("child-d", HV)[("KPE1", "knowledge_source")] == ["learned_later"]
     slack.dm(HV, "workload management")  # fits two headings equally well
     assert "I'm not sure which heading" in last_post(fake)
     assert ("KPE1", "factors") not in store.conversations.answers("child-d", HV)
@@ -107,10 +107,10 @@ def test_buttons_are_shortcuts_and_a_stale_button_is_ignored(fake, slack, store,
     for answer in ["answer a", "answer b", "answer c", "answer d", "answer e"]:
         slack.dm(HV, answer)
     slack.click(HV, "reflect_choice_1", "child-d|KPE1/knowledge_source|records")
-    assert store.conversations.answers("child-d", HV)[("KPE1", "knowledge_source")] == "records"
+    assert store.conversations.answers("child-d", HV)[("KPE1", "knowledge_source")] == ["records"]
     slack.click(HV, "reflect_choice_0", "child-d|KPE1/knowledge_source|memory")  # clicked again, too late
     assert "earlier question" in last_post(fake)
-    assert store.conversations.answers("child-d", HV)[("KPE1", "knowledge_source")] == "records"
+    assert store.conversations.answers("child-d", HV)[("KPE1", "knowledge_source")] == ["records"]
 
 
 def test_check_your_answers_change_one_submit_and_revise_keeps_the_old_version(fake, slack, store, invited, prompts):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 
 import pytest
@@ -44,6 +45,15 @@ def line_of(folder, file: str, start: str) -> int:
     """The number of the first line of `file` that starts with `start`."""
     lines = (folder / file).read_text().splitlines()
     return next(number for number, line in enumerate(lines, start=1) if line.startswith(start))
+
+
+def one_source(folder) -> None:
+    """The knowledge step of `folder` as a choice of one: its `together` names options too, and conversation.toml's
+    own check of it would come before the digest's."""
+    target = folder / "conversation.toml"
+    text = re.sub(r"^multiple = true\n|^joiners = .*\n|^together = \[\n(?:  .*\n)*\]\n", "", target.read_text(),
+                  flags=re.MULTILINE)
+    target.write_text(text)
 
 
 def load_error(folder) -> str:
@@ -87,6 +97,7 @@ def test_renaming_a_step_the_digest_reads_stops_start_up_naming_the_file_line_an
 ])
 def test_the_steps_and_options_the_digest_relies_on_are_checked_at_start_up(tmp_path, file, old, new, message):
     folder = prompts_with(tmp_path, (file, old, new))
+    one_source(folder)
     error = load_error(folder)
     assert message in error
     assert error.startswith(f"{folder / 'digest.toml'}:")  # the file and line that name it

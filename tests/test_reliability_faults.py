@@ -9,6 +9,7 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+from bot.core.conversation import display
 from storage import Store
 from tests.conftest import SAMPLE, SIGNING_SECRET, make_app
 from tests.processes import casegroup_env, run_casegroup, start_casegroup
@@ -87,7 +88,7 @@ def test_kill_9_between_and_during_answers_loses_and_duplicates_nothing(
             stored = latest[member][reflection["episode"]]
             for field in FIELDS:
                 value = stored[field]
-                typed = [f["text"] for f in value] if field == "factors" else value
+                typed = [f["text"] for f in value] if field == "factors" else display(value)
                 assert typed == reflection[field], (member, reflection["episode"], field)
     saved = [r for r in store.audit.trail("child-d") if r["action"] == "answer.saved"]
     assert len(saved) == 10 * len(FIELDS)  # each answer stored exactly once

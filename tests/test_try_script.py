@@ -92,7 +92,7 @@ def test_a_paramedic_consents_answers_every_prompt_and_submits_then_the_lead_loo
 
     # What the bot stored is what was typed (the same SQLite file Slack mode would use).
     stored = Store(db).submitted.latest("adult-f")["U0DAMB01"]["KPE2"]
-    assert stored["knowledge_source"] == "records"
+    assert stored["knowledge_source"] == ["records"]
     assert [f["heading"] for f in stored["factors"]] == ["conditions of work", "inter-agency team"]
     # Slack escapes &, < and > in what people type; the stand-in sends it as Slack does.
     assert stored["involvement"] == PARAMEDIC_ANSWERS["involvement"].replace("&", "&amp;")

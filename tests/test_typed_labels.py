@@ -54,7 +54,7 @@ def test_typing_a_buttons_words_in_any_case_without_punctuation_or_with_a_typo_i
     slack.dm(PC, "Keep my anwser")                        # its words, two letters swapped
     slack.dm(PC, "More time on each call.")
     answers = store.conversations.answers("child-d", PC)
-    assert answers[("KPE2", "knowledge_source")] == "learned_later"
+    assert answers[("KPE2", "knowledge_source")] == ["learned_later"]
     assert answers[("KPE2", "went_well")] == ""
     assert "anything else you'd like the review team to know" in last_post(fake, PC)
     slack.dm(PC, "SKIP!")                                  # the closing question's Skip button, shouted
@@ -132,7 +132,7 @@ def test_numbers_pick_from_the_steps_own_list_and_otherwise_click_the_latest_but
     slack.dm(PC, "1")                                      # the optional question's one button: Skip
     slack.dm(PC, "A direct line.")
     answers = store.conversations.answers("child-d", PC)
-    assert answers[("KPE2", "knowledge_source")] == "records"
+    assert answers[("KPE2", "knowledge_source")] == ["records"]
     assert [f["heading"] for f in answers[("KPE2", "factors")]] == [prompts.headings[0].name]
     assert answers[("KPE2", "went_well")] == ""
     assert "anything else you'd like the review team to know" in last_post(fake, PC)

@@ -24,8 +24,8 @@ from typing import NamedTuple
 from bot.core.buttons import number_of, pressed
 from bot.core.digest import WHOLE, hindsight_in, sentences
 from bot.core.lifecycle import can_revise, can_withdraw, is_preparing, is_read_only
-from bot.core.matching import Factor, match_choice, match_factors, picked
-from bot.core.prompts import Prompts, Step
+from bot.core.matching import ChoicesMatch, Factor, match_choices, match_factors, picked
+from bot.core.prompts import Prompts, Step, chosen_values, command_words
 from bot.core.review import Assignment, Episode
 
 @dataclass
@@ -129,12 +129,36 @@ class Outcome:
 
 
 def display(value, step: Step | None = None) -> str:
-    """An answer as one line of text: factors joined with semicolons, a choice by its label."""
+    """An answer as one line of text: factors joined with semicolons, a choice by its label (several chosen
+    at a `multiple` step, stored as a list of values, joined with semicolons too)."""
+    chosen = isinstance(value, list) and all(isinstance(item, str) for item in value)
+    if (step is not None and step.kind == "choice") or (value and chosen):
+        labels = {o.value: o.label for o in step.options} if step is not None else {}
+        return "; ".join(labels.get(v, v) for v in chosen_values(value))
     if isinstance(value, list):
         return "; ".join(item["text"] for item in value)
-    if step is not None and step.kind == "choice":
-        return next((o.label for o in step.options if o.value == value), str(value))
     return "" if value is None else str(value)
+
+
+def _mid_sentence(label: str) -> str:
+    """An option's label as it reads after "Got it:": "My own memory" is "my own memory", but an acronym ("NHS
+    notes") and "I" keep their capitals."""
+    first = (label.split() or [""])[0]
+    if first == "I" or (len(first) > 1 and first.isupper()):
+        return label
+    return label[:1].lower() + label[1:]
+
+
+def match_step_choice(step: Step, typed: str) -> ChoicesMatch:
+    """What `typed` chooses at a choice step: an option by its number, label, value (what its button types) or
+    one of its synonyms, a typo allowed; at a `multiple` step, several, or the words that give several at once.
+
+        match_step_choice(prompts.step("knowledge_source"), "both").chosen   # [0, 1]: memory and the records
+    """
+    values = [o.value for o in step.options]
+    return match_choices(typed, [[o.value, o.label, *o.synonyms] for o in step.options],
+                         [(list(t.words), [values.index(v) for v in t.values]) for t in step.together],
+                         list(step.joiners), step.multiple)
 
 
 def encode(value) -> str:
@@ -328,7 +352,7 @@ class Conversation:
         if not clicked:
             text = self._pressed(text)
         typed, text = text, text.strip()
-        command = _command(self.prompts, text)
+        command = self._unless_a_choice(text, _command(self.prompts, text))
         stage = self.state.stage
         if stage == "withdrawn":
             return self._outcome(*self.where_we_are())
@@ -393,6 +417,20 @@ class Conversation:
             return text
         found = pressed(text, self.state.offered)
         return text if found is None else found
+
+    def _unless_a_choice(self, text: str, command: str | None) -> str | None:
+        """The command `text` is, unless it names an option of the choice being asked.
+
+        The rule: a command's own word (the first of its words in [commands]: `pause`) always commands; any other
+        of its words that clearly names an option at a choice step is that option. So `later` at "Where does
+        what you've told me come from?" is "Something I learned later", and pauses at every other question.
+        """
+        if command is None or self.state.stage != "asking" or command_words(text) == self.prompts.commands[command][0]:
+            return command
+        slot = self.current_slot()
+        if slot is None or slot.step.kind != "choice" or not match_step_choice(slot.step, text).chosen:
+            return command
+        return None
 
     # ----- stages -------------------------------------------------------
 
@@ -603,11 +641,9 @@ class Conversation:
 
     def _answer_choice(self, index: int, slot: Slot, text: str) -> Outcome:
         options = slot.step.options
-        found = match_choice(text, [[o.value, o.label] for o in options])
-        if found.index is not None:
-            value = options[found.index].value
-            self._store(slot, value)
-            return self._advance(index, writes=[(slot.episode.key, slot.step.key, value)])
+        found = match_step_choice(slot.step, text)
+        if found.chosen:
+            return self._chose(index, slot, [options[i].value for i in found.chosen])
         if found.ambiguous:
             self.state.pending = {"kind": "choice", "slot": slot.token,
                                   "candidates": [options[i].value for i in found.candidates]}
@@ -616,6 +652,18 @@ class Conversation:
                                        footer=self.prompts.say("replies.choice_ambiguous_footer")))
         return self._outcome(Reply("clarify", self.prompts.say("replies.choice_unknown"),
                                    candidates=[o.label for o in options]))
+
+    def _chose(self, index: int, slot: Slot, values: list[str]) -> Outcome:
+        """Store the option(s) chosen, and say what was understood, typed or clicked ("Got it: something I learned
+        later"): a typed answer read wrongly is seen at once, and `back` puts it right."""
+        value = values if slot.step.multiple else values[0]
+        self._store(slot, value)
+        labels = {o.value: o.label for o in slot.step.options}
+        words = [_mid_sentence(labels[v]) for v in values]
+        choice = words[0] if len(words) == 1 else self.prompts.say("replies.choice_joined",
+                                                                    first=", ".join(words[:-1]), last=words[-1])
+        return self._advance(index, self._say("replies.choice_understood", choice=choice),
+                             writes=[(slot.episode.key, slot.step.key, value)])
 
     def _answer_factors(self, index: int, slot: Slot, text: str, resolved: list[Factor]) -> Outcome:
         found = match_factors(text, self.prompts.headings, resolved)
@@ -647,7 +695,6 @@ class Conversation:
             return None
         chosen = candidates[number]
         if pending["kind"] == "choice":
-            self._store(slot, chosen)
-            return self._advance(index, writes=[(slot.episode.key, slot.step.key, chosen)])
+            return self._chose(index, slot, [chosen])
         resolved = [Factor(**f) for f in pending["resolved"]] + [Factor(pending["item"], chosen)]
         return self._answer_factors(index, slot, "; ".join(pending["remaining"]), resolved)

@@ -32,7 +32,8 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
-from bot.core.digest_rules import DigestRules, DigestWording, Pattern, Theme
+from bot.core.digest_rules import DigestRules, DigestSteps, DigestWording, Pattern, Theme
+from bot.core.prompts import chosen_values
 from bot.core.redaction import NAME_THRESHOLD, Redactor
 from bot.core.review import Episode, Member, Review
 
@@ -72,9 +73,10 @@ class Account:
     """One practitioner's view of one episode: how it looked to them."""
     who: str                 # "Health visitor (Northshire Community Health)"
     agency: str
-    knowledge: str           # an option value of the knowledge step: memory | records | learned_later
-    knowledge_label: str     # "from memory"
+    knowledge: list[str]     # option values of the knowledge step, one or several: memory, records, learned_later
+    knowledge_label: str     # "from memory", "mixed: from memory and learned later"
     answers: dict[str, str]  # the account step's label (prompts/digest.toml [account]) -> what they wrote
+    mixed: bool = False      # partly learned later: shown with the views held at the time, and marked
 
 
 @dataclass
@@ -478,7 +480,7 @@ class _Reflection:
     agency: str
     episode: str
     answers: dict[str, str]
-    knowledge: str
+    knowledge: list[str]                                 # option values (chosen_values)
     factors: list[tuple[str, str]]                       # (heading, words)
     groups: list[tuple[tuple, str, str]] = field(default_factory=list)  # per factor: (key, name, grouped_by)
     flags: list[HindsightFlag] = field(default_factory=list)
@@ -523,7 +525,7 @@ def review_wide(review: Review, reflections: dict[str, dict], prompts) -> Review
     raw += [words for _, _, factors in found for _, words in factors]
     unique = list(dict.fromkeys(raw))
     clean = dict(zip(unique, redactor.clean_many(unique)))
-    submitted = [_Reflection(member, clean[member.attribution], clean[member.agency], key, {}, "",
+    submitted = [_Reflection(member, clean[member.attribution], clean[member.agency], key, {}, [],
                              [(heading, clean[words]) for heading, words in factors]) for member, key, factors in found]
     keywords = {h.name: tuple(h.keywords) for h in prompts.headings}
     episodes: dict[str, dict[tuple[str, str], None]] = {}
@@ -581,7 +583,7 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
         reflection = _Reflection(
             member, clean[member.attribution], clean[member.agency], key,
             {name: clean[_text(answers.get(name))] for name in read},
-            _text(answers.get(steps.knowledge)), [(heading, clean[words]) for heading, words in factors])
+            chosen_values(answers.get(steps.knowledge)), [(heading, clean[words]) for heading, words in factors])
         reflection.groups = [wide.groups[pair] for pair in reflection.factors]
         # Where the redactor could not tell a name from an everyday word, the lead is told where.
         given = [(label, _text(answers.get(name))) for name, label in (*steps.account.items(), *steps.remarks.items())]
@@ -694,9 +696,11 @@ def _episode_digest(review: Review, episode: Episode, mine: list[_Reflection], s
     status = {stage: wording.say(f"status.{key}") for stage, key in STATUS_OF_STAGE.items()}
     missing = [Missing(clean[m.attribution], status.get(stages.get(m.slack_id), status[None]))
                for m in case_group if m.slack_id not in contributed]
-    # A value no longer among the options (reworded after it was stored) is shown as it was stored.
-    accounts = [Account(r.who, r.agency, r.knowledge, steps.knowledge_labels.get(r.knowledge, r.knowledge),
-                        {label: r.answers[name] for name, label in steps.account.items()}) for r in mine]
+    accounts = []
+    for r in mine:
+        knowledge_label, mixed = _knowledge_label(steps, r.knowledge)
+        accounts.append(Account(r.who, r.agency, r.knowledge, knowledge_label,
+                                {label: r.answers[name] for name, label in steps.account.items()}, mixed))
 
     # Factors by heading (in the framework's order), then by group: each group once, with its sources.
     tallies: dict[str, dict[tuple, FactorGroup]] = {}
@@ -710,14 +714,28 @@ def _episode_digest(review: Review, episode: Episode, mine: list[_Reflection], s
     return EpisodeDigest(
         key=episode.key, title=clean[episode.title], dates=episode.dates, description=clean[episode.description],
         expected=expected, contributors=[r.who for r in mine], missing=missing,
-        at_the_time=[a for a in accounts if a.knowledge != steps.learned_later],
-        learned_later=[a for a in accounts if a.knowledge == steps.learned_later],
+        # Learning Together keeps what was learned later apart from the view at the time; an account that is
+        # partly the time's is still a view held at the time, so it stays there, marked mixed.
+        at_the_time=[a for a in accounts if a.knowledge != [steps.learned_later]],
+        learned_later=[a for a in accounts if a.knowledge == [steps.learned_later]],
         factors=factors,
         went_well=[Remark(r.who, r.answers[steps.went_well]) for r in mine if r.answers[steps.went_well]],
         changes=[Remark(r.who, r.answers[steps.changes]) for r in mine if r.answers[steps.changes]],
         hindsight=[flag for r in mine for flag in r.flags],
         differences=_differences(mine, rules),
         names_to_check=[name for r in mine for name in r.names_to_check])
+
+
+def _knowledge_label(steps: DigestSteps, sources: list[str]) -> tuple[str, bool]:
+    """How an account's sources read in the digest ("from memory"), and whether it is mixed: partly learned
+    later, partly known at the time. A value no longer among the options (reworded after it was stored) is
+    shown as it was stored."""
+    labels = [steps.knowledge_labels.get(value, value) for value in sources]
+    joined = ", ".join(labels)   # none, or one
+    if len(labels) > 1:
+        joined = steps.joined.format(first=", ".join(labels[:-1]), last=labels[-1])
+    mixed = steps.learned_later in sources and len(sources) > 1
+    return (steps.mixed.format(sources=joined) if mixed else joined), mixed
 
 
 def _differences(mine: list[_Reflection], rules: DigestRules) -> list[Difference]:
@@ -727,10 +745,11 @@ def _differences(mine: list[_Reflection], rules: DigestRules) -> list[Difference
     for r in mine:
         entry = agencies.setdefault(r.agency, {"who": [], "at_the_time": [], "later": False, "headings": []})
         entry["who"].append(r.who)
-        if r.knowledge in steps.known_at_the_time:
-            entry["at_the_time"].append(steps.knowledge_labels[r.knowledge])
-        elif r.knowledge == steps.learned_later:
-            entry["later"] = True
+        for value in r.knowledge:
+            if value in steps.known_at_the_time:
+                entry["at_the_time"].append(steps.knowledge_labels[value])
+            elif value == steps.learned_later:
+                entry["later"] = True
         entry["headings"] = list(dict.fromkeys([*entry["headings"], *(h for h, _ in r.factors)]))
     names = list(agencies)
     found = []

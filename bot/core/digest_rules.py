@@ -90,7 +90,9 @@ class DigestSteps:
     knowledge: str                      # a choice: where the account's knowledge comes from
     knowledge_labels: dict[str, str]    # each of its option values -> label ("from memory")
     known_at_the_time: tuple[str, ...]  # option values that count as knowing at the time
-    learned_later: str                  # the option value whose accounts are kept apart
+    learned_later: str                  # the option value whose accounts are kept apart (when it is their only one)
+    mixed: str                          # the label of an account partly learned later, {sources}
+    joined: str                         # several sources' labels, {first} and {last}
     factors: str                        # the contributory factors step
     factors_label: str
     went_well: str
@@ -301,8 +303,10 @@ def parse_digest_steps(path: Path, data: dict, source: str, steps: dict, convers
         table = _table(path, data, section)
         key = once(section, _step_named(path, source, section, "step", table.get("step"), steps, kind, conversation))
         parts[section] = key, _template(path, source, section, "label", table.get("label"), ()).format()
+    mixed = _template(path, source, "knowledge", "mixed", knowledge_table.get("mixed"), ("sources",))
+    joined = _template(path, source, "knowledge", "joined", knowledge_table.get("joined"), ("first", "last"))
     return DigestSteps(account=account, knowledge=knowledge, knowledge_labels=labels,
-                       known_at_the_time=known_at_the_time, learned_later=learned_later,
+                       known_at_the_time=known_at_the_time, learned_later=learned_later, mixed=mixed, joined=joined,
                        factors=parts["factors"][0], factors_label=parts["factors"][1],
                        went_well=parts["went_well"][0], changes=parts["changes"][0],
                        remarks=dict((parts["went_well"], parts["changes"])))

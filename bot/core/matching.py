@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 from rapidfuzz.utils import default_process
 
 # A name must score this well (0-100) to count as a match at all ...
@@ -21,6 +22,11 @@ MATCH_THRESHOLD = 80
 CLEAR_MARGIN = 6
 # Keywords this short (IT, DSL) only match as whole words: fuzzy matching would find them everywhere.
 SHORT_KEYWORD = 3
+# A typed word this long that is one edit (an adjacent swap counts as one) from a word of the options' names is
+# that word: "memroy" is "memory". Shorter words are left alone: "fine" is one edit from "file".
+TYPO_MIN_LETTERS = 5
+# Between options typed together, whatever the step's joiners: "memory, the records", "notes / later".
+_JOIN_MARKS = r"[,;/&+\n]"
 
 
 @dataclass
@@ -88,6 +94,66 @@ def match_choice(typed: str, names_per_option: list[list[str]]) -> ChoiceMatch:
     if len(close) > 1:
         return ChoiceMatch(candidates=close)
     return ChoiceMatch(index=best)
+
+
+@dataclass
+class ChoicesMatch:
+    """What a typed answer chose at a choice step: one option, or several at a `multiple` step."""
+    chosen: list[int] = field(default_factory=list)      # the options chosen, in the options' order
+    candidates: list[int] = field(default_factory=list)  # close options, when one could not be told from another
+
+    @property
+    def ambiguous(self) -> bool:
+        return not self.chosen and len(self.candidates) > 1
+
+
+def _spelled_as_named(typed_p: str, vocabulary: frozenset[str]) -> str:
+    """`typed_p` (through default_process) with each word one typo from exactly one word of `vocabulary` put right."""
+    words = []
+    for word in typed_p.split():
+        if len(word) >= TYPO_MIN_LETTERS and word not in vocabulary:
+            close = [known for known in vocabulary if OSA.distance(word, known, score_cutoff=1) <= 1]
+            word = close[0] if len(close) == 1 else word
+        words.append(word)
+    return " ".join(words)
+
+
+def match_choices(typed: str, names_per_option: list[list[str]], together: list[tuple[list[str], list[int]]] = (),
+                  joiners: list[str] = (), multiple: bool = False) -> ChoicesMatch:
+    """Which option(s) `typed` means, by number, by any of their names, or with one typo in a word of them.
+
+    With `multiple`, several: numbers or names separated by commas, semicolons, "/", "&", "+", new lines or one of
+    `joiners`, each of which must name an option; or words of `together` ("both"), each with the options it gives.
+
+    >>> names = [["memory", "My own memory"], ["records", "The records"], ["later", "Something I learned later"]]
+    >>> match_choices("memroy", names).chosen
+    [0]
+    >>> match_choices("mostly memory, some learned later", names, joiners=["and"], multiple=True).chosen
+    [0, 2]
+    """
+    number = picked(typed, len(names_per_option))
+    if number is not None:
+        return ChoicesMatch([number])
+    names = [*(n for option in names_per_option for n in option), *(w for words, _ in together for w in words)]
+    vocabulary = frozenset(word for name in names for word in _processed(name).split())
+
+    def read(part: str) -> ChoiceMatch:
+        return match_choice(_spelled_as_named(default_process(part), vocabulary), names_per_option)
+
+    if multiple:
+        whole = _spelled_as_named(default_process(typed), vocabulary)
+        for words, indexes in together:
+            if whole in {_processed(w) for w in words}:
+                return ChoicesMatch(sorted(set(indexes)))
+        joined = "|".join(re.escape(j.strip()) for j in sorted(joiners, key=len, reverse=True))
+        pattern = _JOIN_MARKS + (rf"|\b(?:{joined})\b" if joined else "")
+        parts = [part for part in re.split(pattern, typed, flags=re.IGNORECASE) if default_process(part)]
+        if len(parts) > 1:
+            found = [read(part) for part in parts]
+            if all(f.index is not None for f in found):
+                return ChoicesMatch(sorted({f.index for f in found}))
+    found = read(typed)
+    return ChoicesMatch([found.index] if found.index is not None else [], found.candidates)
 
 
 @dataclass

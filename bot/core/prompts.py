@@ -30,6 +30,7 @@ REQUIRED_TEXTS = {
               "change_placeholder", "outstanding"],
     "replies": ["thanks", "skip_button", "keep_button", "required", "cannot_skip", "choice_unknown", "choice_ambiguous",
                 "choice_ambiguous_footer", "factors_ambiguous", "factors_ambiguous_footer", "factors_saved",
+                "choice_understood", "choice_joined",
                 "current_answer", "paused", "resumed", "at_start", "editing_done", "submitted",
                 "already_submitted", "revising", "nothing_to_show", "check_prompt", "stale_button",
                 "not_in_review", "unknown_review", "error"],
@@ -61,6 +62,14 @@ REQUIRED_FILE_TEXTS = {
 class Option:
     value: str
     label: str
+    synonyms: tuple[str, ...] = ()   # other words that mean it when typed ("case notes" for the records)
+
+
+@dataclass(frozen=True)
+class Together:
+    """Words that give several options of a `multiple` step at once ("both")."""
+    words: tuple[str, ...]
+    values: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,21 @@ class Step:
     hint: str = ""
     options: tuple[Option, ...] = ()
     once: bool = False    # asked once, after the last episode, for the whole reflection
+    multiple: bool = False             # a choice that takes several options, typed together
+    together: tuple[Together, ...] = ()
+    joiners: tuple[str, ...] = ()      # words that join options typed together ("and")
+
+
+def chosen_values(stored) -> list[str]:
+    """The option values a stored choice answer holds: a list for a `multiple` step, one string from before
+    a step became one (or from a single choice), nothing when unanswered.
+
+    >>> chosen_values(["memory", "records"]), chosen_values("records"), chosen_values(None)
+    (['memory', 'records'], ['records'], [])
+    """
+    if stored is None or stored == "":
+        return []
+    return [str(value) for value in stored] if isinstance(stored, list) else [str(stored)]
 
 
 @dataclass(frozen=True)
@@ -107,11 +131,16 @@ class Prompts:
 
     def command_for(self, text: str) -> str | None:
         """Which typed command `text` is, if any: 'pause', 'back', ..., or None."""
-        word = " ".join(text.strip().lower().split()).rstrip(".!")
+        word = command_words(text)
         for name, words in self.commands.items():
             if word in words:
                 return name
         return None
+
+
+def command_words(text: str) -> str:
+    """`text` as [commands] words are compared: lower case, single spaces, no final full stop or "!"."""
+    return " ".join(text.strip().lower().split()).rstrip(".!")
 
 
 def _line_of(text: str, needle: str) -> int | None:
@@ -159,6 +188,29 @@ def _check_texts(path: Path, data: dict, source: str, required: dict[str, list[s
             except ValueError as error:
                 raise PromptsError(f"{_where(path, source, key)}: [{section}] {key}: "
                                    f"bad placeholder ({error})") from None
+
+
+def _several(where: str, label: str, raw: dict, kind: str, values: list[str]):
+    """A step's `multiple`, `together` and `joiners`: how several options are typed at once."""
+    multiple = raw.get("multiple", False)
+    if not isinstance(multiple, bool) or (multiple and kind != "choice"):
+        raise PromptsError(f"{where}: {label}: multiple must be true or false, and only a choice takes several")
+    joiners = raw.get("joiners", [])
+    if not isinstance(joiners, list) or not all(isinstance(w, str) and w.strip() for w in joiners):
+        raise PromptsError(f"{where}: {label}: joiners must be a list of words")
+    raw_together, together = raw.get("together", []), []
+    if not isinstance(raw_together, list):
+        raise PromptsError(f"{where}: {label}: together must be a list of {{ words = [...], values = [...] }}")
+    for entry in raw_together:
+        words, chosen = (entry.get("words"), entry.get("values")) if isinstance(entry, dict) else (None, None)
+        if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
+            raise PromptsError(f"{where}: {label}: each of together needs words, a list of words")
+        if not isinstance(chosen, list) or len(chosen) < 2 or any(v not in values for v in chosen):
+            raise PromptsError(f"{where}: {label}: each of together needs values, two or more of the options' values")
+        together.append(Together(tuple(words), tuple(chosen)))
+    if (together or joiners) and not multiple:
+        raise PromptsError(f"{where}: {label}: together and joiners need multiple = true")
+    return multiple, tuple(together), tuple(joiners)
 
 
 def load_prompts(directory: Path | str | None = None) -> Prompts:
@@ -217,12 +269,17 @@ def load_prompts(directory: Path | str | None = None) -> Prompts:
                 # Slack caps a button's text at 75 characters.
                 if len(option["label"]) > 75:
                     raise PromptsError(f"{where}: {label}: option label longer than 75 characters")
-                options.append(Option(str(option["value"]), str(option["label"])))
+                synonyms = option.get("synonyms", [])
+                if not isinstance(synonyms, list) or not all(isinstance(w, str) and w.strip() for w in synonyms):
+                    raise PromptsError(f"{where}: {label}: an option's synonyms must be a list of words")
+                options.append(Option(str(option["value"]), str(option["label"]), tuple(synonyms)))
+        multiple, together, joiners = _several(where, label, raw, kind, [o.value for o in options])
         label_text = raw.get("label", key.replace("_", " ").capitalize())
         if not isinstance(label_text, str) or not label_text.strip() or len(label_text) > 75:
             raise PromptsError(f"{where}: {label}: label must be text of at most 75 characters")
         steps.append(Step(key=key, kind=kind, required=raw.get("required", True), question=question,
-                          label=label_text, hint=raw.get("hint", ""), options=tuple(options), once=once))
+                          label=label_text, hint=raw.get("hint", ""), options=tuple(options), once=once,
+                          multiple=multiple, together=together, joiners=joiners))
 
     raw_commands = data.get("commands")
     if not isinstance(raw_commands, dict):

@@ -27,7 +27,7 @@ def render(digest: Digest, fmt: str, episode: str | None = None) -> str:
 
 
 def as_json(digest: Digest, episode: str | None = None) -> str:
-    return json.dumps({"format": "casegroup-digest", "version": 1, **digest.to_dict(episode)},
+    return json.dumps({"format": "casegroup-digest", "version": 2, **digest.to_dict(episode)},
                       ensure_ascii=False, indent=2) + "\n"
 
 

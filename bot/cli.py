@@ -172,9 +172,11 @@ def cmd_review_import(args, settings: Settings) -> int:
         saved = _store(settings).reviews.save(review, actor="cli", force=args.force)
     except ReviewFileError as error:  # a key that clashes with another review's
         raise ReviewFileError(args.file, error.problems) from None
+    counted = _prompts().counted
     print(f"{'Imported' if saved.outcome == 'created' else 'Updated'} review {review.key!r} ({review.title}): "
-          f"{len(review.episodes)} episodes, {len(review.members)} case group members, "
-          f"{len(review.people)} people pseudonymised.")
+          f"{counted('short_episode', len(review.episodes))}, "
+          f"{counted('case_group_member', len(review.members))}, "
+          f"{counted('person', len(review.people))} pseudonymised.")
     for old, new in review.renames:
         print(f"  Episode {old} is now {new}: its answers moved with it.")
     for line in saved.hidden:
@@ -187,12 +189,12 @@ def cmd_review_list(args, settings: Settings) -> int:
     if not keys:
         print(f"No reviews yet in {_where(settings)}. Import one with: casegroup review import FILE")
         return 0
-    store = _store(settings)
+    store, counted = _store(settings), _prompts().counted
     for key in keys:
         review = store.reviews.get(key)
         stages = store.conversations.stages(key)
         submitted = sum(1 for s in stages.values() if s == "submitted")
-        print(f"{key}\t{review.title}\tstage: {review.stage}\t{len(review.episodes)} episodes\t"
+        print(f"{key}\t{review.title}\tstage: {review.stage}\t{counted('short_episode', len(review.episodes))}\t"
               f"{submitted} of {len(review.members)} reflections submitted")
     return 0
 
@@ -205,9 +207,10 @@ def cmd_review_invite(args, settings: Settings) -> int:
 
     store = _existing_store(settings)
     review = _review(store, args.key, settings)
-    deliveries, skipped = Reflections(store, _prompts()).invite_all(review.key, actor="cli")
+    prompts = _prompts()
+    deliveries, skipped = Reflections(store, prompts).invite_all(review.key, actor="cli")
     failures = send(make_client(settings.bot_token, settings.api_url), deliveries)
-    print(f"Invited {len(deliveries) - len(failures)} member(s) of {args.key!r}; "
+    print(f"Invited {prompts.counted('member', len(deliveries) - len(failures))} of {args.key!r}; "
           f"{skipped} already taking part or declined.")
     for delivery, code in failures:
         print(f"Could not deliver to {delivery.about}: Slack said {code}", file=sys.stderr)
@@ -231,7 +234,8 @@ def cmd_purge(args, settings: Settings) -> int:
         print(f"  {review.key}\t{review.title}\tkept until {day(store.reviews.lifecycle(review.key).retain_until)}")
     if not args.yes:
         try:
-            answer = input(f"Delete the conversations of {len(reviews)} review(s) for good? Answers, submitted "
+            answer = input(f"Delete the conversations of {lead_actions.prompts.counted('review', len(reviews))} "
+                           "for good? Answers, submitted "
                            "reflections and pseudonyms go; the audit trail stays. This can't be undone. "
                            "Type 'yes' to go on: ")
         except EOFError:

@@ -170,10 +170,11 @@ class LeadActions:
                     description: str, members: list[str]) -> str:
         def add(review: Review) -> tuple[Review, str]:
             changed = with_episode(self._changeable(review), key, title, start, end, description, members)
-            return changed, f"{key}, assigned to {len(members)} member(s)"
+            return changed, f"{key}, assigned to {self.prompts.counted('member', len(members))}"
         self.review(review_key)
         self.store.reviews.change(review_key, add, actor, "episode.added")
-        return f"Added episode {key} to `{review_key}`, assigned to {len(members)} case group member(s)."
+        return (f"Added episode {key} to `{review_key}`, assigned to "
+                f"{self.prompts.counted('case_group_member', len(members))}.")
 
     # ----- retention ------------------------------------------------------
 

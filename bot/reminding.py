@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.core.progress import review_progress
+from bot.core.plurals import Plurals
 from bot.core.prompts import Prompts
 from bot.core.reminders import (DAY_NAMES, REASONS, ReminderRules, Schedule, after_sending, first_due,
                                 next_working_moment, snoozed_until, why_not, zone)
@@ -40,20 +41,21 @@ SCHEDULER = "casegroup"  # the actor of scheduled reminders in the audit trail
 
 @dataclass
 class NudgeReport:
+    plurals: Plurals
     sent: list[str] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)  # reason -> how many
     failures: list[str] = field(default_factory=list)
     queued: Counter = field(default_factory=Counter)  # (when, said in their own time) -> how many
 
     def text(self) -> str:
-        said = f"Reminded {len(self.sent)} case group member(s)."
+        said = f"Reminded {self.plurals.counted('case_group_member', len(self.sent))}."
         if self.queued:
             said += (" Outside their working hours now, so queued for their next working morning: "
                      + ", ".join(f"{n} at {said}" for (_, said), n in sorted(self.queued.items())) + ".")
         if self.skipped:
             said += " Not reminded: " + ", ".join(f"{n} {REASONS[r]}" for r, n in self.skipped.most_common()) + "."
         if self.failures:
-            said += f" {len(self.failures)} reminder(s) could not be delivered."
+            said += f" {self.plurals.counted('reminder', len(self.failures))} could not be delivered."
         return said
 
 
@@ -138,7 +140,7 @@ class Reminders:
                              f"{review_key} is in {self.prompts.say('stages.' + review.stage)}.")
         rows = {row.member: row for row in self.store.reminders.rows(review_key)}
         now = self.store.clock()
-        report, zones, deliveries = NudgeReport(), {}, []
+        report, zones, deliveries = NudgeReport(self.prompts.plurals), {}, []
         for member in review.members:
             if only is not None and member.slack_id not in only:
                 continue

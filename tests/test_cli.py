@@ -88,7 +88,7 @@ def test_invite_from_the_command_line_reaches_the_case_group(tmp_path, fake):
     run_casegroup("review", "import", str(SAMPLE / "review.toml"), cwd=tmp_path, env=env)
     result = run_casegroup("review", "invite", "child-d", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
-    assert "Invited 7 member(s)" in result.stdout
+    assert "Invited 7 members" in result.stdout
     assert len(fake.calls("chat.postMessage")) == 7
     again = run_casegroup("review", "invite", "nope", cwd=tmp_path, env=env)
     assert again.returncode == 2 and "no review with the key 'nope'" in again.stderr

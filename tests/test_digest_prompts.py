@@ -104,7 +104,7 @@ def test_the_steps_and_options_the_digest_relies_on_are_checked_at_start_up(tmp_
 
 
 @pytest.mark.parametrize("file, old, new, message", [
-    ("digest.toml", "{count} more accounts", "{number} more accounts",
+    ("digest.toml", "{count} more {count:account}", "{number} more {count:account}",
      "[slack.more] accounts: unknown placeholder {number}: this text may use {count}"),
     ("digest.toml", 'none_found = "None found."', 'none_found = ""', "[words] none_found must be a non-empty string"),
     ("digest.toml", 'timeline = "Timeline and coverage"', 'timeline = "Timeline {and} coverage"',

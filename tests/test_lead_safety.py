@@ -221,7 +221,8 @@ def test_a_reimport_that_would_hide_answers_is_refused_until_forced_and_renamed_
     assert "Updated" not in refused.out
     lines = [line for line in refused.err.splitlines() if line.startswith("  - ")]
     assert lines == [
-        '  - episode KPE1 is not in the file: the answers of 1 member(s) to it would be hidden (if it was renamed, '
+        '  - episode KPE1 is not in the file: the answers of Health visitor (Brackenshire Community Health) to it '
+        'would be hidden (if it was renamed, '
         'say so with renamed_from = "KPE1")',
         "  - GP (Millbrook Surgery), U0GP0001, is not in the case group of the file: their answers to KPE4 would "
         "be hidden"]

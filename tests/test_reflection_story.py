@@ -8,7 +8,7 @@ def test_the_case_group_is_invited_answers_every_prompt_by_typing_and_submits(
     # A lead invites the case group from Slack.
     slack.command("U0LEAD01", "/review", "invite child-d", fake.response_url)
     response = fake.wait_for("response_url")[0]
-    assert "Invited 7 member(s)" in response["text"]
+    assert "Invited 7 members" in response["text"]
     invitations = {call["channel"]: call for call in fake.calls("chat.postMessage")}
     assert set(invitations) == {m.slack_id for m in imported.members}
     intro = str(invitations["U0HV0001"]["blocks"])

@@ -68,7 +68,7 @@ def test_reminders_follow_working_hours_time_zones_weekends_snooze_and_the_cap(
     clock.set(at("2024-01-15 15:00"))
     slack.command(LEAD, "/review", "remind child-d", fake.response_url)
     report = wait_until(lambda: [c["text"] for c in fake.calls("response_url") if "Reminded" in c["text"]])[0]
-    assert report.startswith("Reminded 0 case group member(s).")
+    assert report.startswith("Reminded 0 case group members.")
     assert "4 reminded too recently" in report and "1 snoozed reminders" in report and "1 finished" in report
     nudged(fake)
 
@@ -128,7 +128,7 @@ def test_a_leads_reminder_in_the_evening_is_queued_for_each_persons_next_working
     clock.set(at("2024-01-08 20:00"))                          # Monday evening in London, 15:00 in New York
     slack.command(LEAD, "/review", "remind child-d", fake.response_url)
     report = wait_until(lambda: [c["text"] for c in fake.calls("response_url") if "Reminded" in c["text"]])[0]
-    assert report.startswith("Reminded 1 case group member(s).")     # the police officer, at work in New York
+    assert report.startswith("Reminded 1 case group member.")     # the police officer, at work in New York
     assert ("Outside their working hours now, so queued for their next working morning: "
             "6 at 09:00 Tue 9 Jan 2024 (Europe/London).") in report
     assert nudged(fake) == {PC}

@@ -86,7 +86,7 @@ def test_invitations_only_in_conversations_from_slack_and_the_command_line(
     # The stage change runs in a lazy listener: wait for it, as a lead would wait for the reply.
     wait_until(lambda: [c for c in fake.calls("response_url") if "moved from setup to conversations" in c["text"]])
     slack.command(LEAD, "/review", "invite child-d <@U0HV0001|hv>", fake.response_url)
-    assert "Invited 1 member(s)" in wait_until(
+    assert "Invited 1 member" in wait_until(
         lambda: [c["text"] for c in fake.calls("response_url") if "Invited" in c["text"]])[0]
     # The earlier "nothing for you yet" in their DM, and now the invitation.
     assert {c["channel"] for c in fake.calls("chat.postMessage")} - {LEAD} == {"D0HV0001", "U0HV0001"}

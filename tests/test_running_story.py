@@ -45,7 +45,7 @@ def raw_files(db_path) -> bytes:
 def test_a_lead_runs_a_review_from_invitation_to_purge(
         fake, slack, store, clock, imported, prompts, sample_reflections, db_path, monkeypatch, capsys):
     slack.command(LEAD, "/review", "invite child-d", fake.response_url)
-    assert "Invited 7 member(s)" in fake.wait_for("response_url")[0]["text"]
+    assert "Invited 7 members" in fake.wait_for("response_url")[0]["text"]
     by_member = reflections_by_member(sample_reflections, imported)
     for done in (SW, TM, NK, GP):
         answer_everything(slack, done, by_member[done], prompts)
@@ -86,11 +86,11 @@ def test_a_lead_runs_a_review_from_invitation_to_purge(
     # Nudging all reaches exactly the outstanding people, each told how much is left.
     fake.clear()
     slack.click(LEAD, "home_nudge_all", "child-d|all")
-    report = said_to(fake, LEAD, "Reminded 3 case group member(s)")
+    report = said_to(fake, LEAD, "Reminded 3 case group members")
     assert "4 finished" in report[0]
     reminded = {c["channel"] for c in fake.calls("chat.postMessage")} - {LEAD}
     assert reminded == {HV, PC, HO}
-    assert "2 of your 3 episode(s) still need your reflection" in said_to(fake, HV, "gentle reminder")[0]
+    assert "2 of your 3 episodes still need your reflection" in said_to(fake, HV, "gentle reminder")[0]
     assert "you're invited to take part" in said_to(fake, HO, "gentle reminder")[0]
     wait_until(lambda: fake.calls("views.publish"), what="the lead's Home published again")
     assert "(1 sent)" in grid_row(home_of(fake, LEAD), "Health visitor (Brackenshire Community Health)")

@@ -29,7 +29,9 @@ def test_check_your_answers_fits_80_columns_and_each_choice_keeps_the_bots_numbe
     # "Reply with the number of an answer to change it": choice 3 is the menu option for answer 3 ...
     choices = {choice.number: choice for screen in screens for choice in screen.choices}
     assert choices[3].option["value"].endswith("|check|3")
-    assert choices[3].label.startswith("KPE2 · ")
+    assert choices[3].label == "Front of mind and other demands"
+    # The menu is one line: its options are the numbered answers above it, so they are not listed again.
+    assert "Change an answer… type its number, 1 to 10" in text and text.count("Front of mind and other demands") == 1
     # ... and Submit comes after the bot's own numbers.
     assert choices[11].label == "Submit my reflection" and choices[11].option is None
     assert sorted(choices) == list(range(1, 12))

@@ -73,7 +73,7 @@ def test_a_paramedic_consents_answers_every_prompt_and_submits_then_the_lead_loo
     # The invitation says how the paramedic's words will be used; `1` clicks "Yes, I agree".
     assert "agency only (Paramedic, Eastmere Ambulance Service)" in transcript
     assert '(you clicked "Yes, I agree")' in after(transcript, "1")
-    assert "question 1 of 9 · KPE2" in after(transcript, "1")
+    assert "question 1 of 9" in after(transcript, "1")
     assert '(you clicked "The records")' in after(transcript, "2")
     assert "anything else you'd like the review team to know?" in flat(after(transcript, PARAMEDIC_ANSWERS["changes"]))
     check = after(transcript, PARAMEDIC_ANSWERS["anything_else"])
@@ -192,7 +192,7 @@ def test_the_offline_mode_follows_the_casegroup_settings(tmp_path):
     result = run_try(tmp_path, ["/review remind adult-f", "/review stage adult-f closed", "1", "/quit"], "--as", "lead",
                      settings={"CASEGROUP_REMINDER_MAX": "0", "CASEGROUP_RETENTION_DAYS": "30"})
     assert result.returncode == 0, result.stderr
-    assert "Reminded 0 case group member(s). Not reminded: 6 already had every reminder allowed." in flat(
+    assert "Reminded 0 case group members. Not reminded: 6 already had every reminder allowed." in flat(
         after(result.stdout, "/review remind adult-f"))
     assert "This can't be undone" in flat(after(result.stdout, "/review stage adult-f closed"))
     closed = flat(after(result.stdout, "1"))   # "Yes, move it to closed", typed as its number
@@ -240,7 +240,7 @@ def test_a_lead_fills_in_the_add_episode_and_add_member_forms_at_the_terminal(tm
     rejected = flat(after(transcript, "1, 2"))
     assert "End: End 2025-03-01 is before start 2025-03-20." in rejected and "End (optional" in rejected
     assert "A form is open" in flat(after(transcript, "/as 1"))
-    assert "Added episode KPE6 to `adult-f`, assigned to 2 case group member(s)." in flat(transcript)
+    assert "Added episode KPE6 to `adult-f`, assigned to 2 case group members." in flat(transcript)
     assert "Who is required" in flat(transcript)
     assert "(you closed the form: nothing was sent)" in after(transcript, "/cancel")
     assert "Added School nurse (Eastmere Schools) to the case group of `adult-f`, for KPE1, KPE3." in flat(

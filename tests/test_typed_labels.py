@@ -61,7 +61,7 @@ def test_typing_a_buttons_words_in_any_case_without_punctuation_or_with_a_typo_i
     assert "Check your answers" in last_post(fake, PC)
 
     # Check your answers: an entry of the change menu by its words, then Submit by its words, misspelt.
-    slack.dm(PC, "KPE2 · Options I felt I had")
+    slack.dm(PC, "options i felt i had")                   # the change menu's option, by its words
     assert "What options did you feel you had" in last_post(fake, PC)
     slack.dm(PC, "Leave, arrest, or refer.")
     slack.dm(PC, "submit my reflecton")

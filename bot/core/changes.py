@@ -90,7 +90,8 @@ def hidden_by_import(stored: Review, imported: Review, answered: dict[str, set[s
         who = [m for m in stored.members
                if episode.key in m.episodes and episode.key in answered.get(m.slack_id, set())]
         if who:
-            lines.append(f"episode {episode.key} is not in the file: the answers of {len(who)} member(s) to it "
+            lines.append(f"episode {episode.key} is not in the file: the answers of "
+                         f"{', '.join(m.attribution for m in who)} to it "
                          f"would be hidden (if it was renamed, say so with renamed_from = \"{episode.key}\")")
     for member in stored.members:
         shown = sorted(set(member.episodes) & answered.get(member.slack_id, set()))

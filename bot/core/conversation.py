@@ -583,7 +583,8 @@ class Conversation:
     # ----- along the way: between episodes, and the gentle checks, each made once -------------
 
     def _between_episodes(self, index: int) -> list[Reply]:
-        """"Episode 1 of 2 done. Next: KPE4 …", when the question after `index` starts another episode."""
+        """"Episode 1 of 2 done. Next:", when the question after `index` starts another episode (whose heading
+        follows, naming it)."""
         done, after = self.slots[index], self.slots[index + 1]
         if self.state.editing or after.episode is WHOLE_REFLECTION or after.episode.key == done.episode.key:
             return []

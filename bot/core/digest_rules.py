@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.core.plurals import Plurals
 from bot.errors import PromptsError
 
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
@@ -56,7 +57,7 @@ DIGEST_TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
     "slack.more": dict.fromkeys(("patterns", "contributors", "people", "accounts", "groups", "remarks", "flags",
                                  "differences", "names"), _COUNT),
     "file": {"meta": ("board", "generated_at", "contributors", "members", "reflections"),
-             "named_by": ("count", "agencies"), "named_by_one": ("count", "agencies"),
+             "named_by": ("count", "agencies"),
              "episode_meta": ("dates", "coverage"), "matched": ("phrases",),
              **dict.fromkeys(("intro", "chart", "no_patterns", "question", "typology", "recurs_in", "evidence",
                               "not_yet", "learned_later_note", "hindsight_note"), ())},
@@ -104,18 +105,20 @@ class DigestSteps:
 class DigestWording:
     """The digest's texts from digest.toml, by dotted name: what the digest core and its renderers say."""
     texts: dict[str, str]
+    plurals: Plurals = Plurals()   # {count:agency}: the word that fits the number (bot/core/plurals.py)
 
     def say(self, name: str, /, **values) -> str:
         """The text called `name` ("headings.review", "slack.more.accounts"), with its {placeholders} filled in."""
-        return self.texts[name].format_map(values)
+        return self.plurals.format(self.texts[name], **values)
 
     def say_in(self, escape: Callable[[str], str], name: str, /, **values) -> str:
         """say() for an output that escapes text (HTML): the text's own words escaped, `values` put in as given."""
-        return escape(self.texts[name]).format_map(values)
+        return self.plurals.format(escape(self.texts[name]), **values)
 
     def template(self, name: str) -> Callable[..., str]:
         """The text's `format`, for a loop that says it for every item (say() looks it up each time)."""
-        return self.texts[name].format
+        text, plurals = self.texts[name], self.plurals
+        return lambda **values: plurals.format(text, **values)
 
 
 @dataclass(frozen=True)
@@ -202,15 +205,20 @@ def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
 
-def _template(path: Path, source: str, section: str, key: str, value, allowed: tuple[str, ...]) -> str:
-    """A non-empty text whose placeholders are all among `allowed`."""
+def _template(path: Path, source: str, section: str, key: str, value, allowed: tuple[str, ...],
+              plurals: Plurals = Plurals()) -> str:
+    """A non-empty text whose placeholders are all among `allowed`, each counted word ({count:agency}) one that
+    `plurals` has."""
     where = f"{_at(path, source, section, key)}: [{section}] {key}"
     if not isinstance(value, str) or not value.strip():
         raise PromptsError(f"{where} must be a non-empty string")
     try:
         unknown = _placeholders(value) - set(allowed)
+        noun = plurals.unknown_noun(value)
     except ValueError as error:
         raise PromptsError(f"{where}: bad placeholder ({error}); write {{{{ or }}}} for a brace") from None
+    if noun is not None:
+        raise PromptsError(f"{where}: {{…:{noun}}} counts a word that [plurals] in conversation.toml does not have")
     if unknown:
         may = f"may use {', '.join('{' + name + '}' for name in allowed)}" if allowed else "takes no placeholder"
         raise PromptsError(f"{where}: unknown placeholder {{{sorted(unknown)[0]}}}: this text {may}")
@@ -312,7 +320,7 @@ def parse_digest_steps(path: Path, data: dict, source: str, steps: dict, convers
                        remarks=dict((parts["went_well"], parts["changes"])))
 
 
-def parse_digest_wording(path: Path, data: dict, source: str) -> DigestWording:
+def parse_digest_wording(path: Path, data: dict, source: str, plurals: Plurals = Plurals()) -> DigestWording:
     """The texts of digest.toml the renderers say, checked against DIGEST_TEXTS, by dotted name. With
     them, the labels of [factors], [went_well] and [changes] (checked by parse_digest_steps): the
     headings of those parts of an episode."""
@@ -320,8 +328,8 @@ def parse_digest_wording(path: Path, data: dict, source: str) -> DigestWording:
     for section, allowed in DIGEST_TEXTS.items():
         table = _table(path, data, section)
         for key, names in allowed.items():
-            texts[f"{section}.{key}"] = _template(path, source, section, key, table.get(key), names)
-    return DigestWording(texts)
+            texts[f"{section}.{key}"] = _template(path, source, section, key, table.get(key), names, plurals)
+    return DigestWording(texts, plurals)
 
 
 def parse_hindsight(path: Path, data: dict, source: str) -> tuple[tuple[str, ...], int]:
@@ -382,10 +390,11 @@ def parse_unmapped(path: Path, data: dict, source: str) -> str:
 
 
 def parse_digest_rules(directory: Path, documents: dict[str, tuple[dict, str]], headings: list[str],
-                       steps: dict) -> DigestRules:
+                       steps: dict, plurals: Plurals = Plurals()) -> DigestRules:
     """Validate hindsight.toml, typology.toml and digest.toml, given as {stem: (parsed, source)}.
 
-    `steps` is conversation.toml's {key: step}: digest.toml names the steps it reads.
+    `steps` is conversation.toml's {key: step}: digest.toml names the steps it reads; `plurals` its [plurals],
+    the counted words digest.toml may use.
     """
     for stem in ("hindsight", "typology", "digest"):
         if stem not in documents:
@@ -395,5 +404,5 @@ def parse_digest_rules(directory: Path, documents: dict[str, tuple[dict, str]], 
     unmapped = parse_unmapped(directory / "typology.toml", *documents["typology"])
     digest_path = directory / "digest.toml"
     digest_steps = parse_digest_steps(digest_path, *documents["digest"], steps, "conversation.toml")
-    wording = parse_digest_wording(digest_path, *documents["digest"])
+    wording = parse_digest_wording(digest_path, *documents["digest"], plurals)
     return DigestRules(phrases, threshold, patterns, themes, unmapped, digest_steps, wording)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.digest_rules import DigestRules, parse_digest_rules
+from bot.core.plurals import Plurals
+from bot.core.review import KINDS
 from bot.errors import PromptsError
 from prompts import PROMPTS_DIR
 
@@ -86,6 +88,13 @@ class Step:
     together: tuple[Together, ...] = ()
     joiners: tuple[str, ...] = ()      # words that join options typed together ("and")
 
+    # A hint worded for one kind of review ("adults": `hint_adults`), where its examples would not fit the other.
+    hints: tuple[tuple[str, str], ...] = ()
+
+    def hint_for(self, kind: str) -> str:
+        """The hint for a review of `kind` ("children", "adults"): its own wording if it has one, else `hint`."""
+        return dict(self.hints).get(kind, self.hint)
+
 
 def chosen_values(stored) -> list[str]:
     """The option values a stored choice answer holds: a list for a `multiple` step, one string from before
@@ -114,12 +123,17 @@ class Prompts:
     extra: dict = field(default_factory=dict)  # other prompt files (hindsight phrases, typology, ...)
     digest: DigestRules | None = None  # hindsight.toml, typology.toml and digest.toml, validated
     closing: list[Step] = field(default_factory=list)  # the `once` steps, asked after the last episode
+    plurals: Plurals = Plurals()  # [plurals]: the forms of each counted word
 
     def say(self, dotted: str, **values) -> str:
-        """The text at `section.key`, with {placeholders} filled in."""
+        """The text at `section.key`, with {placeholders} filled in ({count:episode}: see bot/core/plurals.py)."""
         section, key = dotted.split(".", 1)
         text = self.texts[section][key]
-        return text.format(**values) if values else text
+        return self.plurals.format(text, **values) if values else text
+
+    def counted(self, noun: str, count: int) -> str:
+        """`count` and the word for `noun` that fits it, from [plurals]: counted("member", 1) is "1 member"."""
+        return self.plurals.counted(noun, count)
 
     @property
     def required_keys(self) -> set[str]:
@@ -172,8 +186,10 @@ def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def _check_texts(path: Path, data: dict, source: str, required: dict[str, list[str]]) -> None:
-    """Every text the code asks for is there, non-empty, with well-formed placeholders."""
+def _check_texts(path: Path, data: dict, source: str, required: dict[str, list[str]],
+                 plurals: Plurals) -> None:
+    """Every text the code asks for is there, non-empty, with well-formed placeholders, each counted word
+    ({count:episode}) one that [plurals] has."""
     for section, keys in required.items():
         table = data.get(section)
         if not isinstance(table, dict):
@@ -185,9 +201,13 @@ def _check_texts(path: Path, data: dict, source: str, required: dict[str, list[s
                                    f"[{section}] {key} must be a non-empty string")
             try:
                 _placeholders(value)
+                noun = plurals.unknown_noun(value)
             except ValueError as error:
                 raise PromptsError(f"{_where(path, source, key)}: [{section}] {key}: "
                                    f"bad placeholder ({error})") from None
+            if noun is not None:
+                raise PromptsError(f"{_where(path, source, key)}: [{section}] {key}: {{…:{noun}}} counts a "
+                                   f"word that [plurals] in conversation.toml does not have")
 
 
 def _several(where: str, label: str, raw: dict, kind: str, values: list[str]):
@@ -223,11 +243,12 @@ def load_prompts(directory: Path | str | None = None) -> Prompts:
     conversation_path = directory / "conversation.toml"
     data, source = _read(conversation_path)
 
-    _check_texts(conversation_path, data, source, REQUIRED_TEXTS)
+    plurals = _plurals(conversation_path, data, source)
+    _check_texts(conversation_path, data, source, REQUIRED_TEXTS, plurals)
     texts = {section: data[section] for section in REQUIRED_TEXTS}
     for name, required in REQUIRED_FILE_TEXTS.items():
         other_data, other_source = _read(directory / name)
-        _check_texts(directory / name, other_data, other_source, required)
+        _check_texts(directory / name, other_data, other_source, required, plurals)
         texts.update({section: other_data[section] for section in required})
 
     raw_steps = data.get("steps")
@@ -277,9 +298,13 @@ def load_prompts(directory: Path | str | None = None) -> Prompts:
         label_text = raw.get("label", key.replace("_", " ").capitalize())
         if not isinstance(label_text, str) or not label_text.strip() or len(label_text) > 75:
             raise PromptsError(f"{where}: {label}: label must be text of at most 75 characters")
+        hints = tuple((kind_of_review, raw[f"hint_{kind_of_review}"]) for kind_of_review in KINDS
+                      if f"hint_{kind_of_review}" in raw)
+        if not all(isinstance(hint, str) and hint.strip() for _, hint in hints):
+            raise PromptsError(f"{where}: {label}: hint_children and hint_adults must be non-empty text")
         steps.append(Step(key=key, kind=kind, required=raw.get("required", True), question=question,
                           label=label_text, hint=raw.get("hint", ""), options=tuple(options), once=once,
-                          multiple=multiple, together=together, joiners=joiners))
+                          multiple=multiple, together=together, joiners=joiners, hints=hints))
 
     raw_commands = data.get("commands")
     if not isinstance(raw_commands, dict):
@@ -309,7 +334,20 @@ def load_prompts(directory: Path | str | None = None) -> Prompts:
 
     documents = {other.stem: _read(other) for other in sorted(directory.glob("*.toml"))
                  if other.name not in ("conversation.toml", "framework.toml", *REQUIRED_FILE_TEXTS)}
-    digest = parse_digest_rules(directory, documents, [h.name for h in headings], {s.key: s for s in steps})
+    digest = parse_digest_rules(directory, documents, [h.name for h in headings], {s.key: s for s in steps},
+                                plurals)
     return Prompts(texts=texts, steps=[s for s in steps if not s.once], commands=commands, headings=headings,
                    extra={stem: parsed for stem, (parsed, _) in documents.items()}, digest=digest,
-                   closing=[s for s in steps if s.once])
+                   closing=[s for s in steps if s.once], plurals=plurals)
+
+
+def _plurals(path: Path, data: dict, source: str) -> Plurals:
+    """[plurals]: each counted word's two forms, for one and for any other number."""
+    table = data.get("plurals")
+    if not isinstance(table, dict):
+        raise PromptsError(f"{path}: missing table [plurals]")
+    for noun, forms in table.items():
+        if not (isinstance(forms, list) and len(forms) == 2 and all(isinstance(f, str) and f.strip() for f in forms)):
+            raise PromptsError(f"{_where(path, source, noun, f'{noun} =')}: [plurals] {noun} must be two words, "
+                               f"for one and for more: [\"agency\", \"agencies\"]")
+    return Plurals.of(table)

@@ -124,8 +124,9 @@ def _welcome(session, me, db: str | None, fresh: bool, review_file: str | None) 
     session.say("casegroup try: the real casegroup bot in your terminal. Nothing is sent anywhere: Slack "
                 "is played by a stand-in inside this program (on 127.0.0.1), and everything stays "
                 + (f"in {db}." if db else "in memory."))
-    session.say(f"Review {review.key}: {review.title} ({review.board}), {len(review.episodes)} key "
-                f"practice episodes, {len(review.members)} people in the case group.")
+    counted = session.prompts.counted
+    session.say(f"Review {review.key}: {review.title} ({review.board}), {counted('episode', len(review.episodes))}, "
+                f"{counted('person', len(review.members))} in the case group.")
     session.say(session.whos_who(me))
     session.say("Type /help for the terminal's commands, /quit to stop.")
     if fresh:

@@ -127,6 +127,7 @@ class TrySession:
     def __init__(self, store: Store, prompts: Prompts, review: Review, out: Callable[[str], None] = print,
                  files_dir: Callable[[], Path] | None = None, settings: Settings | None = None):
         self.store = store
+        self.prompts = prompts
         self.review = review
         self.out = out
         self._files_dir = files_dir or (lambda: Path.cwd())
@@ -271,7 +272,7 @@ class TrySession:
         self.say(f"You are now {member.attribution if member else person.description}.")
         waiting = self._inbox.pop(person.slack_id, [])
         if waiting:
-            self.say(f"casegroup sent you {len(waiting)} message(s) while you were someone else:")
+            self.say(f"casegroup sent you {self.prompts.counted('message', len(waiting))} while you were someone else:")
         for mail in waiting:
             self._show(person.slack_id, mail.payload, mail.note, mail.container)
         return True

@@ -149,32 +149,43 @@ def _intro(view: View, again: bool = False) -> list[dict]:
     ]
 
 
-def _ask(p: Prompts, review_key: str, reply: Reply) -> list[dict]:
+def _ask(view: View, reply: Reply, named: set[str]) -> list[dict]:
+    """A question. Each thing is said once in a message: the episode's key (in the header at its first question,
+    else in the context line, and not at all when an earlier reply of the message named it), and each option (as
+    a button, or as numbered text when there are more than a message's buttons can hold)."""
+    p, review_key = view.prompts, view.review.key
     slot = reply.slot
     episode, step = slot.episode, slot.step
     blocks = []
+    where = p.say("episode.context", dates=episode.dates, n=reply.number, total=reply.total)
     if reply.number == 1:
         blocks.append(header(p.say("episode.header", episode_key=episode.key, episode_title=episode.title)))
         if episode.description:
             blocks.append(context(neutralise(episode.description)))
+    elif reply.number and episode.key not in named:
+        where += f" · {episode.key}"
     if reply.number:   # a question for the whole reflection (a `once` step) has no episode and no counter
-        blocks.append(context(p.say("episode.context", dates=episode.dates, n=reply.number, total=reply.total)
-                              + f" · {episode.key}"))
+        named.add(episode.key)
+        blocks.append(context(where))
     blocks.append(section(f"*{step.question.strip('*')}*" if not step.question.startswith("*") else step.question))
+    keep = not step.required or reply.current is not None
+    # The options are buttons when they fit in one actions block beside Skip/Keep; otherwise numbered text.
+    option_buttons = step.kind == "choice" and len(step.options) + int(keep) <= MAX_ACTIONS_ELEMENTS
     if step.kind == "factors":
         blocks.append(section("\n".join(f"{i}. {h.name}" for i, h in enumerate(p.headings, start=1))))
-    if step.kind == "choice":
+    if step.kind == "choice" and not option_buttons:
         blocks.append(section("\n".join(f"{i}. {o.label}" for i, o in enumerate(step.options, start=1))))
-    if step.hint:
-        blocks.append(context(step.hint))
+    hint = step.hint_for(view.review.kind)
+    if hint:
+        blocks.append(context(hint))
     if reply.current is not None:
         current = neutralise(display(reply.current, step)) or p.say("check.skipped")
         blocks.append(section(p.say("replies.current_answer", answer=shorten(current, 2500)), verbatim=True))
     buttons = []
-    if step.kind == "choice":
+    if option_buttons:
         buttons = [button(o.label, f"{ACTION_PREFIX}_choice_{i}", action_value(review_key, slot.token, o.value))
                    for i, o in enumerate(step.options)]
-    if not step.required or reply.current is not None:
+    if keep:
         buttons.append(button(p.say("replies.skip_button" if reply.current is None else "replies.keep_button"),
                               f"{ACTION_PREFIX}_skip",
                               action_value(review_key, slot.token, "skip")))
@@ -185,12 +196,15 @@ def _ask(p: Prompts, review_key: str, reply: Reply) -> list[dict]:
 
 def _clarify(view: View, reply: Reply) -> list[dict]:
     token = "clarify"
+    # Each candidate once: as a numbered button when a few, else as numbered text (the practitioner types the number).
+    with_buttons = len(reply.candidates) <= 5
     # The question quotes what the practitioner typed, so all of it is neutralised.
-    lines = "\n".join(f"{i}. {neutralise(c)}" for i, c in enumerate(reply.candidates, start=1))
-    blocks = [section(f"{neutralise(reply.text)}\n{lines}", verbatim=True)]
+    lines = "" if with_buttons else "\n" + "\n".join(f"{i}. {neutralise(c)}"
+                                                     for i, c in enumerate(reply.candidates, start=1))
+    blocks = [section(f"{neutralise(reply.text)}{lines}", verbatim=True)]
     if reply.footer:
         blocks.append(context(reply.footer))
-    if len(reply.candidates) <= 5:
+    if with_buttons:
         blocks.append(actions(*[button(f"{i}. {c}", f"{ACTION_PREFIX}_clarify_{i}",
                                        action_value(view.review.key, token, str(i)))
                                 for i, c in enumerate(reply.candidates, start=1)]))
@@ -230,8 +244,8 @@ def _answers(view: View, reply: Reply, with_actions: bool) -> list[dict]:
         lines.append(entry)
     flush()
     if with_actions:
-        choices = [option(f"{i.number}. " + " · ".join(filter(None, (i.slot.episode.key, i.slot.step.label))),
-                          action_value(view.review.key, "check", str(i.number)))
+        # By number and question only: the list above names each episode once, under its own heading.
+        choices = [option(f"{i.number}. {i.slot.step.label}", action_value(view.review.key, "check", str(i.number)))
                    for i in reply.items[:MAX_SELECT_OPTIONS]]
         blocks.append(actions(
             button(p.say("check.submit_button"), f"{ACTION_PREFIX}_submit",
@@ -259,11 +273,16 @@ def _offer(view: View, reply: Reply) -> list[dict]:
                       for i, (label, typed) in enumerate(zip(reply.candidates, reply.typed))])]
 
 
-def reply_blocks(view: View, reply: Reply) -> list[dict]:
+def reply_blocks(view: View, reply: Reply, named: set[str] | None = None) -> list[dict]:
+    """The blocks of one reply. `named`: the episodes the message has named so far (this reply adds its own),
+    so that a question after "check your answers" or `answers` does not name its episode again."""
+    named = set() if named is None else named
+    if reply.kind in ("check", "answers"):
+        named.update(item.slot.episode.key for item in reply.items)
     if reply.kind in ("intro", "intro_again"):
         return _intro(view, again=reply.kind == "intro_again")
     if reply.kind == "ask":
-        return _ask(view.prompts, view.review.key, reply)
+        return _ask(view, reply, named)
     if reply.kind == "clarify":
         return _clarify(view, reply)
     if reply.kind == "confirm":
@@ -282,8 +301,9 @@ def reply_blocks(view: View, reply: Reply) -> list[dict]:
 def messages(view: View, replies: list[Reply]) -> list[dict]:
     """The chat.postMessage payloads for a list of replies, in order, within every limit."""
     blocks: list[dict] = []
+    named: set[str] = set()
     for reply in replies:
-        blocks.extend(reply_blocks(view, reply))
+        blocks.extend(reply_blocks(view, reply, named))
     return split_messages(blocks)
 
 

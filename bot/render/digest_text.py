@@ -73,8 +73,7 @@ def _patterns_md(wording: DigestWording, patterns: list[EmergingPattern]) -> lis
     for number, pattern in enumerate(patterns, start=1):
         typology = (f"{pattern.pattern} ({pattern.pattern_short})" if pattern.pattern
                     else _say(wording, "words.not_mapped"))
-        count = len(pattern.agencies)
-        named_by = _say(wording, "file.named_by_one" if count == 1 else "file.named_by", count=count,
+        named_by = _say(wording, "file.named_by", count=len(pattern.agencies),
                         agencies=_md(", ".join(pattern.agencies)))
         lines += [f"### {number}. {_md(pattern.factor)}", "",
                   f"- **{question}:** {_md(pattern.question)}",

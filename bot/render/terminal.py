@@ -38,6 +38,7 @@ class Choice:
     block_id: str
     element: dict
     option: dict | None = None   # the chosen option, for menus
+    numbered: bool = False       # the bot gave it its number, as in a numbered list it showed
 
 
 @dataclass
@@ -124,16 +125,22 @@ def number_choices(choices: list[Choice]) -> list[Choice]:
     where the bot numbered a list itself (check your answers, "did you mean"), its options keep the bot's
     number, so `3` means the same to both."""
     for choice, (number, label) in zip(choices, numbered([c.label for c in choices])):
+        choice.numbered = label != choice.label    # its "3. " was the bot's, and is now its number
         choice.number, choice.label = number, label
     return choices
 
 
 def _choice_lines(choices: list[Choice], width: int) -> list[str]:
-    """Short buttons share a line; a menu's options go one per line under its placeholder."""
+    """Short buttons share a line; a menu's options go one per line under its placeholder. A menu whose
+    options the bot numbered itself ("check your answers": each is a numbered answer shown above it) is one
+    line, so that nothing is listed twice: its placeholder and the numbers to type."""
     lines: list[str] = []
     row = ""
     menu = None
+    said_once = False      # the current menu was said in one line
     for choice in choices:
+        if choice.option is not None and choice.element is menu and said_once:
+            continue
         item = f"[{choice.number}] {choice.label}"
         if choice.option is None:
             if row and len(row) + 3 + len(item) > width - 2:
@@ -146,7 +153,14 @@ def _choice_lines(choices: list[Choice], width: int) -> list[str]:
             row = ""
         if choice.element is not menu:
             menu = choice.element
-            lines.append("  " + (_text_of(menu.get("placeholder")) or "Choose one:"))
+            placeholder = _text_of(menu.get("placeholder")) or "Choose one:"
+            options = [c for c in choices if c.element is menu]
+            said_once = all(c.numbered for c in options)
+            if said_once:
+                lines.extend(wrap(f"{placeholder} type its number, {options[0].number} to {options[-1].number}",
+                                  "  ", width))
+                continue
+            lines.append("  " + placeholder)
         lines.extend(wrap(item, "    ", width))
     if row:
         lines.append("  " + row)

@@ -91,7 +91,7 @@ def review_invite(asked, deps, respond, client):
     only = [_user_id(word) for word in asked.args[1:]] or None
     deliveries, skipped = deps.reflections.invite_all(key, actor=asked.user, only=only)
     failures = send(client, deliveries)
-    text = f"Invited {len(deliveries) - len(failures)} member(s) of the case group for `{key}`."
+    text = f"Invited {deps.prompts.counted('member', len(deliveries) - len(failures))} of the case group for `{key}`."
     if skipped:
         text += f" {skipped} already taking part (or who declined) were not asked again."
     if failures:

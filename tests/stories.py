@@ -57,6 +57,8 @@ def submit_directly(store, review, reflections: list[dict], prompts) -> None:
             for field in FIELDS:
                 value = reflection[field]
                 if field == "factors":
-                    value = [f.as_dict() for f in match_factors("; ".join(value), prompts.headings).resolved]
+                    found = match_factors("; ".join(value), prompts.headings)
+                    assert not found.unclear, "the conversation would ask which heading: name it in the data"
+                    value = [f.as_dict() for f in found.resolved]
                 writes.append((reflection["episode"], field, value))
         record(store, State(review.key, member, stage="submitted", version=1), writes, events=["submitted"])

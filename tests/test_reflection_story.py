@@ -24,13 +24,17 @@ def test_the_case_group_is_invited_answers_every_prompt_by_typing_and_submits(
     latest = store.submitted.latest("child-d")
     assert set(latest) == set(by_member)
     checked = 0
+    headings = {h.name for h in prompts.headings}
     for member, reflections in by_member.items():
         for reflection in reflections:
             stored = latest[member][reflection["episode"]]
             for field in FIELDS:
                 expected = reflection[field]
                 if field == "factors":
-                    assert [f["text"] for f in stored[field]] == expected
+                    # A heading's name typed before a colon is where the words went, not part of them.
+                    named = [w.partition(": ") if w.partition(": ")[0] in headings else ("", "", w) for w in expected]
+                    assert [f["text"] for f in stored[field]] == [words for _, _, words in named]
+                    assert all(f["heading"] == label for f, (label, _, _) in zip(stored[field], named) if label)
                 else:
                     assert display(stored[field]) == expected, (member, reflection["episode"], field)
                 checked += 1

@@ -141,25 +141,31 @@ def test_a_reply_to_which_heading_picks_headings_by_number_or_name(headings, rep
 
 # ----- stories, typed through the real App ------------------------------------------------------
 
-def test_three_statements_typed_in_one_line_go_under_three_headings(fake, slack, store, invited):
+@pytest.mark.parametrize("text, stored, confirmed", [
+    # Three statements in one line, under three headings, nothing asked.
+    ("personal factors: tired; workload, info sharing",
+     [("tired", "personal factors"), ("workload", "conditions of work"), ("info sharing", "inter-agency team")],
+     "• *personal factors*: tired\n• *conditions of work*: workload\n• *inter-agency team*: info sharing"),
+    # A comma before a keyword starts a new statement. "family" is short for the heading's name, so it goes;
+    # "workload" is a keyword, their own word, so it stays.
+    ("family: Darren did all the talking, workload: 300 tenancies",
+     [("Darren did all the talking", "the family"), ("workload: 300 tenancies", "conditions of work")],
+     "• *the family*: Darren did all the talking\n• *conditions of work*: workload: 300 tenancies"),
+    # Numbers at the factor headings still choose headings.
+    ("3, 5", [("conditions of work", "conditions of work"), ("own team", "own team")],
+     "• *conditions of work*\n• *own team*"),
+    # No double full stop.
+    ("We were short of staff.", [("We were short of staff.", "conditions of work")],
+     "• *conditions of work*: We were short of staff.\n"),
+])
+def test_each_statement_is_stored_under_its_heading_and_the_confirmation_says_where(
+        fake, slack, store, invited, text, stored, confirmed):
     at_the_factors(slack)
-    reply = typed(slack, fake, "personal factors: tired; workload, info sharing")
+    reply = typed(slack, fake, text)
     assert "which heading" not in reply.lower()
-    assert stored_factors(store) == [{"text": "tired", "heading": "personal factors"},
-                                     {"text": "workload", "heading": "conditions of work"},
-                                     {"text": "info sharing", "heading": "inter-agency team"}]
-    assert ("• *personal factors*: tired\n• *conditions of work*: workload\n"
-            "• *inter-agency team*: info sharing") in reply
-
-
-def test_a_comma_before_a_keyword_starts_a_new_statement_under_its_own_heading(fake, slack, store, invited):
-    at_the_factors(slack)
-    reply = typed(slack, fake, "family: Darren did all the talking, workload: 300 tenancies")
-    # "family" is short for the heading's name, so it goes; "workload" is a keyword, their own word, so it stays.
-    assert stored_factors(store) == [{"text": "Darren did all the talking", "heading": "the family"},
-                                     {"text": "workload: 300 tenancies", "heading": "conditions of work"}]
-    assert "• *the family*: Darren did all the talking" in reply
-    assert "• *conditions of work*: workload: 300 tenancies" in reply
+    assert stored_factors(store) == [{"text": words, "heading": heading} for words, heading in stored]
+    assert f"Saved, under these headings:\n{confirmed}" in reply
+    assert ".." not in reply
 
 
 def test_statements_that_fit_no_heading_are_asked_about_once_and_filed_as_answered(fake, slack, store, invited,
@@ -221,21 +227,6 @@ def test_typing_the_factors_again_instead_of_a_heading_starts_afresh(fake, slack
     typed(slack, fake, "Darren did all the talking")
     typed(slack, fake, "the family: Darren did all the talking")
     assert stored_factors(store) == [{"text": "Darren did all the talking", "heading": "the family"}]
-
-
-def test_numbers_at_the_factor_headings_still_choose_headings(fake, slack, store, invited):
-    at_the_factors(slack)
-    reply = typed(slack, fake, "3, 5")
-    assert stored_factors(store) == [{"text": "conditions of work", "heading": "conditions of work"},
-                                     {"text": "own team", "heading": "own team"}]
-    assert "• *conditions of work*\n• *own team*" in reply
-
-
-def test_the_confirmation_has_no_double_full_stop(fake, slack, store, invited):
-    at_the_factors(slack)
-    reply = typed(slack, fake, "We were short of staff.")
-    assert "• *conditions of work*: We were short of staff." in reply
-    assert ".." not in reply
 
 
 def test_a_typod_heading_is_stripped_and_never_reaches_the_digests_labels(fake, slack, store, invited, prompts):

@@ -15,6 +15,14 @@ def typed_value(reflection: dict, field: str) -> str:
     return value if value else "skip"
 
 
+def stored_words(typed: list[str], prompts: Prompts) -> list[tuple[str | None, str]]:
+    """(heading, words) each typed factor is stored as: a heading's name before a colon says where the words go,
+    and is not kept in them; otherwise the heading is found from the words (None here: any heading)."""
+    names = {h.name for h in prompts.headings}
+    return [(label, words) if label in names else (None, factor)
+            for factor in typed for label, _, words in [factor.partition(": ")]]
+
+
 def reflections_by_member(reflections: list[dict], review) -> dict[str, list[dict]]:
     """Each member's reflections in the order the bot asks: their episodes in timeline order."""
     order = [e.key for e in review.episodes]

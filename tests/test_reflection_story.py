@@ -1,6 +1,6 @@
 """A case group reflects in Slack: the story of part 1, end to end through the real App."""
 from bot.core.conversation import display
-from tests.stories import FIELDS, answer_everything, reflections_by_member
+from tests.stories import FIELDS, answer_everything, reflections_by_member, stored_words
 
 
 def test_the_case_group_is_invited_answers_every_prompt_by_typing_and_submits(
@@ -24,17 +24,15 @@ def test_the_case_group_is_invited_answers_every_prompt_by_typing_and_submits(
     latest = store.submitted.latest("child-d")
     assert set(latest) == set(by_member)
     checked = 0
-    headings = {h.name for h in prompts.headings}
     for member, reflections in by_member.items():
         for reflection in reflections:
             stored = latest[member][reflection["episode"]]
             for field in FIELDS:
                 expected = reflection[field]
                 if field == "factors":
-                    # A heading's name typed before a colon is where the words went, not part of them.
-                    named = [w.partition(": ") if w.partition(": ")[0] in headings else ("", "", w) for w in expected]
-                    assert [f["text"] for f in stored[field]] == [words for _, _, words in named]
-                    assert all(f["heading"] == label for f, (label, _, _) in zip(stored[field], named) if label)
+                    words = stored_words(expected, prompts)
+                    assert [f["text"] for f in stored[field]] == [w for _, w in words]
+                    assert [f["heading"] for f, (h, _) in zip(stored[field], words) if h] == [h for h, _ in words if h]
                 else:
                     assert display(stored[field]) == expected, (member, reflection["episode"], field)
                 checked += 1

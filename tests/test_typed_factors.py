@@ -268,3 +268,16 @@ def test_the_answer_so_far_shows_each_heading_and_typed_back_files_each_statemen
     assert f"Your answer so far: {shown}" in reply
     typed(slack, fake, shown)
     assert stored_factors(store) == first
+
+
+def test_forty_thousand_characters_no_heading_fits_are_asked_once_and_all_filed(fake, slack, store, invited):
+    at_the_factors(slack)
+    statements = [f"the flat was cold on visit {i}" for i in range(1_400)]
+    text = "; ".join(statements)[:40_000].rsplit(";", 1)[0]
+    kept = text.split("; ")
+    reply = typed(slack, fake, text)
+    assert reply.count("Which heading does each of these belong under?") == 1
+    assert f"• … and {len(kept) - 10} more" in reply          # ten quoted; one number still answers for all
+    assert stored_factors(store) is None
+    typed(slack, fake, "9")
+    assert stored_factors(store) == [{"text": words, "heading": "other"} for words in kept]

@@ -15,6 +15,14 @@ def typed_value(reflection: dict, field: str) -> str:
     return value if value else "skip"
 
 
+def stored_words(typed: list[str], prompts: Prompts) -> list[tuple[str | None, str]]:
+    """(heading, words) each typed factor is stored as: a heading's name before a colon says where the words go,
+    and is not kept in them; otherwise the heading is found from the words (None here: any heading)."""
+    names = {h.name for h in prompts.headings}
+    return [(label, words) if label in names else (None, factor)
+            for factor in typed for label, _, words in [factor.partition(": ")]]
+
+
 def reflections_by_member(reflections: list[dict], review) -> dict[str, list[dict]]:
     """Each member's reflections in the order the bot asks: their episodes in timeline order."""
     order = [e.key for e in review.episodes]
@@ -57,6 +65,8 @@ def submit_directly(store, review, reflections: list[dict], prompts) -> None:
             for field in FIELDS:
                 value = reflection[field]
                 if field == "factors":
-                    value = [f.as_dict() for f in match_factors("; ".join(value), prompts.headings).resolved]
+                    found = match_factors("; ".join(value), prompts.headings)
+                    assert not found.unclear, "the conversation would ask which heading: name it in the data"
+                    value = [f.as_dict() for f in found.resolved]
                 writes.append((reflection["episode"], field, value))
         record(store, State(review.key, member, stage="submitted", version=1), writes, events=["submitted"])

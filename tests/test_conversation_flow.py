@@ -90,9 +90,10 @@ def test_typed_choices_and_factors_are_fuzzy_matched_and_ambiguity_is_asked(fake
     slack.dm(HV, "learned it later")
     assert store.conversations.answers("child-d", HV)[("KPE1", "knowledge_source")] == ["learned_later"]
     slack.dm(HV, "workload management")  # fits two headings equally well
-    assert "I'm not sure which heading" in last_post(fake)
+    assert "Which heading does this belong under?" in last_post(fake)
+    assert "(perhaps 3 or 7)" in last_post(fake)   # the two close headings, by their numbers in the list
     assert ("KPE1", "factors") not in store.conversations.answers("child-d", HV)
-    slack.dm(HV, "2")  # the second candidate
+    slack.dm(HV, "7")  # organisational culture and management, by its number
     assert store.conversations.answers("child-d", HV)[("KPE1", "factors")] == [
         {"text": "workload management", "heading": "organisational culture and management"}]
     slack.dm(HV, "back")

@@ -161,7 +161,7 @@ def test_a_withdrawal_and_a_purge_take_the_stored_text_with_them(
     for member in (GP, SW):
         answer_everything(slack, member, by_member[member], prompts)
     forget()
-    gp_only, sw_only = "nothing on the GP record from nursery", "personal factors: optimism about the split"
+    gp_only, sw_only = "nothing on the GP record from nursery", "optimism about the split"
     stored = store.kept.review_wide("child-d").part
     assert gp_only in stored and sw_only in stored, "the checks below must be able to fail"
     assert gp_only.encode() in raw_files(db_path)

@@ -1,6 +1,6 @@
 """A case group reflects in Slack: the story of part 1, end to end through the real App."""
 from bot.core.conversation import display
-from tests.stories import FIELDS, answer_everything, reflections_by_member
+from tests.stories import FIELDS, answer_everything, reflections_by_member, stored_words
 
 
 def test_the_case_group_is_invited_answers_every_prompt_by_typing_and_submits(
@@ -30,7 +30,9 @@ def test_the_case_group_is_invited_answers_every_prompt_by_typing_and_submits(
             for field in FIELDS:
                 expected = reflection[field]
                 if field == "factors":
-                    assert [f["text"] for f in stored[field]] == expected
+                    words = stored_words(expected, prompts)
+                    assert [f["text"] for f in stored[field]] == [w for _, w in words]
+                    assert [f["heading"] for f, (h, _) in zip(stored[field], words) if h] == [h for h, _ in words if h]
                 else:
                     assert display(stored[field]) == expected, (member, reflection["episode"], field)
                 checked += 1

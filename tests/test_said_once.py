@@ -105,7 +105,7 @@ def test_a_paramedic_in_an_adults_review_is_told_each_thing_once_and_counted_rig
     assert [b for b in knowledge["blocks"] if b["type"] == "actions"][0]["elements"][0]["text"]["text"] == labels[0]
     factors = next(m for m in messages if "Which things made the work harder" in str(m["blocks"]))
     assert "six calls still waiting on my shift; the family: her son answered for her" in str(factors["blocks"])
-    assert "Saved 1 factor: workload." in str(messages)
+    assert "Saved, under these headings:\\n• *conditions of work*: workload" in str(messages)   # where it went
     # Check your answers names each episode once, above its answers; its menu says each answer by number.
     check = visible(messages[-1]["blocks"])
     assert "1. What happened" in check and "10. What happened" in check

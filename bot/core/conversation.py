@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -24,9 +25,10 @@ from typing import NamedTuple
 from bot.core.buttons import number_of, pressed
 from bot.core.digest import WHOLE, hindsight_in, sentences
 from bot.core.lifecycle import can_revise, can_withdraw, is_preparing, is_read_only
-from bot.core.matching import ChoicesMatch, Factor, match_choices, match_factors, picked
+from bot.core.matching import ChoicesMatch, Factor, headings_picked, match_choices, match_factors, picked
 from bot.core.prompts import Prompts, Step, chosen_values, command_words
 from bot.core.review import Assignment, Episode
+from bot.core.text import shorten
 
 @dataclass
 class State:
@@ -129,14 +131,16 @@ class Outcome:
 
 
 def display(value, step: Step | None = None) -> str:
-    """An answer as one line of text: factors joined with semicolons, a choice by its label (several chosen
-    at a `multiple` step, stored as a list of values, joined with semicolons too)."""
+    """An answer as one line of text: factors joined with semicolons, each after its heading (so that, typed
+    back, each lands under the same heading); a choice by its label (several chosen at a `multiple` step,
+    stored as a list of values, joined with semicolons too)."""
     chosen = isinstance(value, list) and all(isinstance(item, str) for item in value)
     if (step is not None and step.kind == "choice") or (value and chosen):
         labels = {o.value: o.label for o in step.options} if step is not None else {}
         return "; ".join(labels.get(v, v) for v in chosen_values(value))
     if isinstance(value, list):
-        return "; ".join(item["text"] for item in value)
+        return "; ".join(item["text"] if item["text"] == item["heading"] else f"{item['heading']}: {item['text']}"
+                         for item in value)
     return "" if value is None else str(value)
 
 
@@ -204,6 +208,12 @@ class Answers(Mapping):
 
     def __repr__(self) -> str:
         return f"Answers({len(self)} answers, episodes={sorted(self.episodes) if self.episodes else 'all'})"
+
+
+# How many statements "which heading?" quotes; the rest are counted (one number still answers for all).
+FACTORS_ASKED_SHOWN = 10
+# A reply of numbers only ("12", "3, 4"): an attempt at picking headings, never new factors.
+_NUMBERS_ONLY = re.compile(r"(?:\s|\d+[.)]?|[,;&]|and)+", re.IGNORECASE)
 
 
 def _command(prompts: Prompts, text: str) -> str | None:
@@ -563,7 +573,7 @@ class Conversation:
         if slot.step.kind == "choice":
             return self._answer_choice(index, slot, text)
         if slot.step.kind == "factors":
-            return self._answer_factors(index, slot, text, [])
+            return self._answer_factors(index, slot, text)
         # Stored exactly as typed (whitespace too): what the practitioner wrote is theirs. Stored before any
         # gentle check, so a check never holds an answer back.
         self._store(slot, typed)
@@ -666,23 +676,77 @@ class Conversation:
         return self._advance(index, self._say("replies.choice_understood", choice=choice),
                              writes=[(slot.episode.key, slot.step.key, value)])
 
-    def _answer_factors(self, index: int, slot: Slot, text: str, resolved: list[Factor]) -> Outcome:
-        found = match_factors(text, self.prompts.headings, resolved)
-        if found.unclear_item is not None:
-            self.state.pending = {"kind": "factors", "slot": slot.token, "item": found.unclear_item,
-                                  "candidates": found.unclear_candidates,
-                                  "resolved": [f.as_dict() for f in found.resolved],
-                                  "remaining": found.remaining}
-            return self._outcome(Reply("clarify", self.prompts.say("replies.factors_ambiguous",
-                                                                   item=found.unclear_item),
-                                       candidates=found.unclear_candidates,
-                                       footer=self.prompts.say("replies.factors_ambiguous_footer")))
-        value = [f.as_dict() for f in found.resolved]
-        if not value:
+    def _answer_factors(self, index: int, slot: Slot, text: str) -> Outcome:
+        found = match_factors(text, self.prompts.headings)
+        if not found.statements:
             return self._outcome(self._say("replies.required"), self._ask(index))
+        if found.unclear:
+            # Nothing is filed by guessing: every statement without a clear heading is asked about, in one
+            # question, and all of them wait (in the state) for its answer.
+            statements = [{"text": s.text, "heading": s.heading, "candidates": s.candidates}
+                          for s in found.statements]
+            self.state.pending = {"kind": "factors", "slot": slot.token, "statements": statements}
+            return self._outcome(self._which_heading(statements))
+        return self._save_factors(index, slot, found.resolved)
+
+    def _which_heading(self, statements: list[dict]) -> Reply:
+        """"Which heading?" for the statements without one, the headings listed by number (*other* last)."""
+        headings = self.prompts.headings
+        number = {h.name: i for i, h in enumerate(headings, start=1)}
+        unclear = [s for s in statements if s["heading"] is None]
+        lines = []
+        for statement in unclear[:FACTORS_ASKED_SHOWN]:
+            perhaps = ""
+            if statement["candidates"]:
+                numbers = self.prompts.say("replies.factors_perhaps_or").join(
+                    str(number[c]) for c in statement["candidates"] if c in number)
+                perhaps = self.prompts.say("replies.factors_perhaps", numbers=numbers)
+            lines.append(self.prompts.say("replies.factors_which_line",
+                                          statement=shorten(" ".join(statement["text"].split()), 200),
+                                          perhaps=perhaps))
+        if len(unclear) > FACTORS_ASKED_SHOWN:
+            lines.append(self.prompts.say("replies.factors_which_more", count=len(unclear) - FACTORS_ASKED_SHOWN))
+        several = "many" if len(unclear) > 1 else "one"
+        return Reply("clarify", self.prompts.say(f"replies.factors_which_{several}", statements="\n".join(lines)),
+                     candidates=[h.name for h in headings],
+                     footer=self.prompts.say(f"replies.factors_which_footer_{several}"))
+
+    def _resolve_factors(self, index: int, slot: Slot, pending: dict, text: str) -> Outcome | None:
+        """The answer to "which heading?": a heading (number or name) for each statement asked about, in order,
+        or one for all of them. Anything else is the factors typed again (None)."""
+        statements = pending.get("statements")
+        if statements is None:
+            return None   # asked in an older shape: what is typed now is taken as the answer afresh
+        headings = self.prompts.headings
+        unclear = [s for s in statements if s["heading"] is None]
+        chosen = headings_picked(text, headings)
+        if chosen is not None and len(chosen) == 1:
+            chosen = chosen * len(unclear)
+        if chosen is None or len(chosen) != len(unclear):
+            if chosen is None and not _NUMBERS_ONLY.fullmatch(text):
+                return None
+            # Numbers that don't fit (a "12", or two numbers for three statements): asked again, nothing lost.
+            self.state.pending = pending
+            return self._outcome(self._say("replies.factors_pick_again", last=len(headings)),
+                                 self._which_heading(statements))
+        headings_of = iter(headings[i].name for i in chosen)
+        return self._save_factors(index, slot, [Factor(s["text"], s["heading"] or next(headings_of))
+                                                for s in statements])
+
+    def _save_factors(self, index: int, slot: Slot, factors: list[Factor]) -> Outcome:
+        """Store the factors, and say where each one went: its heading, then the statements under it."""
+        value = [f.as_dict() for f in factors]
         self._store(slot, value)
+        by_heading: dict[str, list[str]] = {}
+        for factor in factors:
+            by_heading.setdefault(factor.heading, []).append(factor.text)
+        lines = []
+        for heading, texts in by_heading.items():
+            words = [t for t in texts if t != heading]   # chosen by its number or name alone: the heading says it
+            lines.append(self.prompts.say("replies.factors_saved_line", heading=heading, statements="; ".join(words))
+                         if words else self.prompts.say("replies.factors_saved_heading", heading=heading))
         # "quote": the reply repeats the practitioner's own words, so the renderer neutralises it.
-        saved = Reply("quote", self.prompts.say("replies.factors_saved", count=len(value), list=display(value)))
+        saved = Reply("quote", self.prompts.say("replies.factors_saved", list="\n".join(lines)))
         return self._advance(index, saved, writes=[(slot.episode.key, slot.step.key, value)])
 
     def _resolve_pending(self, index: int, slot: Slot, text: str) -> Outcome | None:
@@ -690,6 +754,8 @@ class Conversation:
         pending, self.state.pending = self.state.pending, None
         if pending.get("slot") != slot.token:
             return None
+        if pending["kind"] == "factors":
+            return self._resolve_factors(index, slot, pending, text)
         candidates = pending["candidates"]
         number = picked(text, len(candidates))
         if number is None:
@@ -697,5 +763,4 @@ class Conversation:
         chosen = candidates[number]
         if pending["kind"] == "choice":
             return self._chose(index, slot, [chosen])
-        resolved = [Factor(**f) for f in pending["resolved"]] + [Factor(pending["item"], chosen)]
-        return self._answer_factors(index, slot, "; ".join(pending["remaining"]), resolved)
+        return None

@@ -33,6 +33,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
 from bot.core.digest_rules import DigestRules, DigestSteps, DigestWording, Pattern, Theme
+from bot.core.matching import without_prefix
 from bot.core.prompts import chosen_values
 from bot.core.redaction import NAME_THRESHOLD, Redactor
 from bot.core.review import Episode, Member, Review
@@ -458,10 +459,10 @@ def _factors(value) -> list[tuple[str, str]]:
 
 
 def _core(words: str, heading: str, keywords: dict[str, tuple[str, ...]]) -> str:
-    """The statement without its heading: "conditions of work: workload" -> "workload"; the heading alone -> ""."""
-    label, colon, rest = words.partition(":")
-    if colon and default_process(label) in {default_process(n) for n in (heading, *keywords.get(heading, ()))}:
-        words = rest
+    """The statement without its heading: "conditions of work: workload" -> "workload"; the heading alone -> "".
+    A label with a typo ("personal factros: tired") goes too: answers stored before the conversation took
+    such labels off still carry them."""
+    words = without_prefix(words, [heading, *keywords.get(heading, ())])
     return "" if default_process(words) == default_process(heading) else words.strip()
 
 

@@ -70,11 +70,11 @@ def test_a_paramedic_consents_answers_every_prompt_and_submits_then_the_lead_loo
     assert "Traceback" not in transcript + result.stderr
     assert "Nothing is sent anywhere" in flat(transcript)
 
-    # The invitation says how the paramedic's words will be used; `1` clicks "Yes, I agree".
+    # The invitation says how the paramedic's words will be used; `1` is "Yes, I agree", read by the bot.
     assert "agency only (Paramedic, Eastmere Ambulance Service)" in transcript
-    assert '(you clicked "Yes, I agree")' in after(transcript, "1")
+    assert "Thank you. Your answers are saved as you go" in flat(after(transcript, "1"))
     assert "question 1 of 9" in after(transcript, "1")
-    assert '(you clicked "The records")' in after(transcript, "2")
+    assert "Got it: the records." in flat(after(transcript, "2"))
     assert "anything else you'd like the review team to know?" in flat(after(transcript, PARAMEDIC_ANSWERS["changes"]))
     check = after(transcript, PARAMEDIC_ANSWERS["anything_else"])
     assert "Check your answers" in check and "[11] Submit my reflection" in check

@@ -128,6 +128,11 @@ def test_numbers_pick_from_the_steps_own_list_and_otherwise_click_the_latest_but
     slack.dm(PC, "2")                                      # the choice's own list: The records
     slack.dm(PC, "3")                                      # the factor headings: the third
     slack.dm(PC, "back")
+    slack.dm(PC, "10")                                     # the button after the nine headings: Keep my answer
+    assert [f["heading"] for f in store.conversations.answers("child-d", PC)[("KPE2", "factors")]] == [
+        prompts.headings[2].name]
+    assert "What went well" in last_post(fake, PC)
+    slack.dm(PC, "back")
     slack.dm(PC, "1")                                      # the factor headings again, not "Keep my answer"
     slack.dm(PC, "1")                                      # the optional question's one button: Skip
     slack.dm(PC, "A direct line.")

@@ -29,19 +29,23 @@ TYPOS = 1
 SHORTEST_FUZZY_LABEL = 4
 
 
-def numbered(labels: list[str]) -> list[tuple[int, str]]:
+def numbered(labels: list[str], listed: int = 0) -> list[tuple[int, str]]:
     """The number each label is clicked by, and the label as shown beside it: 1, 2, ... in order, except where
     the bot numbered a list itself (check your answers, "did you mean"), whose labels keep their numbers and
-    the others follow them. The terminal numbers its choices the same way, so `3` means the same in both.
+    the others follow them. `listed`: how many things the message lists by number as text (the factor
+    headings), which the buttons follow too, so that `1` is never both a heading and a button. The terminal
+    numbers its choices the same way, so `3` means the same in both.
 
     >>> numbered(["Submit my reflection", "1. KPE1 · What happened", "2. KPE1 · Options"])
     [(3, 'Submit my reflection'), (1, 'KPE1 · What happened'), (2, 'KPE1 · Options')]
+    >>> numbered(["Keep my answer"], listed=9)
+    [(10, 'Keep my answer')]
     """
     explicit = [NUMBERED_LABEL.match(label) for label in labels]
     numbers = [int(m.group(1)) for m in explicit if m]
     if not numbers or len(set(numbers)) != len(numbers):
-        return list(enumerate(labels, start=1))
-    following, result = max(numbers), []
+        return list(enumerate(labels, start=listed + 1))
+    following, result = max(numbers + [listed]), []
     for label, match in zip(labels, explicit):
         if match:
             result.append((int(match.group(1)), match.group(2)))
@@ -57,16 +61,16 @@ def number_of(text: str) -> int | None:
     return int(stripped) if stripped.isascii() and stripped.isdigit() else None
 
 
-def pressed(typed: str, offered: list[list[str]] | None) -> str | None:
+def pressed(typed: str, offered: list[list[str]] | None, listed: int = 0) -> str | None:
     """What clicking the offered button that `typed` names would type, or None when it names none (or two).
 
-    A number is the button with that number (see `numbered`); words are a label, exactly once processed
-    (case, punctuation and spacing ignored), else within one typo of exactly one label."""
+    A number is the button with that number (see `numbered`; `listed` as there); words are a label, exactly
+    once processed (case, punctuation and spacing ignored), else within one typo of exactly one label."""
     if not offered:
         return None
     number = number_of(typed)
     if number is not None:
-        numbers = numbered([label for label, _ in offered])
+        numbers = numbered([label for label, _ in offered], listed)
         return next((value for (n, _), (_, value) in zip(numbers, offered) if n == number), None)
     words = default_process(typed)
     if not words or len(typed) > LONGEST_LABEL_TYPED:

@@ -422,10 +422,13 @@ class Conversation:
         """Typed text that names an offered button (its label, roughly, or its number; bot/core/buttons.py) is
         what clicking that button types; anything else is itself. A number in the question's own list is left
         to the question (`3` at the factor headings is the third heading, even after a reminder)."""
-        number = number_of(text)
-        if number is not None and 1 <= number <= self._own_numbers():
+        number, own = number_of(text), self._own_numbers()
+        if number is not None and 1 <= number <= own:
             return text
-        found = pressed(text, self.state.offered)
+        # The factor headings are listed as text, so the question's buttons (Keep my answer) follow them: 10.
+        slot = self.current_slot() if self.state.stage == "asking" and not self.state.pending else None
+        listed = own if slot is not None and slot.step.kind == "factors" else 0
+        found = pressed(text, self.state.offered, listed)
         return text if found is None else found
 
     def _unless_a_choice(self, text: str, command: str | None) -> str | None:

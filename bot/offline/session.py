@@ -32,6 +32,7 @@ from bot.files import write_private
 from bot.offline.forms import TerminalForm
 from bot.offline.requests import SignedRequests, dm_channel
 from bot.offline.webapi import BOT_USER, LocalWebAPI
+from bot.render.blocks import ACTION_PREFIX
 from bot.render.terminal import WIDTH, Screen, render_blocks, render_message, wrap
 from bot.slack_client import make_client
 from storage import Store
@@ -232,11 +233,14 @@ class TrySession:
         self.settle()
 
     def click(self, number: int) -> None:
-        """Click the last message's choice `number`. When that message has no buttons or menus, the number is
-        sent as typed, as Slack would send it, and the bot reads it (a factor heading, an answer to change)."""
+        """Click the last message's choice `number`. When that message has no buttons or menus, or only the
+        reflection's, the number is sent as typed, as Slack would send it, and the bot reads it (a factor heading,
+        an answer to change, a button)."""
         shown = self._last.get(self.me.slack_id)
         choices = shown.screen.choices if shown else []
-        if not choices:
+        if not choices or all(c.element.get("action_id", "").startswith(ACTION_PREFIX + "_") for c in choices):
+            # No buttons, or the reflection's own: the bot reads a typed number itself, as in Slack (a question's
+            # own list first, then the buttons), so `1` at the factor headings is the first heading here too.
             self.slack.dm(self.me.slack_id, str(number))
             self.settle()
             return

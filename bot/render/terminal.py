@@ -120,11 +120,12 @@ def _collect_choices(block: dict, index: int) -> list[Choice]:
     return found
 
 
-def number_choices(choices: list[Choice]) -> list[Choice]:
+def number_choices(choices: list[Choice], listed: int = 0) -> list[Choice]:
     """Number the choices as the bot reads a typed number (bot.core.buttons.numbered): 1, 2, ... in order;
     where the bot numbered a list itself (check your answers, "did you mean"), its options keep the bot's
-    number, so `3` means the same to both."""
-    for choice, (number, label) in zip(choices, numbered([c.label for c in choices])):
+    number, and where the message lists `listed` things by number as text (the factor headings), the choices
+    follow them, so `3` means the same to both."""
+    for choice, (number, label) in zip(choices, numbered([c.label for c in choices], listed)):
         choice.numbered = label != choice.label    # its "3. " was the bot's, and is now its number
         choice.number, choice.label = number, label
     return choices
@@ -167,6 +168,17 @@ def _choice_lines(choices: list[Choice], width: int) -> list[str]:
     return lines
 
 
+def _listed(blocks: list[dict]) -> int:
+    """How many things a section of the message lists by number as text ("1. the family" … "9. other")."""
+    longest = 0
+    for block in blocks:
+        text = _text_of(block.get("text")) if block.get("type") == "section" else ""
+        numbers = [int(found.group(1)) for found in re.finditer(r"^(\d+)\. ", text or "", re.MULTILINE)]
+        if numbers and numbers == list(range(1, len(numbers) + 1)):
+            longest = max(longest, len(numbers))
+    return longest
+
+
 def render_blocks(blocks: list[dict], width: int = WIDTH) -> Screen:
     """Block Kit blocks as lines of text at most `width` wide, and their numbered choices."""
     # Lines of text, and in their place each block's choices, which are numbered once all are known.
@@ -201,7 +213,7 @@ def render_blocks(blocks: list[dict], width: int = WIDTH) -> Screen:
             lines.append(f"[a {kind} block the terminal can't show]")
         if choices:
             lines.append(choices)
-    number_choices(all_choices)
+    number_choices(all_choices, _listed(blocks))
     text_lines: list[str] = []
     for line in lines:
         text_lines += _choice_lines(line, width) if isinstance(line, list) else [line]

@@ -3,6 +3,9 @@ the time with a hindsight phrase is asked about once, the end of an episode is m
 with "anything else?". Typed through the real App against the fake Slack Web API, with a real SQLite file."""
 import json
 
+import pytest
+
+from bot.core.digest import hindsight_in
 from bot.digest_builder import build_digest
 from bot.render.blocks import ACTION_PREFIX
 from bot.render.digest_text import markdown
@@ -198,3 +201,17 @@ def test_the_hindsight_buttons_are_ordinary_buttons_that_type_keep_and_rephrase(
     assert all(b["action_id"].startswith(ACTION_PREFIX) for b in buttons)
     said = click(slack, fake, HV, "Let me rephrase")
     assert "Your answer so far: With hindsight the signs were there." in said
+
+
+@pytest.mark.parametrize("sentence, phrases", [
+    ("I only heard about it on the Monday.", []),            # one letter from "if only": another phrase
+    ("I knew the family well, if only from the file.", ["if only"]),
+    ("I shoud have rung the GP.", ["should have"]),          # one slip in eleven letters
+    ("With hind sight, yes.", ["with hindsight"]),
+    ("It was obvius to me.", ["it was obvious"]),
+    ("I failed to get through.", ["failed to"]),
+    ("I fiddled to get through.", []),
+])
+def test_a_hindsight_phrase_is_found_as_whole_words_and_a_slip_in_a_short_one_is_another_phrase(
+        prompts, sentence, phrases):
+    assert hindsight_in([sentence], prompts.digest).get(sentence, []) == phrases

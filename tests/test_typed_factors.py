@@ -281,3 +281,16 @@ def test_forty_thousand_characters_no_heading_fits_are_asked_once_and_all_filed(
     assert stored_factors(store) is None
     typed(slack, fake, "9")
     assert stored_factors(store) == [{"text": words, "heading": "other"} for words in kept]
+
+
+def test_skip_pause_and_resume_at_which_heading_keep_every_statement_waiting(fake, slack, store, invited):
+    at_the_factors(slack)
+    asked = typed(slack, fake, "family: Darren did all the talking, workload: 300 patients; the flat was cold")
+    assert "the flat was cold" in asked and "Which heading" in asked
+    assert "Which heading" in typed(slack, fake, "skip")        # a required question: asked again, not dropped
+    assert "paused" in typed(slack, fake, "pause").lower()
+    assert "Which heading" in typed(slack, fake, "resume")      # the question that was waiting, not the step
+    typed(slack, fake, "9")
+    assert stored_factors(store) == [{"text": "Darren did all the talking", "heading": "the family"},
+                                     {"text": "workload: 300 patients", "heading": "conditions of work"},
+                                     {"text": "the flat was cold", "heading": "other"}]

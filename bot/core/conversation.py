@@ -350,7 +350,16 @@ class Conversation:
             return [Reply("check", items=self.check_items())]
         if stage == "submitted":
             return [self._say("replies.already_submitted", title=self.review.title)]
-        return [self._ask(self.current_index())]
+        return [self._on_screen(self.current_index())]
+
+    def _on_screen(self, index: int) -> Reply:
+        """The question waiting for an answer at `index`: a "which heading?" still open there (its statements
+        kept in the state, so that a `skip`, a pause or a resume loses none of them), else the question itself."""
+        pending = self.state.pending or {}
+        if pending.get("kind") == "factors" and pending.get("statements") and pending.get("slot") == \
+                self.slots[index].token:
+            return self._which_heading(pending["statements"])
+        return self._ask(index)
 
     def handle(self, text: str, clicked: bool = False) -> Outcome:
         """What the practitioner typed, or (`clicked`) what a button they clicked types for them.
@@ -545,7 +554,7 @@ class Conversation:
                 return answered
         if command == "resume" or (self.state.paused and not text):
             self.state.paused = False
-            return self._outcome(self._say("replies.resumed"), self._ask(index))
+            return self._outcome(self._say("replies.resumed"), self._on_screen(index))
         self.state.paused = False
         if command == "pause":
             self.state.paused = True
@@ -563,7 +572,7 @@ class Conversation:
             if self._answered(slot):
                 return self._advance(index)
             if slot.step.required:
-                return self._outcome(self._say("replies.cannot_skip"), self._ask(index))
+                return self._outcome(self._say("replies.cannot_skip"), self._on_screen(index))
             # An optional question left blank is stored as "", so it reads as skipped, not forgotten.
             self._store(slot, "")
             return self._advance(index, writes=[(slot.episode.key, slot.step.key, "")])

@@ -25,7 +25,7 @@ from pathlib import Path
 from bench.answer_path import SECRET
 from bench.corpus import answer_script, bench_review
 from bench.report import Row
-from bot.core.prompts import load_prompts
+from bot.core.prompts import chosen_values, load_prompts
 from bot.offline.webapi import LocalWebAPI
 from bot.reflect import Reflections
 from storage import Store
@@ -132,8 +132,8 @@ def _lost(store: Store, review, scripts: dict[str, list]) -> int:
             value = stored.get((episode, step))
             if step == "factors":
                 ok = isinstance(value, list) and len(value) == len(text.split(";"))
-            elif step == "knowledge_source":
-                ok = value == text.replace(" ", "_")
+            elif step == "knowledge_source":   # stored as the list of sources named (it takes several)
+                ok = chosen_values(value) == [text.replace(" ", "_")]
             else:
                 ok = value == text
             lost += not ok

@@ -173,8 +173,8 @@ def prompts_copy(tmp_path):
     ("typology.toml", 'headings = ["personal factors"]', 'headings = ["personal factors", "the family"]',
      "headings: 'the family' already belongs to pattern 'family'"),
     ("typology.toml", "“{factor}” likely", "{factr} likely", "question may use {factor} and no other placeholder"),
-    ("hindsight.toml", "threshold = 90", "threshold = 9", "hindsight.toml:16: threshold must be a whole number"),
-    ("hindsight.toml", '  "should have",', '  "should have", 3,', "hindsight.toml:18: phrases must be a list"),
+    ("hindsight.toml", "threshold = 90", "threshold = 9", "hindsight.toml:17: threshold must be a whole number"),
+    ("hindsight.toml", '  "should have",', '  "should have", 3,', "hindsight.toml:19: phrases must be a list"),
 ])
 def test_a_mistake_in_the_digest_data_stops_start_up_naming_the_file_and_key(prompts_copy, file, old, new, message):
     path = prompts_copy / file

@@ -72,8 +72,10 @@ def pressed(typed: str, offered: list[list[str]] | None, listed: int = 0) -> str
     if number is not None:
         numbers = numbered([label for label, _ in offered], listed)
         return next((value for (n, _), (_, value) in zip(numbers, offered) if n == number), None)
+    if len(typed) > LONGEST_LABEL_TYPED:   # first: nearly every message is a longer answer
+        return None
     words = default_process(typed)
-    if not words or len(typed) > LONGEST_LABEL_TYPED:
+    if not words:
         return None
     names = [({default_process(label), default_process(shown)}, value)
              for (label, value), (_, shown) in zip(offered, numbered([label for label, _ in offered]))]

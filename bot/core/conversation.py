@@ -16,14 +16,15 @@ A story in three calls:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from bot.core.buttons import number_of, pressed
-from bot.core.digest import WHOLE, hindsight_in, sentences
+from bot.core.buttons import LONGEST_LABEL_TYPED, number_of, pressed
+from bot.core.digest import WHOLE, hindsight_in
 from bot.core.lifecycle import can_revise, can_withdraw, is_preparing, is_read_only
 from bot.core.matching import ChoicesMatch, Factor, headings_picked, match_choices, match_factors, picked
 from bot.core.prompts import Prompts, Step, chosen_values, command_words
@@ -431,7 +432,10 @@ class Conversation:
         """Typed text that names an offered button (its label, roughly, or its number; bot/core/buttons.py) is
         what clicking that button types; anything else is itself. A number in the question's own list is left
         to the question (`3` at the factor headings is the third heading, even after a reminder)."""
-        number, own = number_of(text), self._own_numbers()
+        number = number_of(text)
+        if number is None and len(text) > LONGEST_LABEL_TYPED:
+            return text   # nearly every message: an answer, too long to be a label
+        own = self._own_numbers()
         if number is not None and 1 <= number <= own:
             return text
         # The factor headings are listed as text, so the question's buttons (Keep my answer) follow them: 10.
@@ -625,9 +629,10 @@ class Conversation:
         """A one-word answer ("no", "n/a") to a required free-text question, the first time for this question.
         Not while editing from "check your answers": that is a second look at the whole reflection, and the
         nudge would keep them from the page they return to."""
-        worded = [word for word in text.split() if any(ch.isalnum() for ch in word)]
-        return (slot.step.kind == "text" and slot.step.required and not self.state.editing
-                and len(worded) <= THIN_WORDS and self._once(f"thin:{slot.token}"))
+        if slot.step.kind != "text" or not slot.step.required or self.state.editing:
+            return False
+        worded = (word for word in text.split() if any(ch.isalnum() for ch in word))
+        return len(list(itertools.islice(worded, THIN_WORDS + 1))) <= THIN_WORDS and self._once(f"thin:{slot.token}")
 
     def _hindsight_check(self, slot: Slot, text: str) -> list[Reply]:
         """Learning Together guards against hindsight bias: an account of the time (digest.toml [account]) that
@@ -636,7 +641,7 @@ class Conversation:
         Not while editing from "check your answers", where the words have been read back and chosen again."""
         rules = self.prompts.digest
         if (rules is None or slot.step.key not in rules.steps.account or self.state.editing
-                or f"hindsight:{slot.episode.key}" in self.state.noted or not hindsight_in(sentences(text), rules)):
+                or f"hindsight:{slot.episode.key}" in self.state.noted or not hindsight_in([text], rules)):
             return []
         self._once(f"hindsight:{slot.episode.key}")
         offer = Reply("offer", self.prompts.say("guide.hindsight_check"),

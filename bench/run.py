@@ -68,7 +68,12 @@ move much less.
   old and the new code, alternating runs of part 1 on the same machine) the plain design
   costs about 0.03× of the floor: a second read per step and rendering each question afresh.
   The one shortcut kept is that a review works out each member's part (`Review.assignments`)
-  when it is made, instead of on every message (9 µs a message).
+  when it is made, instead of on every message (9 µs a message). Issue 13 added three things to
+  every answer, which put the ratio from about 1.49× to about 1.63× (alternating runs of the
+  code before and after it): reading typed words as an offered button or number, storing the
+  buttons each question offers (`State.offered`), and the gentle hindsight check on each account
+  of the time (one answer scored against `hindsight.toml` in a plain loop with a score cutoff:
+  about 60 µs; a `cdist` batch's set-up cost 160 µs).
 - **Encrypted.** The same bot on a database encrypted with SQLCipher (`CASEGROUP_DB_KEY`, a
   raw key), a file of its own, answering the same script, taking its turn with the others and
   measured against the same floor. Its note says what encryption costs against the unencrypted

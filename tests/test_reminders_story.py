@@ -6,6 +6,7 @@ a snooze, a restart, a lead's reminders by hand, and the cap of three.
 import datetime as dt
 
 from bot.reminding import Reminders, reminder_loop
+from bot.render.home_blocks import reminder_message
 from storage import Store
 from tests.runningkit import clock, said_to, store, wait_until  # noqa: F401
 
@@ -147,3 +148,10 @@ def test_a_leads_reminder_in_the_evening_is_queued_for_each_persons_next_working
     assert tick("2024-01-09 14:00") == set()                    # the police officer had theirs yesterday
     rows = {row.member: row.schedule.sent_count for row in store.reminders.rows("child-d")}
     assert rows == {HV: 1, PC: 1, SW: 1, TM: 1, NK: 1, GP: 1, HO: 1}
+
+
+def test_a_reminder_to_someone_with_every_question_answered_asks_them_to_submit(prompts, sample_review):
+    ready = str(reminder_message(prompts, sample_review, "checking", left=0, total=2))
+    assert "answered every question" in ready and "submit" in ready and "0 of your" not in ready
+    assert "1 of your 2 episodes still needs your reflection" in str(
+        reminder_message(prompts, sample_review, "asking", left=1, total=2))

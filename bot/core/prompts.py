@@ -51,7 +51,7 @@ REQUIRED_FILE_TEXTS = {
         "lifecycle": ["not_started", "in_setup", "read_only", "revise_too_late", "nothing_to_withdraw", "withdraw_confirm",
                       "withdraw_yes_button", "withdraw_no_button", "withdraw_cancelled", "withdraw_too_late",
                       "withdrawn", "withdrawn_reminder", "revisions_closed", "review_closed"],
-        "reminders": ["nudge_invited", "nudge", "continue_button", "snooze_button", "snoozed"],
+        "reminders": ["nudge_invited", "nudge", "nudge_ready", "continue_button", "snooze_button", "snoozed"],
         "home": ["outsider", "practitioner_header", "practitioner_review", "practitioner_done", "lead_header",
                  "legend", "last_reminder", "never_reminded", "more_members", "more_reviews", "nudge_all_button",
                  "nudge_one_placeholder", "summary_button", "next_stage_button", "summary_hint"],

@@ -165,8 +165,12 @@ def status_messages(prompts: Prompts, progress: ReviewProgress, card: LeadCard) 
 def reminder_message(prompts: Prompts, review: Review, stage: str, left: int, total: int) -> dict:
     """The nudge DM: how many episodes are left, a button to continue, and one to snooze."""
     title = neutralise(review.title)
-    text = (prompts.say("reminders.nudge_invited", title=title, total=total) if stage == "consent"
-            else prompts.say("reminders.nudge", title=title, left=left, total=total))
+    if stage == "consent":
+        text = prompts.say("reminders.nudge_invited", title=title, total=total)
+    elif left == 0:   # all answered: "0 of your 2 episodes still need your reflection" says nothing
+        text = prompts.say("reminders.nudge_ready", title=title)
+    else:
+        text = prompts.say("reminders.nudge", title=title, left=left, total=total)
     blocks = [section(text),
               actions(button(prompts.say("reminders.continue_button"), CONTINUE, pair(review.key, "continue"),
                              "primary"),

@@ -125,7 +125,7 @@ def test_the_lead_reads_a_pattern_one_agency_names_as_one_agency(fake, slack, st
     _, overview = summary(slack, fake, LEAD)
     slack_words = " ".join(visible([b for m in overview for b in m["blocks"]]))
     assert "_Recurs in KPE1, KPE2 · 1 agency._" in slack_words
-    assert "2 episode accounts" in slack_words
+    assert "2 episode accounts" in slack_words and "1 of 2 case group members has submitted" in slack_words
     [markdown] = [call["content"] for call in fake.calls("file.upload")]
     assert "named by 1 agency (Westlow Ambulance Service)" in markdown and "1 agencies" not in markdown
 

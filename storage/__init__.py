@@ -17,6 +17,7 @@ One SQLite file (storage/database.py). Each part of the store speaks for one par
 | `kept` | storage/kept_digests.py | the digests' review-wide part, kept like an index |
 | `reminders` | storage/reminders.py | reminder schedules |
 | `retention` | storage/retention.py | closed reviews past their date, and purging them |
+| `analysis` | storage/analysis.py | the review team's appraisals and findings, every save a version |
 | `audit` | storage/audit.py | the audit trail |
 
 Writes go through `store.transaction()` (one mechanism, migrations included): a step that
@@ -28,6 +29,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Callable
 
+from storage.analysis import Analysis
 from storage.audit import AuditTrail
 from storage.conversations import Conversations
 from storage.database import Database, Transaction, utc_now
@@ -54,3 +56,4 @@ class Store(Database):
         self.reminders = ReminderSchedules(self)
         self.retention = Retention(self)
         self.audit = AuditTrail(self)
+        self.analysis = Analysis(self)

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable
 from bot.core.conversation import Answers, Candidate, State, decode, encode
 from bot.core.progress import MemberRecord
+from storage.analysis import Analysis
 from storage.audit import add_audit_row
 from storage.database import Database, Transaction, moment, stamp
 
@@ -158,10 +159,14 @@ class Conversations:
 
 
 def _delete_answers(tx: Transaction, state: State) -> str:
-    """A practitioner withdrew consent: their answers and submitted versions for this review go."""
+    """A practitioner withdrew consent: their answers and submitted versions for this review go, and their
+    words leave the findings' evidence (each finding that quoted them says so)."""
     counts = []
     for table in ("answers", "reflection_versions"):
         cursor = tx.db.execute(f"delete from {table} where review_key = ? and member = ?",
                                [state.review_key, state.member])
         counts.append(f"{cursor.rowcount} {table.replace('_', ' ')} deleted")
+    findings = Analysis.forget_member(tx, state.review_key, state.member, state.member)
+    if findings:
+        counts.append(f"their words taken out of findings: {findings}")
     return ", ".join(counts)

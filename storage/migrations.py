@@ -160,6 +160,16 @@ def _m007_offered_and_noted(db: sqlite_utils.Database) -> None:
     _add_columns(db, "conversations", {"offered": str, "noted": str})
 
 
+def _m008_analysis(db: sqlite_utils.Database) -> None:
+    """The review team's analysis, apart from the case group's words: each save of an episode's appraisal and of
+    a finding is a row of its own (a version), with who saved it and when."""
+    db["appraisals"].create({"review_key": str, "episode": str, "version": int, "what_happened": str,
+                             "appraisal": str, "explanation": str, "factors": str, "author": str, "saved_at": str},
+                            pk=("review_key", "episode", "version"), if_not_exists=True)
+    db["findings"].create({"review_key": str, "key": str, "version": int, "body": str, "author": str,
+                           "saved_at": str}, pk=("review_key", "key", "version"), if_not_exists=True)
+
+
 MIGRATIONS = [
     (1, "initial schema", _m001_initial),
     (2, "review lifecycle, withdrawal and reminders", _m002_lifecycle),
@@ -168,6 +178,7 @@ MIGRATIONS = [
     (5, "answers and processed events as one B-tree each; no audit index", _m005_one_btree_per_answer_table),
     (6, "former members: dropped by a forced re-import, still able to read and withdraw", _m006_former_members),
     (7, "a conversation's offered buttons and its one-time checks", _m007_offered_and_noted),
+    (8, "the review team's analysis: appraisals and findings, versioned", _m008_analysis),
 ]
 
 

@@ -20,6 +20,9 @@ PURGED = {
     "reminders": ("member, sent_count, last_sent_at",
                   lambda r: f"reminder schedule of {r[0]} ({r[1]} sent, last {r[2] or 'never'})"),
     "people": ("label, 'names'", lambda r: f"the real names behind the label {r[0]!r}"),
+    # The team's analysis quotes the case group, and may name the family: it goes with their words.
+    "appraisals": ("episode, version, saved_at", lambda r: f"appraisal of {r[0]}, version {r[1]}, saved {r[2]}"),
+    "findings": ("key, version, saved_at", lambda r: f"finding {r[0]}, version {r[1]}, saved {r[2]}"),
 }
 
 

@@ -24,6 +24,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.core import stored_wide
+from bot.core.analysis_digest import team_analysis
 from bot.core.digest import Digest, ReviewWide, compile_digest, review_wide
 from bot.core.review import Review
 from storage.database import OperationalError
@@ -44,7 +45,18 @@ def _computed_for(review: Review, prompts) -> str:
 
 
 def build_digest(store, review: Review, prompts, episode: str | None = None, generated_at=None) -> Digest | None:
-    """The digest of `review` (or of one `episode`), or None if nobody has submitted a reflection yet."""
+    """The digest of `review` (or of one `episode`), with the review team's analysis after the case group's
+    material, or None if nobody has submitted a reflection yet."""
+    digest = _case_groups_digest(store, review, prompts, episode, generated_at)
+    if digest is None:
+        return None
+    # Read fresh every time, never kept with the review-wide part: a saved appraisal or finding shows at once.
+    digest.analysis = team_analysis(review, store.analysis.appraisals(review.key), store.analysis.findings(review.key),
+                                    prompts.digest, episode)
+    return digest
+
+
+def _case_groups_digest(store, review: Review, prompts, episode: str | None, generated_at) -> Digest | None:
     if not store.submitted.any(review.key):
         return None
     stored, computed_for = store.kept.review_wide(review.key), _computed_for(review, prompts)

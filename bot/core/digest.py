@@ -33,6 +33,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.utils import default_process
 
+from bot.core.analysis_digest import TeamAnalysis
 from bot.core.digest_rules import DigestRules, DigestSteps, DigestWording, Pattern, Theme
 from bot.core.matching import without_prefix
 from bot.core.prompts import chosen_values
@@ -246,6 +247,9 @@ class Digest:
     # What each member added for the whole reflection (the `once` steps: "anything else?"), by role and agency.
     # The whole digest only: an episode's digest leaves it out, as it leaves out the other episodes.
     anything_else: list[Remark] = field(default_factory=list)
+    # The review team's appraisals and findings (bot.core.analysis_digest): their words, not the case group's,
+    # shown after it. bot/digest_builder.py reads them fresh for every digest (nothing of them is kept).
+    analysis: TeamAnalysis = field(default_factory=TeamAnalysis)
 
     @property
     def has_reflections(self) -> bool:
@@ -270,6 +274,7 @@ class Digest:
             data["episodes"] = [e for e in data["episodes"] if e["key"] == episode]
             data["timeline"] = [t for t in data["timeline"] if t["key"] == episode]
             data["patterns"] = [p for p in data["patterns"] if episode in p["episodes"]]
+            data["analysis"] = dataclasses.asdict(self.analysis.only(episode))
         return data
 
 

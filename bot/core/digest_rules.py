@@ -61,6 +61,14 @@ DIGEST_TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
              "episode_meta": ("dates", "coverage"), "matched": ("phrases",),
              **dict.fromkeys(("intro", "chart", "no_patterns", "question", "typology", "recurs_in", "evidence",
                               "not_yet", "learned_later_note", "hindsight_note"), ())},
+    # The review team's analysis (bot.core.analysis_digest), in every output after the case group's material.
+    "analysis": {"appraisal_of": ("key", "title"), "version": ("version",), "withdrawn": _COUNT,
+                 "slack_appraisals": ("count", "episodes"), "slack_more": _COUNT,
+                 **dict.fromkeys(("heading", "note", "appraisals", "appraisal_of_episode", "what_happened",
+                                  "appraisal", "explanation", "factors", "findings", "findings_of_episode",
+                                  "no_appraisal", "no_findings", "category", "episodes", "evidence", "in_this_case",
+                                  "how_widespread", "why_it_matters", "questions", "recommendations", "draft",
+                                  "agreed"), ())},
     "file.columns": dict.fromkeys(("episode", "dates", "coverage", "hindsight", "differences", "heading", "mentions",
                                    "agencies", "factor", "count", "sources", "contributor", "account"), ()),
 }

@@ -39,6 +39,13 @@ TITLE_CHARS = 70
 MAX_CHOICES = 20         # episodes listed when a /summary could not tell which was meant
 
 
+def _analysis():
+    """bot.render.analysis_blocks: the review team's part of the answer, built on this module's helpers (so
+    imported when first used, not at the top: each module needs the other)."""
+    from bot.render import analysis_blocks
+    return analysis_blocks
+
+
 def _safe(text: str, limit: int) -> str:
     """Practitioner text for mrkdwn: neutralised (no pings, no hidden links), on one line (so it cannot start a
     line of its own that looks like the digest's), then shortened."""
@@ -113,6 +120,7 @@ def overview_blocks(digest: Digest) -> list[dict]:
                                                             for r in remarks[:SHOWN["remarks"]]]
     lines += _more(wording, remarks, SHOWN["remarks"], "remarks") or ([] if remarks else [wording.say("words.none_yet")])
     blocks += [divider(), *sections(lines)]
+    blocks += _analysis().overview_analysis(digest)
     blocks.append(context(wording.say("slack.overview_footer", first=digest.timeline[0].key if digest.timeline else "1")))
     return blocks
 
@@ -204,6 +212,7 @@ def episode_blocks(digest: Digest, key: str) -> list[dict]:
                   f"(*{neutralise(n.label)}*)" for n in episode.names_to_check[:SHOWN["names"]]]
         lines += _more(wording, episode.names_to_check, SHOWN["names"], "names")
         blocks += [divider(), *sections(lines)]
+    blocks += _analysis().episode_analysis(digest, key)
     blocks.append(context(wording.say("slack.episode_footer")))
     return blocks
 

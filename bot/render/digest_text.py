@@ -26,8 +26,16 @@ def render(digest: Digest, fmt: str, episode: str | None = None) -> str:
     return {"md": markdown, "json": as_json, "html": html}[fmt](digest, episode)
 
 
+def _analysis():
+    """bot.render.analysis_text: the review team's part of the files, built on this module's escaping (so
+    imported when first used, not at the top: each module needs the other)."""
+    from bot.render import analysis_text
+    return analysis_text
+
+
 def as_json(digest: Digest, episode: str | None = None) -> str:
-    return json.dumps({"format": "casegroup-digest", "version": 2, **digest.to_dict(episode)},
+    # Version 3 added "analysis": the review team's appraisals and findings (bot.core.analysis_digest).
+    return json.dumps({"format": "casegroup-digest", "version": 3, **digest.to_dict(episode)},
                       ensure_ascii=False, indent=2) + "\n"
 
 
@@ -195,6 +203,7 @@ def markdown(digest: Digest, episode: str | None = None) -> str:
         lines += _overview_md(digest)
         for item in digest.episodes:
             lines += _episode_md(wording, item, digest.method)
+    lines += _analysis().analysis_md(digest, focus)
     lines += _method_md(digest)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -352,7 +361,7 @@ def html(digest: Digest, episode: str | None = None) -> str:
                      contributors=digest.contributors, members=digest.members, reflections=digest.reflections)
     parts = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>{_h(title)}</title><style>{STYLE}</style></head><body>",
+             f"<title>{_h(title)}</title><style>{STYLE}{_analysis().STYLE}</style></head><body>",
              f"<h1>{_h(title)}</h1>",
              f'<p class="meta">{meta}</p>',
              f'<p class="note">{_h(wording.say("file.intro"))}</p>']
@@ -366,6 +375,7 @@ def html(digest: Digest, episode: str | None = None) -> str:
         parts.append(f"<h2>{_say_html(wording, 'headings.anything_else')}</h2>"
                      + (f"<ul>{items}</ul>" if items else f"<p>{_say_html(wording, 'words.none_yet')}</p>"))
     parts += [_episode_html(wording, e, method) for e in ([focus] if focus else digest.episodes)]
+    parts.append(_analysis().analysis_html(digest, focus))
     parts += [f"<section><h2>{_say_html(wording, 'headings.method')}</h2><ul>",
               *(f"<li><strong>{_say_html(wording, name)}:</strong> {_h(text)}</li>" for name, text in (
                   ("headings.names", method.pseudonyms), ("factors.label", method.grouping),

@@ -33,8 +33,9 @@ log = logging.getLogger("casegroup.summary")
 READERS = frozenset({"lead", "team"})
 HELP = ("help", "?")
 USAGE = ("*`/summary`: the digest of a review's reflections*\n"
-         "• `/summary`: the review overview (timeline, coverage, emerging patterns)\n"
-         "• `/summary KPE2`, `/summary 2` or `/summary police incident`: one key practice episode\n"
+         "• `/summary`: the review overview (timeline, coverage, emerging patterns, the review team's findings)\n"
+         "• `/summary KPE2`, `/summary 2` or `/summary police incident`: one key practice episode, with the "
+         "review team's appraisal of it\n"
          "• `/summary child-d KPE2`: name the review first if you take part in several\n"
          "The full digest is sent to your DM as a Markdown file. Only lead reviewers and the review team can run it.")
 

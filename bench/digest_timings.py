@@ -20,6 +20,7 @@ from bench.corpus import LENGTHS, answer_script, bench_review, factor_statements
 from bench.report import Row, median, ms
 from bot.app import build_app
 from bot.config import Settings
+from bot.core.analysis import Appraisal, Evidence, Finding
 from bot.core.conversation import State
 # The grouping step itself, as compile_digest runs it (private: the benchmark times it alone).
 from bot.core.digest import _group_factors, _Reflection
@@ -36,7 +37,8 @@ from tests.slackdriver import SlackDriver
 
 DIGEST_ROWS = ["digest: whole-review overview", "digest: one episode",
                "digest: one episode, review-wide part recomputed", "digest: review-wide part refresh",
-               "digest: Markdown export", "/summary acknowledgement"]
+               "digest: Markdown export", "/summary acknowledgement",
+               "digest: whole review with the team's analysis", "digest: one episode with the team's analysis"]
 REDACTION_ROWS = ["redaction: throughput", "redaction: fuzzy matches exact replacement misses"]
 GROUPING_SIZES = (1_000, 5_000, 10_000)
 GROUPING_ROWS = [f"factor grouping: {n // 1000}k statements" for n in GROUPING_SIZES]
@@ -114,6 +116,11 @@ def digest_rows(workdir: Path, quick: bool) -> tuple[list[Row], list[str]]:
     episode_sql = "select member, json_extract(answers, ?) from reflection_versions where review_key = ?"
     floor_one = _best(lambda: store.db.execute(episode_sql, [f'$."{episode}"', review.key]).fetchall(), runs * 4)
     ack, ack_floor = _summary_ack(workdir, store, review, prompts, 3 if quick else 10)
+    # Last, so that the rows above are the case group's digest alone: the team appraises every episode.
+    findings = _analysed(store, review)
+    analysed = _best(lambda: overview_messages(digest()), runs)
+    analysed_one = _best(lambda: episode_messages(digest(episode), episode), runs)
+    analysis = f"{len(review.episodes)} appraisals and {findings} findings"
     reflections = sum(len(episodes) for episodes in store.submitted.latest(review.key).values())
     size = f"{reflections:,} reflections"
     texts = [answers[field] for episodes in store.submitted.latest(review.key).values()
@@ -130,7 +137,39 @@ def digest_rows(workdir: Path, quick: bool) -> tuple[list[Row], list[str]]:
         Row("3", DIGEST_ROWS[4], ms(export), ms(floor_all), export / floor_all, note="compile and Markdown"),
         Row("3", DIGEST_ROWS[5], ms(ack), ms(ack_floor), ack / ack_floor, "< 50 ms", ack < 0.05,
             note=f"{size}; floor: a no-op command"),
+        Row("3", DIGEST_ROWS[6], ms(analysed), ms(floor_all), analysed / floor_all, "< 1 s", analysed < 1.0,
+            note=f"as the overview, with {analysis}"),
+        Row("3", DIGEST_ROWS[7], ms(analysed_one), ms(floor_one), analysed_one / floor_one, "< 100 ms",
+            analysed_one < 0.1, note=f"as one episode, with {analysis}"),
     ], texts
+
+
+FINDINGS = 12
+
+
+def _analysed(store: Store, review) -> int:
+    """The review team's analysis, saved as the modals save it: an appraisal of every episode (three texts of
+    the case group's length, family names in them, as a team writes), and FINDINGS findings of three episodes
+    each, with six quotes and three questions. Returns how many findings."""
+    latest = store.submitted.latest(review.key)
+    quotes = [(episode, member, answers["involvement"]) for member, episodes in latest.items()
+              for episode, answers in episodes.items()]
+    who = {m.slack_id: m.attribution for m in review.members}
+    keys = [e.key for e in review.episodes]
+    for number, key in enumerate(keys):
+        words = [text for _, _, text in quotes[number * 3:number * 3 + 3]]
+        store.analysis.save_appraisal(review.key, Appraisal(key, *words, factors=("conditions of work",)),
+                                      actor=review.leads[0])
+    for number in range(FINDINGS):
+        episodes = tuple(keys[(number + i) % len(keys)] for i in range(3))
+        evidence = tuple(Evidence(episode, who[member], text[:300], member=member)
+                         for episode, member, text in [q for q in quotes if q[0] in episodes][:6])
+        texts = [text for _, _, text in quotes[number * 4:number * 4 + 4]]
+        store.analysis.save_finding(review.key, Finding(
+            f"F{number + 1}", texts[0][:140], "tools", episodes, evidence, *texts[1:],
+            asks=tuple(f"{text[:200]}?" for text in texts[:3]), status="agreed" if number % 2 else "draft",
+            order=number), actor=review.leads[0])
+    return FINDINGS
 
 
 def _summary_ack(workdir: Path, store: Store, review, prompts, times: int) -> tuple[float, float]:

@@ -110,7 +110,9 @@ move much less.
   before, and stores it. The floor is one plain SQL query reading the same rows (for one
   episode, `json_extract` of that episode from the submitted reflections). The
   acknowledgement is `/summary` dispatched to the real `App` (its lazy digest awaited
-  before the next), against a no-op command.
+  before the next), against a no-op command. *With the team's analysis*: the same overview and
+  episode once the review team has appraised every episode and written 12 findings (six quotes and
+  three questions each; `store.analysis`), read afresh and pseudonymised by every digest.
 - **4. Redaction.** `Redactor.redact_many` over every text answer of that review (a new
   `Redactor` each run, as each digest makes one), 20 people with 4 name variants each
   (full name, first name, honorific and surname, nickname), against exact `str.replace`

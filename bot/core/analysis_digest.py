@@ -80,9 +80,10 @@ class TeamAnalysis:
 def team_analysis(review: Review, appraisals: dict[str, Appraisal], findings: list[Finding], rules: DigestRules,
                   episode: str | None = None) -> TeamAnalysis:
     """The analysis the digest of `review` (or of one `episode`) shows, every text the team wrote
-    pseudonymised in one batch."""
-    timeline = [e for e in review.episodes if e.key in appraisals]
-    kept = shown(findings)
+    pseudonymised in one batch. An episode's digest redacts only what it shows (its appraisal, and the
+    findings it is evidence for), as its digest compiles only its own reflections."""
+    timeline = [e for e in review.episodes if e.key in appraisals and episode in (None, e.key)]
+    kept = [f for f in shown(findings) if episode is None or episode in f.episodes]
     raw = [e.title for e in timeline]
     raw += [text for e in timeline for text in (appraisals[e.key].what_happened, appraisals[e.key].appraisal,
                                                 appraisals[e.key].explanation)]
@@ -91,7 +92,7 @@ def team_analysis(review: Review, appraisals: dict[str, Appraisal], findings: li
     unique = list(dict.fromkeys(raw))
     clean = dict(zip(unique, Redactor.for_review(review).clean_many(unique))) if unique else {}
     names = {p.key: p.label for p in rules.patterns}
-    analysis = TeamAnalysis(
+    return TeamAnalysis(
         getattr(review, "asks", "questions"),
         tuple(AppraisalShown(e.key, clean[e.title], *(clean[getattr(appraisals[e.key], name)]
                                                        for name in Appraisal.TEXTS),
@@ -100,4 +101,3 @@ def team_analysis(review: Review, appraisals: dict[str, Appraisal], findings: li
                            tuple(QuoteShown(e.episode, clean[e.who], clean[e.text]) for e in f.evidence),
                            clean[f.in_this_case], clean[f.how_widespread], clean[f.why_it_matters],
                            tuple(clean[ask] for ask in f.asks), f.status, f.withdrawn, f.version) for f in kept))
-    return analysis.only(episode)

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from bot.config import Settings
+from bot.core.analysis import Finding
 from bot.core.changes import with_episode, with_member
 from bot.core.lifecycle import (STAGES, is_read_only, needs_confirmation, parse_stage, retention_date,
                                 stage_change_problem)
@@ -31,6 +32,7 @@ class LeadCard:
     roles: set[str]
     progress: ReviewProgress
     lifecycle: Lifecycle
+    findings: list[Finding] = field(default_factory=list)   # the review team's, latest versions, in order
 
     @property
     def review(self) -> Review:
@@ -92,7 +94,8 @@ class LeadActions:
         home = Home(user)
         for key, roles in sorted(self.store.reviews.of_person(user).items()):
             if roles & {"lead", "team"}:
-                home.lead_cards.append(LeadCard(roles, self.progress(key), self.store.reviews.lifecycle(key)))
+                home.lead_cards.append(LeadCard(roles, self.progress(key), self.store.reviews.lifecycle(key),
+                                                self.store.analysis.findings(key)))
             if "member" in roles:
                 progress = self.progress(key)
                 home.practitioner_cards.append(PractitionerCard(progress.review, progress.of(user)))

@@ -58,7 +58,8 @@ def open_home(slack, user: str):
 
 
 def submit_view(slack, user: str, callback_id: str, review_key: str, values: dict):
-    """A view_submission: `values` maps block ids to what was typed, picked (a user, a date) or chosen (a list)."""
+    """A view_submission: `values` maps block ids to what was typed, picked (a user, a date) or chosen (a list).
+    `review_key` is the view's private_metadata: the review's key, and what the modal is about after a "|"."""
     state = {}
     for block_id, value in values.items():
         if isinstance(value, list):
@@ -68,6 +69,9 @@ def submit_view(slack, user: str, callback_id: str, review_key: str, values: dic
             element = {"type": "users_select", "selected_user": value}
         elif block_id in ("start", "end"):
             element = {"type": "datepicker", "selected_date": value or None}
+        elif block_id in ("pattern", "status"):   # the finding modal's single choices
+            element = {"type": "static_select", "selected_option": {"value": value, "text": {
+                "type": "plain_text", "text": value}} if value else None}
         else:
             element = {"type": "plain_text_input", "value": value}
         state[block_id] = {"value": element}

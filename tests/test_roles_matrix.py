@@ -19,6 +19,7 @@ COMMANDS = [  # (text, who may, evidence of having done it)
     ("stage child-d meeting", LEADS, ("response_url", "moved from")),
     ("add-member child-d", LEADS, ("views.open", "review_add_member")),
     ("add-episode child-d", LEADS, ("views.open", "review_add_episode")),
+    ("findings child-d", READERS, ("response_url", "No findings yet")),
 ]
 ACTIONS = [  # (action_id, value, who may, what they are told)
     ("home_nudge_all", "child-d|all", LEADS, "Reminded"),
@@ -33,7 +34,14 @@ FORMS = [  # (callback_id, values, who may, the audited change)
                            "episodes": ["KPE4"]}, LEADS, "member.added"),
     ("review_add_episode", {"key": "KPE6", "title": "Strategy meeting", "start": "2025-11-03", "end": "",
                             "description": "", "members": ["U0SW0001"]}, LEADS, "episode.added"),
+    # The review team's analysis (issue 15): an episode's appraisal, and a new finding.
+    ("analysis_appraisal", {"what_happened": "They met.", "appraisal": "", "explanation": "", "factors": []},
+     READERS, "appraisal.saved"),
+    ("analysis_finding", {"title": "Referrals wait", "pattern": "tools", "episodes": ["KPE1"], "questions": "",
+                          "status": "draft", "order": ""}, READERS, "finding.saved"),
 ]
+# A modal's private_metadata: the review's key, and what the modal is about after a "|".
+METADATA = {"analysis_appraisal": "child-d|KPE1", "analysis_finding": "child-d||"}
 
 
 @pytest.fixture
@@ -88,7 +96,7 @@ def test_home_buttons(role, action_id, value, allowed, told, fake, slack, lazy, 
 @pytest.mark.parametrize("callback_id, values, allowed, change", FORMS, ids=[f[0] for f in FORMS])
 def test_form_submissions(role, callback_id, values, allowed, change, fake, slack, store, invited):
     user = PEOPLE[role]
-    response = submit_view(slack, user, callback_id, "child-d", values)
+    response = submit_view(slack, user, callback_id, METADATA.get(callback_id, "child-d"), values)
     assert response.status == 200 and "errors" not in response.body
     changes = [a for a in store.audit.trail("child-d") if a["action"] == change]
     if role in allowed:
@@ -130,3 +138,36 @@ def test_summary(role, fake, slack, lazy, store, invited):
         lazy.wait_for(0)  # a refusal starts no lazy listener (they start during the request): nothing is to come
         assert lazy.started() == 0
         assert not fake.calls("response_url")
+
+
+# The review team's analysis (issue 15): every button that opens one of its modals (its forms are in FORMS).
+ANALYSIS_BUTTONS = [  # (action_id, value, the modal it opens)
+    ("analysis_write_appraisal", "child-d|KPE1", "analysis_appraisal"),
+    ("analysis_add_finding", "child-d|new", "analysis_finding"),
+    ("analysis_edit_finding", "child-d|F1", "analysis_finding"),
+    ("analysis_make_finding", "child-d|information sharing", None),   # no pattern yet: the lead is told so
+]
+
+
+@pytest.fixture
+def with_finding(store, invited):
+    from bot.core.analysis import Finding
+    store.analysis.save_finding("child-d", Finding("F1", "Referrals wait", "tools", ("KPE1",)), actor="test")
+    return invited
+
+
+@pytest.mark.parametrize("role", PEOPLE)
+@pytest.mark.parametrize("action_id, value, modal", ANALYSIS_BUTTONS, ids=[a[0] for a in ANALYSIS_BUTTONS])
+def test_analysis_buttons(role, action_id, value, modal, fake, slack, store, with_finding):
+    user = PEOPLE[role]
+    slack.click(user, action_id, value, selected=action_id == "analysis_edit_finding")
+    if role in READERS:
+        if modal:
+            assert [c for c in fake.calls("views.open") if c["view"]["callback_id"] == modal]
+        else:
+            said_to(fake, user, "no longer in the digest")
+        assert not refused(store, user)
+    else:
+        assert said_to(fake, user, REFUSALS.get(role, "Sorry, only"))
+        assert len(refused(store, user)) == 1
+        assert not fake.calls("views.open")

@@ -59,6 +59,18 @@ REQUIRED_FILE_TEXTS = {
                   "not_in_case_group", "not_in_case_group_list", "you_not_in_case_group",
                   "invitations_need_conversations", "confirm_close", "confirm_back", "confirm_button"],
         "access": ["refused", "not_yours", "either", "lead", "team", "member"],
+        "team_analysis": ["appraisal_button", "appraisal_title", "save", "appraisal_intro", "appraisal_reminder",
+                          "what_happened_label", "what_happened_hint", "appraisal_label", "appraisal_hint",
+                          "explanation_label", "explanation_hint", "factors_label", "factors_placeholder",
+                          "appraisal_saved", "appraisal_unchanged", "add_finding_button", "edit_finding_placeholder",
+                          "pattern_button", "finding_title_new", "finding_title_edit", "finding_intro",
+                          "title_label", "title_hint", "pattern_label", "pattern_placeholder", "episodes_label",
+                          "episodes_placeholder", "in_this_case_label", "in_this_case_hint", "how_widespread_label",
+                          "how_widespread_hint", "why_it_matters_label", "why_it_matters_hint", "questions_label",
+                          "recommendations_label", "status_label", "status_draft", "status_agreed", "status_dropped",
+                          "order_label", "order_hint", "order_not_number", "evidence_heading", "evidence_more",
+                          "finding_saved", "finding_unchanged", "pattern_gone", "pattern_not_found",
+                          "finding_not_found", "findings_header", "finding_line", "no_findings", "findings_footer"],
     },
 }
 

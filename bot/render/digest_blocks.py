@@ -40,10 +40,10 @@ MAX_CHOICES = 20         # episodes listed when a /summary could not tell which 
 
 
 def _analysis():
-    """bot.render.analysis_blocks: the review team's part of the answer, built on this module's helpers (so
-    imported when first used, not at the top: each module needs the other)."""
-    from bot.render import analysis_blocks
-    return analysis_blocks
+    """bot.render.analysis_digest_blocks: the review team's part of the answer, built on this module's helpers
+    (so imported when first used, not at the top: each module needs the other)."""
+    from bot.render import analysis_digest_blocks
+    return analysis_digest_blocks
 
 
 def _safe(text: str, limit: int) -> str:
@@ -94,7 +94,8 @@ def _pattern_lines(wording: DigestWording, number: int, pattern: EmergingPattern
             + wording.say("slack.pattern_recurs", episodes=episodes, count=len(pattern.agencies), evidence=evidence)]
 
 
-def overview_blocks(digest: Digest) -> list[dict]:
+def overview_blocks(digest: Digest, pattern_actions: dict | None = None) -> list[dict]:
+    """`pattern_actions`: an actions block put after the emerging patterns (the team's *Make this a finding*)."""
     wording = digest.wording
     blocks = [header(wording.say("headings.review", title=digest.title)),
               context(wording.say("slack.overview_context", board=neutralise(digest.board),
@@ -114,6 +115,8 @@ def overview_blocks(digest: Digest) -> list[dict]:
         lines.append(wording.say("slack.no_patterns"))
     lines += _more(wording, digest.patterns, SHOWN["patterns"], "patterns")
     blocks += sections(lines)
+    if pattern_actions and shown:
+        blocks.append(pattern_actions)
     blocks.append(context(shorten(neutralise(digest.method.emerging), MAX_SECTION_TEXT)))
     remarks = digest.anything_else
     lines = [f"*{wording.say('headings.anything_else')}*"] + [f"• *{neutralise(r.who)}:* {_safe(r.text, REMARK_CHARS)}"
@@ -139,12 +142,15 @@ def _account_lines(wording: DigestWording, accounts, limit: int, quote_chars: in
     return lines + _more(wording, accounts, limit, "accounts")
 
 
-def episode_blocks(digest: Digest, key: str) -> list[dict]:
+def episode_blocks(digest: Digest, key: str, episode_actions: dict | None = None) -> list[dict]:
+    """`episode_actions`: an actions block put under the episode's heading (the team's *Write the appraisal*)."""
     episode: EpisodeDigest = digest.episode(key)
     wording = digest.wording
     blocks = [header(wording.say("headings.episode", key=episode.key, title=episode.title)),
               context(wording.say("slack.episode_context", dates=episode.dates, coverage=episode.coverage,
                                 count=len(episode.hindsight), title=digest.title))]
+    if episode_actions:
+        blocks.append(episode_actions)
     if episode.description:
         blocks.append(section(_safe(episode.description, 1500), verbatim=True))
 
@@ -230,12 +236,12 @@ def fit(blocks: list[dict], wording: DigestWording) -> list[dict]:
     return kept
 
 
-def overview_messages(digest: Digest) -> list[dict]:
-    return fit(overview_blocks(digest), digest.wording)
+def overview_messages(digest: Digest, pattern_actions: dict | None = None) -> list[dict]:
+    return fit(overview_blocks(digest, pattern_actions), digest.wording)
 
 
-def episode_messages(digest: Digest, key: str) -> list[dict]:
-    return fit(episode_blocks(digest, key), digest.wording)
+def episode_messages(digest: Digest, key: str, episode_actions: dict | None = None) -> list[dict]:
+    return fit(episode_blocks(digest, key, episode_actions), digest.wording)
 
 
 def nothing_to_digest(review: Review, stages: dict[str, str]) -> str:

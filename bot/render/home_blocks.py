@@ -16,6 +16,7 @@ from bot.core.text import neutralise
 from bot.render.blocks import (MAX_SECTION_TEXT, MAX_SELECT_OPTIONS, MAX_VIEW_BLOCKS, actions, button, context,
                                divider, header, option, section, split_messages, static_select)
 from bot.lead_actions import Home, LeadCard, PractitionerCard, StageMove, day
+from bot.render.analysis_blocks import finding_buttons, finding_lines
 
 # Action ids of the Home tab and the reminder DM (bot/listeners/actions/home.py).
 NUDGE_ALL = "home_nudge_all"
@@ -27,7 +28,7 @@ CONTINUE = "home_continue"
 SNOOZE = "home_snooze"
 
 GRID_ROWS = 12          # members shown per review on the Home tab; `/review status KEY` lists all
-LEAD_CARD_BLOCKS = 5    # section, grid, counts, actions, divider
+LEAD_CARD_BLOCKS = 7    # section, grid, counts, actions, findings, their buttons, divider
 
 
 def pair(review_key: str, rest: str) -> str:
@@ -104,6 +105,12 @@ def _lead_card(prompts: Prompts, card: LeadCard) -> list[dict]:
             _lines_section(lines or ["_No case group members yet._"]),
             context("\n".join(episode_counts(prompts, progress))),
             actions(*buttons),
+            # The review team's findings: this card is only ever shown to leads and the team (LeadActions.home).
+            _lines_section([prompts.say("team_analysis.findings_header", title=neutralise(review.title),
+                                        key=review.key),
+                            *(finding_lines(prompts, review, card.findings)
+                              or [prompts.say("team_analysis.no_findings", key=review.key)])]),
+            actions(*finding_buttons(prompts, review, card.findings)),
             divider()]
 
 

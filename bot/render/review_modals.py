@@ -41,12 +41,14 @@ def add_episode_modal(review: Review) -> dict:
 
 
 def submitted_values(view: dict) -> dict:
-    """{field: value} from a view submission: text, a user, a date, or a list of chosen values."""
+    """{field: value} from a view submission: text, a user, a date, one chosen value, or a list of them."""
     values = {}
     for block_id, elements in (view.get("state") or {}).get("values", {}).items():
         element = elements.get("value") or {}
         if "selected_options" in element:
             values[block_id] = [o["value"] for o in element.get("selected_options") or []]
+        elif "selected_option" in element:   # a static_select: one choice, or none
+            values[block_id] = (element.get("selected_option") or {}).get("value") or ""
         elif "selected_user" in element:
             values[block_id] = element.get("selected_user") or ""
         elif "selected_date" in element:

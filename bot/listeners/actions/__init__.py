@@ -1,8 +1,9 @@
 from slack_bolt import App
 
-from bot.listeners.actions import home, reflection
+from bot.listeners.actions import analysis, home, reflection
 
 
 def register(app: App) -> None:
     reflection.register(app)
     home.register(app)
+    analysis.register(app)

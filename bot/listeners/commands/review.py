@@ -21,6 +21,7 @@ from bot.reminding import Reminders
 from bot.render.home_blocks import review_summary, stage_question, status_messages
 from bot.render.review_modals import add_episode_modal, add_member_modal
 from bot.lead_actions import LeadActions, LeadCard
+from bot.team_analysis import TeamAnalysis
 
 
 @dataclass
@@ -165,6 +166,12 @@ def review_add_member(deps, review_key):
             doing="add key practice episodes", opens_modal=True)
 def review_add_episode(deps, review_key):
     return add_episode_modal(LeadActions(deps.store, deps.prompts, deps.settings).changeable(review_key))
+
+
+@subcommand("findings", "/review findings KEY", "the review team's findings, in their order, with their status "
+            "(add and edit them on the Home tab).", roles={"lead", "team"}, doing="read its findings")
+def review_findings(asked, deps, respond, client):
+    respond(TeamAnalysis(deps.store, deps.prompts).findings_text(asked.review_key))
 
 
 def parse_review(deps: Deps, command: dict) -> ReviewCommand:

@@ -27,6 +27,7 @@ from bot.listeners.asked import Asked, ParseOnce
 from bot.listeners.error_path import reporting_errors
 from bot.render.digest_blocks import (MAX_CHOICES, episode_choices, episode_messages, nothing_to_digest,
                                      overview_messages)
+from bot.render.analysis_blocks import appraisal_button, pattern_buttons
 from bot.render.digest_text import markdown
 
 log = logging.getLogger("casegroup.summary")
@@ -132,7 +133,10 @@ def run_summary(asked: SummaryRequest, deps: Deps, respond, client):
     if digest is None:  # every reflection was withdrawn a moment ago
         respond(nothing_to_digest(review, store.conversations.stages(review.key)))
         return
-    messages = episode_messages(digest, episode) if episode else overview_messages(digest)
+    # The review team's buttons (/summary is only for leads and the team): write the appraisal, make a finding.
+    messages = (episode_messages(digest, episode, appraisal_button(deps.prompts, review.key, episode)) if episode
+                else overview_messages(digest, pattern_buttons(deps.prompts, review.key,
+                                                               [p.factor for p in digest.patterns])))
     for message in messages:
         respond(text=message["text"], blocks=message["blocks"], response_type="ephemeral", replace_original=False)
     filename = f"{review.key}-{episode}-digest.md" if episode else f"{review.key}-digest.md"

@@ -1,7 +1,8 @@
 from slack_bolt import App
 
-from bot.listeners.views import review_changes
+from bot.listeners.views import analysis, review_changes
 
 
 def register(app: App) -> None:
     review_changes.register(app)
+    analysis.register(app)

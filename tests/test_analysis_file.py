@@ -153,6 +153,8 @@ GOOD_CHANGE = ('explanation = "Two cars for the division that night',
     ('[[findings]]\nkey = "F1"', '[finding]\nkey = "F1"',
      "'finding': not part of an analysis file (it has review, [[appraisals]] and [[findings]])"),
     ('order = 1', 'order = "first"', "finding F1: order must be a whole number from 0 to 10000"),
+    ('status = "draft"\norder = 2', 'status = "draft"\norder = 2\n[[findings.evidence]]\nepisode = "KPE5"\nwho = ["GP"]',
+     "finding F2, evidence 1: episode, who, text, group must be texts"),
     ('[[appraisals]]\nepisode = "KPE2"', '[[appraisals\nepisode = "KPE2"', "not valid TOML: "),
 ])
 def test_a_bad_analysis_file_gets_one_line_naming_the_file_the_entry_and_the_problem_and_nothing_is_applied(

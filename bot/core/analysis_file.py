@@ -210,7 +210,12 @@ def _evidence(where: str, raw, stored: Finding | None, problems: list[str]) -> t
         if _unknown_fields(table, EVIDENCE_FIELDS, f"{where}, evidence {index}", problems):
             ok = False
             continue
-        piece = kept.get(tuple(table.get(name, "") for name in EVIDENCE_FIELDS))
+        said = tuple(table.get(name, "") for name in EVIDENCE_FIELDS)
+        if not all(isinstance(value, str) for value in said):
+            problems.append(f"{where}, evidence {index}: {', '.join(EVIDENCE_FIELDS)} must be texts")
+            ok = False
+            continue
+        piece = kept.get(said)
         if piece is None:
             problems.append(f"{where}, evidence {index}: not one of the finding's evidence as stored: evidence is "
                             "the case group's words, chosen in Slack; the file can keep or remove it, not add or "

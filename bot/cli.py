@@ -9,6 +9,8 @@
     casegroup review invite KEY     DM the case group their invitation
     casegroup purge [--yes]         delete the conversations of closed reviews past their retention date
     casegroup export KEY [--episode K] [--format md|json|html] [--out FILE]
+    casegroup analysis export KEY [--out FILE]   the review team's appraisals and findings, as TOML
+    casegroup analysis import KEY FILE           apply an edited analysis file: new versions of what changed
     casegroup db encrypt [--db FILE] encrypt a plain database with CASEGROUP_DB_KEY
 
 Every command that uses the database takes `--db FILE` (default CASEGROUP_DB, or ./casegroup.db);
@@ -26,7 +28,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.config import Settings, database_path, load_settings
-from bot.errors import CasegroupError, ConfigError, NotFoundError
+from bot.errors import CasegroupError, ConfigError, NotFoundError, StageError
 
 EXIT_USAGE = 2
 log = logging.getLogger("casegroup")
@@ -250,10 +252,20 @@ def cmd_purge(args, settings: Settings) -> int:
     return 0
 
 
+def _write_out(out: str | None, text: str, written: str) -> None:
+    """An export's text: to `out`, created readable by its owner only (it holds case material), saying
+    `written` on standard error; or, without --out, to standard output."""
+    from bot.files import write_private
+    if out:
+        write_private(out, text)
+        print(written, file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
 def cmd_export(args, settings: Settings) -> int:
     from bot.core.digest import match_episode
     from bot.digest_builder import build_digest
-    from bot.files import write_private
     from bot.render.digest_text import render
 
     store = _existing_store(settings)
@@ -273,15 +285,59 @@ def cmd_export(args, settings: Settings) -> int:
         print(f"Nobody has submitted a reflection on {review.key!r} yet, so there is nothing to export. "
               f"`casegroup review list` shows progress.", file=sys.stderr)
         return 1
-    text = render(digest, fmt, episode)
-    if args.out:
-        write_private(args.out, text)
-        print(f"Wrote the {episode or 'review'} digest of {review.key!r} ({fmt}) to {args.out}, readable by you "
-              "only. It holds pseudonymised case material: keep it within the review.", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    _write_out(args.out, render(digest, fmt, episode),
+               f"Wrote the {episode or 'review'} digest of {review.key!r} ({fmt}) to {args.out}, readable by you "
+               "only. It holds pseudonymised case material: keep it within the review.")
     store.audit.add("cli", "digest.exported", review.key,
                 f"{'episode ' + episode if episode else 'whole review'} as {fmt}, exported by the CLI")
+    return 0
+
+
+def _entry(saved) -> str:
+    from bot.core.analysis import Appraisal
+    return f"appraisal of {saved.episode}" if isinstance(saved, Appraisal) else f"finding {saved.key}"
+
+
+def cmd_analysis_export(args, settings: Settings) -> int:
+    from bot.core.analysis_file import analysis_toml
+
+    store = _existing_store(settings)
+    review = _review(store, args.key, settings)
+    appraisals, findings = store.analysis.appraisals(review.key), store.analysis.findings(review.key)
+    entries = [_entry(item) for item in (*appraisals.values(), *findings)]
+    _write_out(args.out, analysis_toml(review, appraisals.values(), findings),
+               f"Wrote the analysis of {review.key!r} to {args.out}, readable by you only: "
+               f"{', '.join(entries) or 'no appraisal or finding yet, only the header to start from'}. It holds case "
+               "material as the review team wrote it, not pseudonymised: keep it within the review.")
+    store.audit.add("cli", "analysis.exported", review.key,
+                    f"{len(appraisals)} appraisals, {len(findings)} findings, exported by the CLI")
+    return 0
+
+
+def cmd_analysis_import(args, settings: Settings) -> int:
+    from bot.core.analysis_file import analysis_from, read_analysis_file
+    from bot.errors import AnalysisFileError
+
+    store = _existing_store(settings)
+    review = _review(store, args.key, settings)
+    if review.stage == "closed":
+        raise StageError(f"{review.key!r} is closed, and a closed review is read-only: nothing was applied")
+    data = read_analysis_file(args.file)
+    prompts = _prompts()
+    headings, patterns = [h.name for h in prompts.headings], [p.key for p in prompts.digest.patterns]
+    try:
+        saved = store.analysis.apply(review.key, lambda stored: analysis_from(data, review, headings, patterns,
+                                                                              stored), actor="cli")
+    except AnalysisFileError as error:
+        raise AnalysisFileError(args.file, error.problems) from None
+    changed = [f"{_entry(item)} (version {item.version})" for item, new in saved if new]
+    unchanged = [_entry(item) for item, new in saved if not new]
+    if changed:
+        print(f"Applied {args.file} to {review.key!r}: " + ", ".join(changed) + " saved as new versions"
+              + (f"; unchanged: {', '.join(unchanged)}." if unchanged else "."))
+    else:
+        print(f"Nothing changed: {args.file} says what {review.key!r} already holds"
+              + (f" ({', '.join(unchanged)})." if unchanged else " (it has no appraisal or finding)."))
     return 0
 
 
@@ -358,6 +414,21 @@ def build_parser() -> argparse.ArgumentParser:
                              "taken from --out's extension when not given")
     export.add_argument("--out", metavar="FILE", help="write to FILE (created 0600) instead of standard output")
     export.set_defaults(func=cmd_export)
+
+    analysis = commands.add_parser("analysis", help="the review team's appraisals and findings, as a file to edit")
+    analysis_commands = analysis.add_subparsers(dest="analysis_command", metavar="ACTION")
+    analysis_export = analysis_commands.add_parser(
+        "export", parents=[uses_db], help="write the appraisals and findings as TOML (see README, 'The analysis file')")
+    analysis_export.add_argument("key", help="the review's key, as in its file")
+    analysis_export.add_argument("--out", metavar="FILE", help="write to FILE (created 0600) instead of standard output")
+    analysis_export.set_defaults(func=cmd_analysis_export)
+    analysis_import = analysis_commands.add_parser(
+        "import", parents=[uses_db], help="apply an analysis file: what changed is saved as new versions, all or "
+                                          "nothing; the same file twice changes nothing")
+    analysis_import.add_argument("key", help="the review's key, as in its file")
+    analysis_import.add_argument("file", help="the analysis file (from `casegroup analysis export`)")
+    analysis_import.set_defaults(func=cmd_analysis_import)
+    analysis.set_defaults(func=lambda args, settings: (analysis.print_help(), EXIT_USAGE)[1])
 
     database = commands.add_parser("db", help="the database file: encrypt it")
     database_commands = database.add_subparsers(dest="db_command", metavar="ACTION")

@@ -22,6 +22,11 @@ class ReviewFileError(CasegroupError):
         super().__init__("\n".join(f"{self.path}: {p}" for p in self.problems))
 
 
+class AnalysisFileError(ReviewFileError):
+    """An analysis file (`casegroup analysis import`) that can't be applied: the same shape, the file and one
+    line per problem, each naming its entry."""
+
+
 class ImportRefused(CasegroupError):
     """A re-import that would hide stored answers: `lines` says, per member or episode, what would happen."""
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 
 from bot.core.analysis import Appraisal, Evidence, Finding, in_order, without_member
 from storage.audit import add_audit_row
@@ -123,6 +124,17 @@ class Analysis:
                                   "body": _body(saved), "author": actor, "saved_at": tx.now})
         add_audit_row(tx, actor, "finding.saved", review_key, f"{saved.key}, version {saved.version}, {saved.status}")
         return saved, True
+
+    def apply(self, review_key: str, plan: Callable[[list[Finding]], tuple[list[Appraisal], list[Finding]]],
+              actor: str) -> list[tuple[Appraisal | Finding, bool]]:
+        """An analysis file's appraisals and findings, saved in one transaction: all or nothing. `plan(stored)`
+        is given the latest findings as this transaction reads them and returns what to save (the file keeps
+        evidence only by matching what is stored, so a withdrawal made meanwhile can't bring words back);
+        whatever it raises rolls everything back. Returns each save's (as stored, whether it changed)."""
+        with self.database.transaction() as tx:
+            appraisals, findings = plan(self.findings(review_key))
+            return ([self.save_appraisal_in(tx, review_key, a, actor) for a in appraisals]
+                    + [self.save_finding_in(tx, review_key, f, actor) for f in findings])
 
     @staticmethod
     def forget_member(tx: Transaction, review_key: str, member: str, actor: str) -> int:

@@ -170,6 +170,13 @@ def _m008_analysis(db: sqlite_utils.Database) -> None:
                            "saved_at": str}, pk=("review_key", "key", "version"), if_not_exists=True)
 
 
+def _m009_review_asks(db: sqlite_utils.Database) -> None:
+    """What the review's findings end with ([review] asks): questions for the board, or recommendations. Existing
+    reviews asked questions, the default."""
+    if "asks" not in db["reviews"].columns_dict:
+        db["reviews"].add_column("asks", str, not_null_default="questions")
+
+
 MIGRATIONS = [
     (1, "initial schema", _m001_initial),
     (2, "review lifecycle, withdrawal and reminders", _m002_lifecycle),
@@ -179,6 +186,7 @@ MIGRATIONS = [
     (6, "former members: dropped by a forced re-import, still able to read and withdraw", _m006_former_members),
     (7, "a conversation's offered buttons and its one-time checks", _m007_offered_and_noted),
     (8, "the review team's analysis: appraisals and findings, versioned", _m008_analysis),
+    (9, "what a review's findings end with: questions or recommendations", _m009_review_asks),
 ]
 
 

@@ -9,7 +9,8 @@ from tests.processes import casegroup_env, run_casegroup
 def test_every_subcommand_has_help(tmp_path):
     for args in (["--help"], ["run", "--help"], ["serve", "--help"], ["start", "--help"],
                  ["review", "import", "--help"], ["review", "list", "--help"], ["review", "invite", "--help"],
-                 ["purge", "--help"], ["export", "--help"], ["try", "--help"], ["db", "encrypt", "--help"]):
+                 ["purge", "--help"], ["export", "--help"], ["try", "--help"], ["db", "encrypt", "--help"],
+                 ["analysis", "export", "--help"], ["analysis", "import", "--help"]):
         result = run_casegroup(*args, cwd=tmp_path)
         assert result.returncode == 0 and "usage: casegroup" in result.stdout, args
         # Every command that uses the database says which one, and how to choose another.

@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.core.analysis import ASKS
 from bot.errors import ReviewFileError
 
 KINDS = ("children", "adults")
@@ -74,6 +75,9 @@ class Review:
     members: tuple[Member, ...] = ()
     people: tuple[Person, ...] = ()
     stage: str = "conversations"
+    # What the review's findings end with: questions for the board, or recommendations (SARs and child
+    # safeguarding practice reviews often make recommendations instead).
+    asks: str = "questions"
     # Members dropped from the file (`review import --force`) after they had answered: out of the case
     # group, its digests and its progress, but still able to read, and withdraw, what they wrote.
     former: tuple[Member, ...] = ()
@@ -185,6 +189,10 @@ def parse_review(data: dict) -> Review:
     team = _ids(head.get("team", []), "[review] team", problems)
     model = _text(head, "model", "[review]", problems, required=False, limit=40)
     channel = _text(head, "channel", "[review]", problems, required=False, limit=40)
+    asks = head.get("asks", "questions")
+    if asks not in ASKS:
+        problems.append(f"[review]: asks must be \"questions\" (for the board, the default) or \"recommendations\", "
+                        f"not {asks!r}")
 
     episodes: list[Episode] = []
     renames: list[tuple[str, str]] = []
@@ -277,29 +285,35 @@ def parse_review(data: dict) -> Review:
     if problems:
         raise ReviewFileError("-", problems)
     return Review(key=key, title=title, kind=kind, board=board, leads=leads, team=team, model=model,
-                  channel=channel, episodes=sorted(episodes, key=lambda e: (e.start, e.key)),
+                  channel=channel, asks=asks, episodes=sorted(episodes, key=lambda e: (e.start, e.key)),
                   members=members, people=people, renames=renames)
+
+
+def read_toml(path: Path | str, error: type[ReviewFileError] = ReviewFileError, what: str = "a review file") -> dict:
+    """A file's TOML, parsed; `error` naming the file when it can't be read or isn't TOML (a review file, or
+    another file of the same kind: an analysis file)."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise error(path, [f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB"])
+        source = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(path, ["file not found"]) from None
+    except UnicodeDecodeError:
+        raise error(path, ["the file is not UTF-8 text"]) from None
+    except IsADirectoryError:
+        raise error(path, [f"that is a folder, not {what}"]) from None
+    try:
+        return tomllib.loads(source)
+    except tomllib.TOMLDecodeError as problem:
+        raise error(path, [f"not valid TOML: {problem}"]) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise error(path, ["arrays or tables are nested too deeply"]) from None
 
 
 def parse_review_file(path: Path | str) -> Review:
     """Read and validate a review file. Raises ReviewFileError naming the file and every problem."""
-    path = Path(path)
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise ReviewFileError(path, [f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB"])
-        source = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ReviewFileError(path, ["file not found"]) from None
-    except UnicodeDecodeError:
-        raise ReviewFileError(path, ["the file is not UTF-8 text"]) from None
-    except IsADirectoryError:
-        raise ReviewFileError(path, ["that is a folder, not a review file"]) from None
-    try:
-        data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as error:
-        raise ReviewFileError(path, [f"not valid TOML: {error}"]) from None
-    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
-        raise ReviewFileError(path, ["arrays or tables are nested too deeply"]) from None
+    data = read_toml(path)
     try:
         return parse_review(data)
     except ReviewFileError as error:

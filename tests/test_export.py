@@ -71,10 +71,10 @@ def test_html_export_is_one_self_contained_printable_page(cli, submitted, tmp_pa
     assert "<script" not in page and "<link" not in page and "<img" not in page and "@import" not in page
     assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", page)
     assert "<style>" in page and "@media print" in page and "break-before: page" in page
-    # The coverage chart: a bar per episode.
+    # The timeline: each episode at its dates, with its coverage (tests/test_html_timeline.py has the axis).
     chart = page[page.index("<svg"):page.index("</svg>")]
     assert chart.count('class="done"') == 5
-    assert "KPE4 · 15 Sep 2025 · Nursery logs a scalded hand; GP visit" in chart
+    assert "<title>KPE4: Nursery logs a scalded hand; GP visit · 15 Sep 2025 to 19 Sep 2025 · 3 of 3</title>" in chart
     for key in ("KPE1", "KPE2", "KPE3", "KPE4", "KPE5"):
         assert f'<section class="episode" id="{key}">' in page
     assert "&lt;!channel&gt;" not in page and "<!channel>" not in page  # the ping was defused before escaping

@@ -212,6 +212,10 @@ class TimelineEntry:
     expected: int
     hindsight: int
     differences: int
+    # Where the episode sits on the HTML export's date axis (the review file's start and end): `dates` is
+    # how it is written. No start: the timeline lists it apart from the axis.
+    start: dt.date | None = None
+    end: dt.date | None = None
 
     @property
     def coverage(self) -> str:
@@ -264,6 +268,7 @@ class Digest:
         del data["wording"]
         for entry, source in zip(data["timeline"], self.timeline):
             entry["coverage"] = source.coverage
+            entry["start"], entry["end"] = (day.isoformat() if day else None for day in (source.start, source.end))
         for entry, source in zip(data["episodes"], self.episodes):
             entry["coverage"] = source.coverage
             for tally, tally_source in zip(entry["factors"], source.factors):
@@ -620,7 +625,7 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
         generated_at=generated_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         members=sum(1 for m in review.members if stages.get(m.slack_id) != "withdrawn"), contributors=wide.contributors, reflections=wide.reflections,
         timeline=[TimelineEntry(e.key, e.title, e.dates, len(e.contributors), e.expected, len(e.hindsight),
-                                len(e.differences)) for e in episodes],
+                                len(e.differences), item.start, item.end) for item, e in zip(shown, episodes)],
         patterns=[p for p in wide.patterns if episode is None or episode in p.episodes],
         episodes=episodes,
         method=Method(

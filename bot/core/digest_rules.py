@@ -60,7 +60,7 @@ DIGEST_TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
              "named_by": ("count", "agencies"),
              "episode_meta": ("dates", "coverage"), "matched": ("phrases",),
              **dict.fromkeys(("intro", "chart", "no_patterns", "question", "typology", "recurs_in", "evidence",
-                              "not_yet", "learned_later_note", "hindsight_note"), ())},
+                              "not_yet", "learned_later_note", "hindsight_note", "undated"), ())},
     # The review team's analysis (bot.core.analysis_digest), in every output after the case group's material.
     "analysis": {"appraisal_of": ("key", "title"), "version": ("version",), "withdrawn": _COUNT,
                  "slack_appraisals": ("count", "episodes"), "slack_more": _COUNT,

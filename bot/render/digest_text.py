@@ -10,12 +10,15 @@ notes around it are prompts/digest.toml's (`digest.wording`), escaped the same w
 """
 from __future__ import annotations
 
+import datetime as dt
 import html as html_lib
 import json
+import math
 import re
 
 from bot.core.digest import Digest, EmergingPattern, EpisodeDigest
 from bot.core.digest_rules import DigestWording
+from bot.core.review import MONTHS, day
 from bot.core.text import one_line
 
 FORMATS = ("md", "json", "html")
@@ -223,6 +226,9 @@ td.who { width: 22%; font-weight: 600; } blockquote { margin: .5em 0; padding: .
 .chart text { font: 11px system-ui, Arial, sans-serif; fill: #1d2a30; } .chart .done { fill: #2c4a5a; }
 .chart .todo { fill: #dfe6e9; } .pattern { break-inside: avoid; border: 1px solid #c4ced3; padding: .2em .9em;
         margin: .8em 0; }
+.timeline { width: 100%; height: auto; } .timeline .span, .timeline .day { fill: #b8860b; }
+.timeline .stripe { fill: #f4f6f7; } .timeline line.tick { stroke: #d5dde1; } .timeline text.tick, .timeline .dates,
+.timeline .column { font-size: 10px; fill: #55656d; } .timeline .key { font-weight: 600; } .timeline .inside { fill: #fff; }
 @media print { body { margin: 0; max-width: none; font-size: 10pt; } section.episode { break-before: page; }
                tr, blockquote, li { break-inside: avoid; } h2, h3, h4 { break-after: avoid; } }
 @page { margin: 15mm; }
@@ -243,26 +249,135 @@ def _say_html(wording: DigestWording, name: str, **values) -> str:
     return wording.say_in(_t, name, **values)
 
 
-def coverage_chart(digest: Digest, keys: list[str] | None = None) -> str:
-    """An inline SVG: one bar per episode in timeline order, filled for the accounts received."""
+# The timeline's geometry, in SVG user units. The SVG is as wide as the page and 680 units is an A4 page's width
+# inside its margins (180 mm): printed, its 10-11px text is 7.5-8pt; on a screen's 60em column, about the body's size.
+CHART_WIDTH, ROW, AXIS_HEAD = 680, 20, 34
+AXIS_START, AXIS_END, COVERAGE_START, COVERAGE_BAR = 236, 566, 576, 40
+TITLE_CHARS = 32       # what fits the label column beside the key, at 11px
+TICK_SPACING = 44      # month ticks at least this far apart; else every 2, 3, 6 or 12 months (or more years)
+CHAR_WIDTH = 5.6       # about how wide a character of the 10px dates is, to see whether they fit beside their bar
+AXIS_AGAIN_FROM = 16   # a chart of this many rows has its axis labels at the bottom too
+
+
+def _month(date: dt.date, months: int = 0) -> dt.date:
+    """The first day of `date`'s month, `months` later."""
+    index = date.year * 12 + date.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _tick_step(months: int, width: float) -> int:
+    """How many months between two labelled ticks, so that their labels never run into each other."""
+    for step in (1, 2, 3, 6, 12):
+        if width * step / months >= TICK_SPACING:
+            return step
+    return 12 * math.ceil(TICK_SPACING * months / width / 12)
+
+
+def _shortened(text: str, limit: int = TITLE_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def _chart_dates(entry) -> str:
+    """The dates beside an episode's bar, without repeating a year or month: '15 to 19 Sep 2025',
+    '10 Feb to 28 Mar 2025' (a week's span on a year's axis has little room; `dates` has them in full)."""
+    start, end = entry.start, entry.end
+    if not end or start.year != end.year:
+        return entry.dates
+    if start.month == end.month:
+        return f"{start.day} to {day(end)}"
+    return f"{start.day} {MONTHS[start.month - 1]} to {day(end)}"
+
+
+def _axis(first: dt.date, months: int, x, top: float, bottom: float, labels_at: list[float]) -> list[str]:
+    """The month lines from `top` to `bottom`, and their month and year labels above each y of `labels_at`."""
+    step = _tick_step(months, AXIS_END - AXIS_START)
+    parts, shown_year = [], None
+    for number in range(months + 1):
+        tick = _month(first, number)
+        at = x(tick)
+        # Labelled ticks fall on whole quarters, halves or years (Jan, Apr, Jul, Oct for 3); the ends are lines.
+        labelled = (tick.year * 12 + tick.month - 1) % step == 0 and number < months
+        if labelled or number in (0, months):
+            parts.append(f'<line class="tick" x1="{at}" y1="{top}" x2="{at}" y2="{bottom}"/>')
+        if labelled:
+            month = MONTHS[tick.month - 1] if step < 12 else ""
+            year = str(tick.year) if tick.year != shown_year else ""
+            shown_year = tick.year
+            parts += [f'<text class="tick" x="{round(at + 3, 1)}" y="{y - 16}">{month}</text>'
+                      f'<text class="tick" x="{round(at + 3, 1)}" y="{y - 4}">{year}</text>' for y in labels_at]
+    return parts
+
+
+def _timeline_row(entry, top: float, x) -> list[str]:
+    """One episode: its key and title, its bar (a span) or mark (one day) with its dates, and its coverage."""
+    share = entry.contributed / entry.expected if entry.expected else 0
+    begin, finish = x(entry.start), x((entry.end or entry.start) + dt.timedelta(days=1))   # to the end of its last day
+    tooltip = _h(f"{entry.key}: {entry.title} · {entry.dates} · {entry.coverage}")
+    parts = [f'<g class="episode" id="timeline-{_h(entry.key)}"><title>{tooltip}</title>'
+             f'<text x="0" y="{top + 14}"><tspan class="key">{_h(entry.key)}</tspan> {_h(_shortened(entry.title))}'
+             f"</text>"]
+    if entry.end:
+        parts.append(f'<rect class="span" x="{begin}" y="{top + 4}" width="{max(round(finish - begin, 1), 2)}" '
+                     f'height="12" rx="2"/>')
+    else:   # one day is a mark, not a sliver of a bar
+        middle = round((begin + finish) / 2, 1)
+        parts.append(f'<circle class="day" cx="{middle}" cy="{top + ROW / 2}" r="4.5"/>')
+        begin, finish = middle - 5, middle + 5
+    dates = _chart_dates(entry)
+    width, dates = len(dates) * CHAR_WIDTH, _h(dates)
+    if finish + 4 + width <= AXIS_END:
+        parts.append(f'<text class="dates" x="{round(finish + 4, 1)}" y="{top + 14}">{dates}</text>')
+    elif begin - 4 - width >= AXIS_START:
+        parts.append(f'<text class="dates" x="{round(begin - 4, 1)}" y="{top + 14}" text-anchor="end">{dates}</text>')
+    else:   # a span across most of the axis has room for its dates inside it
+        parts.append(f'<text class="dates inside" x="{round(begin + 4, 1)}" y="{top + 14}">{dates}</text>')
+    parts.append(f'<rect class="todo" x="{COVERAGE_START}" y="{top + 4}" width="{COVERAGE_BAR}" height="12" rx="2"/>'
+                 f'<rect class="done" x="{COVERAGE_START}" y="{top + 4}" width="{round(COVERAGE_BAR * share, 1)}" '
+                 f'height="12" rx="2"/><text x="{COVERAGE_START + COVERAGE_BAR + 6}" y="{top + 14}">'
+                 f"{_h(entry.coverage)}</text></g>")
+    return parts
+
+
+def timeline_chart(digest: Digest, keys: list[str] | None = None) -> str:
+    """The episodes on a date axis, as an inline SVG, with each one's coverage beside it; then any without a date.
+
+    The axis runs from the first month of the review to the end of its last, in proportion to the days, so a
+    six-month gap looks six times as long as a one-month gap. A span is a bar from its first day to the end of
+    its last, one day is a mark; the dates are written beside each, and its full title is its tooltip.
+    """
+    wording = digest.wording
     entries = [t for t in digest.timeline if keys is None or t.key in keys]
-    row, label_width, bar_width = 22, 420, 220
-    height = row * len(entries) + 10
-    label = _h(digest.wording.say("file.chart"))
-    parts = [f'<svg class="chart" role="img" aria-label="{label}" xmlns="http://www.w3.org/2000/svg" '
-             f'width="{label_width + bar_width + 70}" height="{height}" viewBox="0 0 {label_width + bar_width + 70} '
-             f'{height}">']
-    for i, entry in enumerate(entries):
-        y = 5 + i * row
-        share = entry.contributed / entry.expected if entry.expected else 0
-        title = entry.title if len(entry.title) <= 40 else entry.title[:39] + "…"
-        start = entry.dates.split(" to ")[0]
-        parts += [f'<text x="0" y="{y + 13}">{_h(entry.key)} · {_h(start)} · {_h(title)}</text>',
-                  f'<rect class="todo" x="{label_width}" y="{y + 2}" width="{bar_width}" height="14" rx="2"/>',
-                  f'<rect class="done" x="{label_width}" y="{y + 2}" width="{round(bar_width * share, 1)}" '
-                  f'height="14" rx="2"/>',
-                  f'<text x="{label_width + bar_width + 8}" y="{y + 13}">{_h(entry.coverage)}</text>']
-    parts.append("</svg>")
+    dated = [t for t in entries if t.start]
+    parts = []
+    if dated:
+        first = _month(min(t.start for t in dated))
+        after = _month(max(t.end or t.start for t in dated), 1)
+        months = (after.year - first.year) * 12 + after.month - first.month
+        days = (after - first).days
+
+        def x(date: dt.date) -> float:
+            return round(AXIS_START + (date - first).days / days * (AXIS_END - AXIS_START), 1)
+
+        rows_end = AXIS_HEAD + ROW * len(dated)
+        again = len(dated) >= AXIS_AGAIN_FROM
+        height = rows_end + (AXIS_HEAD if again else 6)
+        parts.append(f'<svg class="chart timeline" role="img" aria-label="{_h(wording.say("file.chart"))}" '
+                     f'xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {CHART_WIDTH} {height}">')
+        parts.append(f'<text class="column" x="0" y="{AXIS_HEAD - 4}">{_say_html(wording, "file.columns.episode")}'
+                     f'</text><text class="column" x="{COVERAGE_START}" y="{AXIS_HEAD - 4}">'
+                     f'{_say_html(wording, "file.columns.coverage")}</text>')
+        # Every other row shaded, so that a long review's rows can be followed across.
+        parts += [f'<rect class="stripe" x="0" y="{AXIS_HEAD + i * ROW}" width="{CHART_WIDTH}" height="{ROW}"/>'
+                  for i in range(1, len(dated), 2)]
+        parts += _axis(first, months, x, AXIS_HEAD - 2, rows_end + 2,
+                       [AXIS_HEAD, height - 2] if again else [AXIS_HEAD])
+        for i, entry in enumerate(dated):
+            parts += _timeline_row(entry, AXIS_HEAD + i * ROW, x)
+        parts.append("</svg>")
+    undated = [t for t in entries if not t.start]
+    if undated:
+        items = "".join(f"<li><strong>{_h(t.key)}</strong> {_h(t.title)} · {_h(t.coverage)}</li>" for t in undated)
+        parts.append(f'<p class="meta">{_say_html(wording, "file.undated")}</p><ul class="undated">{items}</ul>')
     return "".join(parts)
 
 
@@ -366,7 +481,7 @@ def html(digest: Digest, episode: str | None = None) -> str:
              f'<p class="meta">{meta}</p>',
              f'<p class="note">{_h(wording.say("file.intro"))}</p>']
     keys = [focus.key] if focus else None
-    parts += [f"<h2>{_say_html(wording, 'headings.timeline')}</h2>", coverage_chart(digest, keys)]
+    parts += [f"<h2>{_say_html(wording, 'headings.timeline')}</h2>", timeline_chart(digest, keys)]
     patterns = [p for p in digest.patterns if not focus or focus.key in p.episodes]
     parts += [f"<h2>{_say_html(wording, 'headings.patterns')}</h2>", f'<p class="note">{_h(method.emerging)}</p>',
               _patterns_html(wording, patterns) or f"<p>{_say_html(wording, 'file.no_patterns')}</p>"]

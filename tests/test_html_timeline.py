@@ -14,6 +14,7 @@ from bot.core.review import parse_review_file
 from bot.digest_builder import build_digest
 from bot.render.digest_text import html
 from tests.stories import FIELDS, submit_directly
+from tests.synthetic import synthetic_review
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = "Strategy <script>alert('x')</script> & a home visit"
@@ -180,3 +181,19 @@ def test_an_episode_without_a_date_is_listed_apart_with_its_coverage(store, samp
     listed = re.search(r'<p class="meta">Without a date:</p><ul class="undated">(.*?)</ul>', page)
     assert listed and listed.group(1) == ("<li><strong>KPE3</strong> Triage at the front door and a short "
                                           "assessment · 2 of 2</li>")
+
+
+def test_a_long_review_prints_its_timeline_in_pieces_that_fit_a_page_on_one_axis(store, prompts):
+    # A browser prints an SVG taller than the page on pages of its own and slices it (60 rows left the heading
+    # alone on a page): the timeline is cut into SVGs that fit an A4 page, each with the same axis.
+    review = synthetic_review("long", episodes=60, members=3)
+    store.reviews.save(review, actor="test")
+    submit_directly(store, review, [reflection(review.members[0].slack_id, "KPE1")], prompts)
+    page = html(build_digest(store, review, prompts))
+    pieces = [ET.fromstring(svg + "</svg>") for svg in re.findall(r'<svg class="chart timeline".*?(?=</svg>)', page)]
+    assert [list(rows(svg)) for svg in pieces] == [[f"KPE{n}" for n in range(1, 31)],
+                                                   [f"KPE{n}" for n in range(31, 61)]]
+    assert all(float(svg.get("viewBox").split()[3]) <= 1000 for svg in pieces)   # 1010px is an A4 page inside its margins
+    ticks = [{t.text: t.get("x") for t in svg.iter(f"{SVG}text") if t.get("class") == "tick" and t.text}
+             for svg in pieces]
+    assert ticks[0] == ticks[1] and ticks[0]["Jan"] and ticks[0]["2025"]   # 1 Jan 2024 to Feb 2025, on one axis

@@ -226,7 +226,8 @@ td.who { width: 22%; font-weight: 600; } blockquote { margin: .5em 0; padding: .
 .chart text { font: 11px system-ui, Arial, sans-serif; fill: #1d2a30; } .chart .done { fill: #2c4a5a; }
 .chart .todo { fill: #dfe6e9; } .pattern { break-inside: avoid; border: 1px solid #c4ced3; padding: .2em .9em;
         margin: .8em 0; }
-.timeline { width: 100%; height: auto; } .timeline .span, .timeline .day { fill: #b8860b; }
+/* A block, not inline: a page may break between a long timeline's pieces (an inline pair moves as one). */
+.timeline { display: block; width: 100%; height: auto; } .timeline .span, .timeline .day { fill: #b8860b; }
 .timeline .stripe { fill: #f4f6f7; } .timeline line.tick { stroke: #d5dde1; } .timeline text.tick, .timeline .dates,
 .timeline .column { font-size: 10px; fill: #55656d; } .timeline .key { font-weight: 600; } .timeline .inside { fill: #fff; }
 @media print { body { margin: 0; max-width: none; font-size: 10pt; } section.episode { break-before: page; }
@@ -257,6 +258,7 @@ TITLE_CHARS = 32       # what fits the label column beside the key, at 11px
 TICK_SPACING = 44      # month ticks at least this far apart; else every 2, 3, 6 or 12 months (or more years)
 CHAR_WIDTH = 5.6       # about how wide a character of the 10px dates is, to see whether they fit beside their bar
 AXIS_AGAIN_FROM = 16   # a chart of this many rows has its axis labels at the bottom too
+PAGE_ROWS = 40         # rows of one SVG: 40 are about 850 units, 800px printed, within an A4 page (1010px)
 
 
 def _month(date: dt.date, months: int = 0) -> dt.date:
@@ -338,8 +340,27 @@ def _timeline_row(entry, top: float, x) -> list[str]:
     return parts
 
 
+def _timeline_svg(wording: DigestWording, entries: list, first: dt.date, months: int, x) -> str:
+    """One SVG of the timeline: its axis and the rows of `entries`."""
+    rows_end = AXIS_HEAD + ROW * len(entries)
+    again = len(entries) >= AXIS_AGAIN_FROM
+    height = rows_end + (AXIS_HEAD if again else 6)
+    parts = [f'<svg class="chart timeline" role="img" aria-label="{_h(wording.say("file.chart"))}" '
+             f'xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {CHART_WIDTH} {height}">',
+             f'<text class="column" x="0" y="{AXIS_HEAD - 4}">{_say_html(wording, "file.columns.episode")}</text>'
+             f'<text class="column" x="{COVERAGE_START}" y="{AXIS_HEAD - 4}">'
+             f'{_say_html(wording, "file.columns.coverage")}</text>']
+    # Every other row shaded, so that a long review's rows can be followed across.
+    parts += [f'<rect class="stripe" x="0" y="{AXIS_HEAD + i * ROW}" width="{CHART_WIDTH}" height="{ROW}"/>'
+              for i in range(1, len(entries), 2)]
+    parts += _axis(first, months, x, AXIS_HEAD - 2, rows_end + 2, [AXIS_HEAD, height - 2] if again else [AXIS_HEAD])
+    for i, entry in enumerate(entries):
+        parts += _timeline_row(entry, AXIS_HEAD + i * ROW, x)
+    return "".join(parts) + "</svg>"
+
+
 def timeline_chart(digest: Digest, keys: list[str] | None = None) -> str:
-    """The episodes on a date axis, as an inline SVG, with each one's coverage beside it; then any without a date.
+    """The episodes on a date axis, as inline SVG, with each one's coverage beside it; then any without a date.
 
     The axis runs from the first month of the review to the end of its last, in proportion to the days, so a
     six-month gap looks six times as long as a one-month gap. A span is a bar from its first day to the end of
@@ -358,22 +379,11 @@ def timeline_chart(digest: Digest, keys: list[str] | None = None) -> str:
         def x(date: dt.date) -> float:
             return round(AXIS_START + (date - first).days / days * (AXIS_END - AXIS_START), 1)
 
-        rows_end = AXIS_HEAD + ROW * len(dated)
-        again = len(dated) >= AXIS_AGAIN_FROM
-        height = rows_end + (AXIS_HEAD if again else 6)
-        parts.append(f'<svg class="chart timeline" role="img" aria-label="{_h(wording.say("file.chart"))}" '
-                     f'xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {CHART_WIDTH} {height}">')
-        parts.append(f'<text class="column" x="0" y="{AXIS_HEAD - 4}">{_say_html(wording, "file.columns.episode")}'
-                     f'</text><text class="column" x="{COVERAGE_START}" y="{AXIS_HEAD - 4}">'
-                     f'{_say_html(wording, "file.columns.coverage")}</text>')
-        # Every other row shaded, so that a long review's rows can be followed across.
-        parts += [f'<rect class="stripe" x="0" y="{AXIS_HEAD + i * ROW}" width="{CHART_WIDTH}" height="{ROW}"/>'
-                  for i in range(1, len(dated), 2)]
-        parts += _axis(first, months, x, AXIS_HEAD - 2, rows_end + 2,
-                       [AXIS_HEAD, height - 2] if again else [AXIS_HEAD])
-        for i, entry in enumerate(dated):
-            parts += _timeline_row(entry, AXIS_HEAD + i * ROW, x)
-        parts.append("</svg>")
+        # A browser prints an SVG taller than the page on a page of its own, and slices it: a long review's
+        # timeline is a few SVGs of at most PAGE_ROWS rows each, on the same axis, each with its own labels.
+        pieces = math.ceil(len(dated) / PAGE_ROWS)
+        size = math.ceil(len(dated) / pieces)
+        parts += [_timeline_svg(wording, dated[i:i + size], first, months, x) for i in range(0, len(dated), size)]
     undated = [t for t in entries if not t.start]
     if undated:
         items = "".join(f"<li><strong>{_h(t.key)}</strong> {_h(t.title)} · {_h(t.coverage)}</li>" for t in undated)

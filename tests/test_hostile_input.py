@@ -9,8 +9,9 @@ import time
 import urllib.error
 import urllib.request
 
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings as hypothesis_settings, strategies as st
 
+from bot.core.buttons import pressed
 from bot.core.conversation import Conversation, State
 from bot.core.review import parse_review
 from bot.errors import ReviewFileError
@@ -39,6 +40,7 @@ typed = st.one_of(
 @hypothesis_settings(max_examples=60, deadline=None,
                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(inputs=st.lists(typed, min_size=1, max_size=30))
+@example(inputs=["0", "", "1"])   # "1" after "0" was asked again with its Keep button: it is the button
 def test_random_input_at_every_step_never_escapes_breaks_a_limit_or_changes_an_answer(
         inputs, prompts, sample_review):
     with tempfile.TemporaryDirectory() as folder:
@@ -57,8 +59,10 @@ def test_random_input_at_every_step_never_escapes_breaks_a_limit_or_changes_an_a
                     assert block_problems(payload["blocks"]) == []
                     sent = json.dumps(payload, ensure_ascii=False)
                     assert not [m for m in RAW_MARKUP if m in sent]
+            # A command word, or a button's words or number (issue 13: typing them is clicking it), is not an answer.
             is_answer = (slot is not None and slot.step.kind == "text" and text.strip()
-                         and (len(text.strip()) >= 40 or prompts.command_for(text) is None))
+                         and (len(text.strip()) >= 40 or prompts.command_for(text) is None)
+                         and pressed(text, state.offered) is None)
             if is_answer:
                 assert store.conversations.answers("child-d", HV)[(slot.episode.key, slot.step.key)] == text  # exactly
 

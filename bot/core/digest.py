@@ -34,8 +34,9 @@ from rapidfuzz.distance import Levenshtein
 from rapidfuzz.utils import default_process
 
 from bot.core.analysis_digest import TeamAnalysis
+from bot.core.digest_headings import HeadingGrid, heading_grid, recurring_headings
 from bot.core.digest_rules import DigestRules, DigestSteps, DigestWording, Pattern, Theme
-from bot.core.matching import without_prefix
+from bot.core.matching import named, without_prefix
 from bot.core.prompts import chosen_values
 from bot.core.redaction import NAME_THRESHOLD, Redactor
 from bot.core.review import Episode, Member, Review
@@ -45,13 +46,12 @@ from bot.core.review import Episode, Member, Review
 THEME_THRESHOLD = 90
 # Theme words this short ("IT", "DSL", "flag") must appear as whole words: inside longer words they are noise.
 WHOLE_WORD_MAX = 5
+# ... and those of this many letters or fewer written in capitals (acronyms) only in capitals, as typed.
+ACRONYM_MAX = 3
+_WORD = re.compile(r"\w+")
 # Statements no theme fits are grouped with each other, under the same heading, when rapidfuzz
 # fuzz.token_set_ratio >= 80: the same words in any order, or one statement's words inside the other's.
 WORDING_THRESHOLD = 80
-# Learning Together looks for patterns, not one-offs: a factor is "emerging" when it recurs
-# across this many episodes, or is named by this many agencies.
-EMERGING_EPISODES = 2
-EMERGING_AGENCIES = 3
 # Episode look-up (`/summary police incident`): each typed word scores its closest word in the episode's
 # key and title (rapidfuzz ratio; partial_ratio too for a word of 4+ letters typed as part of a longer
 # one, "bruis" in "bruising"), and the episode scores their average. The best must reach this, and
@@ -189,6 +189,7 @@ class Evidence:
     episode: str
     who: str
     words: str
+    group: str = ""          # of a heading's pattern: the factor group the statement is in, as the episode shows it
 
 
 @dataclass
@@ -201,6 +202,9 @@ class EmergingPattern:
     evidence: list[Evidence]
     episodes: list[str]
     agencies: list[str]
+    # "group": a factor group (a theme, the same words) recurs; "heading": a framework heading recurs, whatever the
+    # wording (`factor` is the heading, and each statement of its evidence names its group).
+    level: str = "group"
 
 
 @dataclass
@@ -254,6 +258,8 @@ class Digest:
     # The review team's appraisals and findings (bot.core.analysis_digest): their words, not the case group's,
     # shown after it. bot/digest_builder.py reads them fresh for every digest (nothing of them is kept).
     analysis: TeamAnalysis = field(default_factory=TeamAnalysis)
+    # Which agencies named which factor heading in which episode (an episode's digest: that episode's column).
+    grid: HeadingGrid = field(default_factory=lambda: HeadingGrid([]))
 
     @property
     def has_reflections(self) -> bool:
@@ -280,6 +286,9 @@ class Digest:
             data["timeline"] = [t for t in data["timeline"] if t["key"] == episode]
             data["patterns"] = [p for p in data["patterns"] if episode in p["episodes"]]
             data["analysis"] = dataclasses.asdict(self.analysis.only(episode))
+            data["grid"] = {"episodes": [k for k in data["grid"]["episodes"] if k == episode],
+                            "rows": [{"heading": row["heading"], "cells": {episode: row["cells"][episode]}}
+                                     for row in data["grid"]["rows"] if episode in row["cells"]]}
         return data
 
 
@@ -323,13 +332,18 @@ def containment_scores(texts: list[str], words: list[str], partial_from: int = 1
 
 
 def _whole_word_scores(texts: list[str], words: list[str]) -> np.ndarray:
-    """100 where a short word (or its plural) is one of a text's words, else 0."""
+    """100 where a short word (or its plural) is one of a text's words, else 0. A theme's acronym of
+    ACRONYM_MAX letters or fewer, in capitals ("IT", "DSL"), counts only in capitals: "I never saw it" is no
+    statement about IT."""
     scores = np.zeros((len(texts), len(words)))
-    wanted = [default_process(w) for w in words]
+    acronyms = {i for i, w in enumerate(words) if len(w) <= ACRONYM_MAX and w.isupper()}
+    wanted = [w if i in acronyms else default_process(w) for i, w in enumerate(words)]
     for row, text in enumerate(texts):
         tokens = set(default_process(text).split())
+        typed = set(_WORD.findall(text)) if acronyms else set()
         for column, word in enumerate(wanted):
-            if word in tokens or word + "s" in tokens:
+            found_in = typed if column in acronyms else tokens
+            if word in found_in or word + "s" in found_in:
                 scores[row, column] = 100
     return scores
 
@@ -618,8 +632,9 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
                                      for label, text in given for replaced, words in redactor.doubts.get(text, ())]
         by_episode[key].append(reflection)
     _flag_hindsight([r for mine in by_episode.values() for r in mine], rules)
-    episodes = [_episode_digest(review, item, by_episode[item.key], stages, clean, [h.name for h in prompts.headings],
-                                rules) for item in shown]
+    heading_order = [h.name for h in prompts.headings]
+    episodes = [_episode_digest(review, item, by_episode[item.key], stages, clean, heading_order, rules)
+                for item in shown]
     return Digest(
         review_key=review.key, title=clean[review.title], board=clean[review.board],
         generated_at=generated_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -632,11 +647,23 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
             grouping=wording.say("method.grouping", theme_threshold=THEME_THRESHOLD, whole_word_max=WHOLE_WORD_MAX,
                                wording_threshold=WORDING_THRESHOLD),
             differences=wording.say("method.differences"),
-            emerging=wording.say("method.emerging", episodes=EMERGING_EPISODES, agencies=EMERGING_AGENCIES),
+            emerging=wording.say("method.emerging", episodes=rules.emerging.episodes, agencies=rules.emerging.agencies,
+                                 heading_episodes=rules.emerging.heading_episodes,
+                                 heading_agencies=rules.emerging.heading_agencies),
             pseudonyms=wording.say("method.pseudonyms", name_threshold=NAME_THRESHOLD),
             hindsight=wording.say("method.hindsight", threshold=rules.hindsight_threshold)),
         wording=wording,
-        anything_else=[Remark(clean[member.attribution], clean[text]) for member, text in added])
+        anything_else=[Remark(clean[member.attribution], clean[text]) for member, text in added],
+        grid=heading_grid(((e.key, [(t.heading, t.agencies) for t in e.factors]) for e in episodes), heading_order))
+
+
+def _labelled(words: str, heading: str, core: str) -> str:
+    """The label a statement was typed with before its colon, when it is a keyword rather than the heading's own
+    name ("tools: the app logs me out" -> "tools"), or ""."""
+    label = words.partition(":")[0]
+    if not core or core == words.strip() or named(label, [[heading]]).index is not None:
+        return ""
+    return label
 
 
 def _group_factors(submitted: list[_Reflection], rules: DigestRules,
@@ -648,6 +675,13 @@ def _group_factors(submitted: list[_Reflection], rules: DigestRules,
     cores = [_core(words, heading, keywords) for heading, words in found]
     worded = [i for i, core in enumerate(cores) if core]
     themes = dict(zip(worded, assign_themes([cores[i] for i in worded], rules.themes)))
+    # A label the practitioner typed says what the statement is about ("tools: no option for self-neglect on the
+    # referral"): when it is a theme's word, and the words' own theme is of another pattern (or none), the label's
+    # theme wins. Where both agree ("tools: DASH form"), the words' theme is the closer one and stays.
+    labels = {i: label for i in worded if (label := _labelled(found[i][1], found[i][0], cores[i]))}
+    for i, theme in zip(labels, assign_themes(list(labels.values()), rules.themes)):
+        if theme is not None and (themes[i] is None or themes[i].pattern != theme.pattern):
+            themes[i] = theme
     groups: list[tuple[tuple, str, str] | None] = [None] * len(found)
     unthemed: dict[str, list[int]] = {}
     for i, (heading, _) in enumerate(found):
@@ -814,7 +848,8 @@ def _differences(mine: list[_Reflection], rules: DigestRules) -> list[Difference
 
 
 def _emerging(submitted: list[_Reflection], rules: DigestRules, timeline: list[str]) -> list[EmergingPattern]:
-    """Factor groups that recur across episodes or agencies, mapped to the typology, as questions."""
+    """Factor groups that recur across episodes or agencies, and framework headings that recur across episodes
+    and agencies whatever the wording, mapped to the typology, as questions."""
     order = {key: i for i, key in enumerate(timeline)}
     by_group: dict[tuple, dict] = {}
     for r in submitted:
@@ -829,7 +864,7 @@ def _emerging(submitted: list[_Reflection], rules: DigestRules, timeline: list[s
     for key, entry in by_group.items():
         episodes = sorted({e.episode for e in entry["evidence"]}, key=order.get)
         agencies = list(entry["agencies"])
-        if len(episodes) < EMERGING_EPISODES and len(agencies) < EMERGING_AGENCIES:
+        if len(episodes) < rules.emerging.episodes and len(agencies) < rules.emerging.agencies:
             continue
         headings = [h for h, _ in entry["headings"].most_common()]
         if key[0] == "theme":
@@ -842,4 +877,35 @@ def _emerging(submitted: list[_Reflection], rules: DigestRules, timeline: list[s
             pattern_short=pattern.short if pattern else "", question=question,
             evidence=sorted(entry["evidence"], key=lambda e: order[e.episode]),
             episodes=episodes, agencies=agencies))
-    return sorted(patterns, key=lambda p: (-len(p.episodes), -len(p.agencies), p.factor))
+    patterns += _heading_patterns(submitted, rules, timeline, patterns)
+    # A heading's pattern before the groups inside it that recur as widely.
+    return sorted(patterns, key=lambda p: (-len(p.episodes), -len(p.agencies), p.level != "heading", p.factor))
+
+
+def _heading_patterns(submitted: list[_Reflection], rules: DigestRules, timeline: list[str],
+                      group_patterns: list[EmergingPattern]) -> list[EmergingPattern]:
+    """The headings that recur (bot.core.digest_headings), each with its statements as evidence in their groups.
+    A heading whose statements are all one group's pattern already is left to that pattern: said once."""
+    named = [(heading, r.episode, r.agency) for r in submitted for heading, _ in r.factors]
+    recurring = recurring_headings(named, rules.emerging, timeline)
+    if not recurring:
+        return []
+    order = {key: i for i, key in enumerate(timeline)}
+    evidence: dict[str, list[Evidence]] = {heading: [] for heading in recurring}
+    for r in submitted:
+        for (heading, words), (_, name, _) in zip(r.factors, r.groups):
+            if heading in evidence:
+                evidence[heading].append(Evidence(r.episode, r.who, words, name))
+    said = [{(e.episode, e.who, e.words) for e in p.evidence} for p in group_patterns]
+    patterns = []
+    for heading, (episodes, agencies) in recurring.items():
+        items = sorted(evidence[heading], key=lambda e: order[e.episode])
+        if {(e.episode, e.who, e.words) for e in items} in said:
+            continue
+        pattern = rules.pattern_for_heading(heading)
+        patterns.append(EmergingPattern(
+            factor=heading, headings=[heading], pattern=pattern.label if pattern else "",
+            pattern_short=pattern.short if pattern else "",
+            question=(pattern.question if pattern else rules.unmapped_question).format(factor=heading),
+            evidence=items, episodes=episodes, agencies=agencies, level="heading"))
+    return patterns

@@ -40,18 +40,20 @@ DIGEST_TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
                     "factors": ("first", "first_headings", "second", "second_headings")},
     "method": {"pseudonyms": ("name_threshold",),
                "grouping": ("theme_threshold", "whole_word_max", "wording_threshold"),
-               "hindsight": ("threshold",), "differences": (), "emerging": ("episodes", "agencies")},
+               "hindsight": ("threshold",), "differences": (),
+               "emerging": ("episodes", "agencies", "heading_episodes", "heading_agencies")},
     "headings": {"review": ("title",), "episode_file": ("title", "key"), "episode": ("key", "title"),
                  **dict.fromkeys(("timeline", "timeline_table", "patterns", "patterns_of_episode", "contributors",
                                   "at_the_time", "learned_later", "hindsight", "differences", "method", "names",
-                                  "names_to_check", "anything_else"), ())},
+                                  "names_to_check", "anything_else", "grid", "side_by_side"), ())},
     "names_to_check": {"note": ()},
-    "words": {"none_yet": (), "none_found": (), "no_differences": (), "not_mapped": (), "mentions": _COUNT},
+    "words": {"none_yet": (), "none_found": (), "no_differences": (), "not_mapped": (), "mentions": _COUNT,
+              "heading_pattern": ()},
     "slack": {"overview_context": ("board", "contributors", "members", "reflections", "generated_at"),
               "timeline_flags": _COUNT, "pattern_recurs": ("episodes", "count", "evidence"),
               "episode_context": ("dates", "coverage", "count", "title"), "and_more": _COUNT,
-              "overview_footer": ("first",),
-              **dict.fromkeys(("patterns_note", "no_patterns", "not_yet", "no_account",
+              "overview_footer": ("first",), "grid_row": ("episodes", "count"),
+              **dict.fromkeys(("patterns_note", "no_patterns", "not_yet", "grid_note", "no_account",
                                "learned_later_note", "factors_note", "hindsight_note", "episode_footer",
                                "too_long"), ())},
     "slack.more": dict.fromkeys(("patterns", "contributors", "people", "accounts", "groups", "remarks", "flags",
@@ -60,7 +62,8 @@ DIGEST_TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
              "named_by": ("count", "agencies"),
              "episode_meta": ("dates", "coverage"), "matched": ("phrases",),
              **dict.fromkeys(("intro", "chart", "no_patterns", "question", "typology", "recurs_in", "evidence",
-                              "not_yet", "learned_later_note", "hindsight_note", "undated"), ())},
+                              "not_yet", "learned_later_note", "hindsight_note", "undated", "grid_note",
+                              "side_by_side_note"), ())},
     # The review team's analysis (bot.core.analysis_digest), in every output after the case group's material.
     "analysis": {"appraisal_of": ("key", "title"), "version": ("version",), "withdrawn": _COUNT,
                  "slack_appraisals": ("count", "episodes"), "slack_more": _COUNT,
@@ -70,7 +73,8 @@ DIGEST_TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
                                   "how_widespread", "why_it_matters", "questions", "recommendations", "draft",
                                   "agreed"), ())},
     "file.columns": dict.fromkeys(("episode", "dates", "coverage", "hindsight", "differences", "heading", "mentions",
-                                   "agencies", "factor", "count", "sources", "contributor", "account"), ()),
+                                   "agencies", "factor", "count", "sources", "contributor", "account",
+                                   "question"), ()),
 }
 
 
@@ -130,6 +134,18 @@ class DigestWording:
 
 
 @dataclass(frozen=True)
+class Emerging:
+    """When recurring factors are an emerging pattern (digest.toml [emerging]): Learning Together looks for
+    patterns, not one-offs. A factor group is one when it recurs in `episodes` episodes OR is named by `agencies`
+    agencies; a framework heading, whatever the wording, when it is named in `heading_episodes` episodes AND by
+    `heading_agencies` agencies (a heading is broad: one episode, or two agencies, is not yet a pattern)."""
+    episodes: int = 2
+    agencies: int = 3
+    heading_episodes: int = 2
+    heading_agencies: int = 3
+
+
+@dataclass(frozen=True)
 class DigestRules:
     """All the digest's prompt data. bot/digest_builder.py keys a stored review-wide part by its repr, so a
     change to any of it (the unmapped question, the factors step, ...) makes that part be computed again:
@@ -141,6 +157,7 @@ class DigestRules:
     unmapped_question: str
     steps: DigestSteps
     wording: DigestWording
+    emerging: Emerging = Emerging()
 
     def pattern(self, key: str) -> Pattern:
         return next(p for p in self.patterns if p.key == key)
@@ -340,6 +357,19 @@ def parse_digest_wording(path: Path, data: dict, source: str, plurals: Plurals =
     return DigestWording(texts, plurals)
 
 
+def parse_emerging(path: Path, data: dict, source: str) -> Emerging:
+    """digest.toml [emerging]: each threshold a whole number of 1 or more."""
+    table = _table(path, data, "emerging")
+    numbers = {}
+    for name in ("episodes", "agencies", "heading_episodes", "heading_agencies"):
+        value = table.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise PromptsError(f"{_at(path, source, 'emerging', name)}: [emerging] {name} must be a whole number, "
+                               "1 or more")
+        numbers[name] = value
+    return Emerging(**numbers)
+
+
 def parse_hindsight(path: Path, data: dict, source: str) -> tuple[tuple[str, ...], int]:
     phrases = _words(data, "phrases", _where(path, source, "phrases ="))
     threshold = data.get("threshold", 90)
@@ -413,4 +443,5 @@ def parse_digest_rules(directory: Path, documents: dict[str, tuple[dict, str]], 
     digest_path = directory / "digest.toml"
     digest_steps = parse_digest_steps(digest_path, *documents["digest"], steps, "conversation.toml")
     wording = parse_digest_wording(digest_path, *documents["digest"], plurals)
-    return DigestRules(phrases, threshold, patterns, themes, unmapped, digest_steps, wording)
+    emerging = parse_emerging(digest_path, *documents["digest"])
+    return DigestRules(phrases, threshold, patterns, themes, unmapped, digest_steps, wording, emerging)

@@ -14,10 +14,12 @@ every pattern. Pure: no SQL.
      "groups": [[["theme", "workload"], "workload", "theme"], ...],          # (key, name, grouped_by)
      "episodes": {"KPE1": "[[heading, words, group number], ...]", ...},
      "patterns": [{"factor": ..., "episodes": [...], ...,
-                   "evidence": "[[who, ...], [words, ...], [[episode, who, words], ...]]"}, ...]}
+                   "evidence": "[[who, ...], [words, ...], [group, ...], [[episode, who, words, group], ...]]"},
+                  ...]}
 
-In the evidence, each item's episode, who and words are positions in the pattern's episodes and in
-the two lists before the items: a pattern's evidence repeats the same few names and words.
+In the evidence, each item's episode, who, words and group are positions in the pattern's episodes and in
+the three lists before the items: a pattern's evidence repeats the same few names and words. (A group is
+named in a heading's pattern only; a group's own pattern has the one name "".)
 """
 from __future__ import annotations
 
@@ -27,8 +29,8 @@ from bot.core.digest import EmergingPattern, Evidence, ReviewWide
 
 # Change it with the shape below: bot/digest_builder.py keys a stored part by it, so one stored in another
 # shape is computed again.
-FORMAT = 1
-_PATTERN_FIELDS = ("factor", "headings", "pattern", "pattern_short", "question", "episodes", "agencies")
+FORMAT = 2
+_PATTERN_FIELDS = ("factor", "headings", "pattern", "pattern_short", "question", "episodes", "agencies", "level")
 
 
 def _dumps(value) -> str:
@@ -44,9 +46,12 @@ def _evidence(pattern: EmergingPattern) -> str:
     episodes = {key: i for i, key in enumerate(pattern.episodes)}
     who = {name: None for name in (e.who for e in pattern.evidence)}
     words = {text: None for text in (e.words for e in pattern.evidence)}
+    groups = {name: None for name in (e.group for e in pattern.evidence)}
     who_at, words_at = {name: i for i, name in enumerate(who)}, {text: i for i, text in enumerate(words)}
-    return _dumps([list(who), list(words),
-                   [[episodes[e.episode], who_at[e.who], words_at[e.words]] for e in pattern.evidence]])
+    groups_at = {name: i for i, name in enumerate(groups)}
+    return _dumps([list(who), list(words), list(groups),
+                   [[episodes[e.episode], who_at[e.who], words_at[e.words], groups_at[e.group]]
+                    for e in pattern.evidence]])
 
 
 def encode(wide: ReviewWide) -> str:
@@ -64,10 +69,10 @@ def encode(wide: ReviewWide) -> str:
 
 
 def _pattern(stored: dict) -> EmergingPattern:
-    who, words, items = json.loads(stored["evidence"])
+    who, words, groups, items = json.loads(stored["evidence"])
     episodes = stored["episodes"]
     return EmergingPattern(**{name: stored[name] for name in _PATTERN_FIELDS},
-                           evidence=[Evidence(episodes[e], who[w], words[x]) for e, w, x in items])
+                           evidence=[Evidence(episodes[e], who[w], words[x], groups[g]) for e, w, x, g in items])
 
 
 def decode(text: str, episode: str | None = None) -> ReviewWide:

@@ -29,7 +29,7 @@ from bot.render.blocks import MAX_SECTION_TEXT, context, divider, header, sectio
 MAX_MESSAGES = 3
 # How much the message shows before pointing to the file.
 SHOWN = {"accounts": 5, "learned_later": 3, "patterns": 8, "evidence": 6, "remarks": 6, "flags": 8,
-         "differences": 5, "people": 12, "groups": 4, "agencies": 4, "names": 8}
+         "differences": 5, "people": 12, "groups": 4, "agencies": 4, "names": 8, "grid_episodes": 12}
 # The accounts share this many characters between them, so a big episode shows shorter quotes...
 ACCOUNTS_CHARS = 7000
 QUOTE_CHARS = 400        # ... and no quote is longer than this
@@ -89,9 +89,22 @@ def _pattern_lines(wording: DigestWording, number: int, pattern: EmergingPattern
         evidence += "; " + wording.say("slack.and_more", count=len(pattern.evidence) - len(shown))
     typology = pattern.pattern_short or wording.say("words.not_mapped")
     episodes = f"{', '.join(pattern.episodes[:12])}{'…' if len(pattern.episodes) > 12 else ''}"
-    return [f"*{number}. {neutralise(pattern.factor)}* · {neutralise(typology)}\n"
+    level = f" · _{wording.say('words.heading_pattern')}_" if pattern.level == "heading" else ""
+    return [f"*{number}. {neutralise(pattern.factor)}* · {neutralise(typology)}{level}\n"
             f"{_safe(pattern.question, REMARK_CHARS)}\n"
             + wording.say("slack.pattern_recurs", episodes=episodes, count=len(pattern.agencies), evidence=evidence)]
+
+
+def _grid_lines(digest: Digest) -> list[str]:
+    """The heading × episode grid, compact: a line per heading, its episodes with how many agencies named it there."""
+    wording, limit = digest.wording, SHOWN["grid_episodes"]
+    lines = [f"*{wording.say('headings.grid')}*: {wording.say('slack.grid_note')}"]
+    for row in digest.grid.rows:
+        episodes = ", ".join(f"{key} ({len(agencies)})" for key, agencies in list(row.cells.items())[:limit])
+        episodes += "…" if len(row.cells) > limit else ""
+        lines.append(f"• *{neutralise(row.heading)}* · "
+                     + wording.say("slack.grid_row", episodes=episodes, count=len(row.agencies)))
+    return lines if digest.grid.rows else [*lines, wording.say("words.none_yet")]
 
 
 def overview_blocks(digest: Digest, pattern_actions: dict | None = None) -> list[dict]:
@@ -106,6 +119,7 @@ def overview_blocks(digest: Digest, pattern_actions: dict | None = None) -> list
                                       if t.hindsight else "")
                 for t in digest.timeline]
     blocks += sections([f"*{wording.say('headings.timeline')}*", *timeline])
+    blocks += [divider(), *sections(_grid_lines(digest))]
     blocks.append(divider())
     shown = digest.patterns[:SHOWN["patterns"]]
     lines = [f"*{wording.say('headings.patterns')}*: {wording.say('slack.patterns_note')}"]

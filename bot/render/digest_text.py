@@ -16,7 +16,8 @@ import json
 import math
 import re
 
-from bot.core.digest import Digest, EmergingPattern, EpisodeDigest
+from bot.core.digest import Digest, EmergingPattern, EpisodeDigest, Evidence
+from bot.core.digest_headings import HeadingGrid
 from bot.core.digest_rules import DigestWording
 from bot.core.review import MONTHS, day
 from bot.core.text import one_line
@@ -86,14 +87,54 @@ def _patterns_md(wording: DigestWording, patterns: list[EmergingPattern]) -> lis
                     else _say(wording, "words.not_mapped"))
         named_by = _say(wording, "file.named_by", count=len(pattern.agencies),
                         agencies=_md(", ".join(pattern.agencies)))
+        level = f" · _{_say(wording, 'words.heading_pattern')}_" if pattern.level == "heading" else ""
         lines += [f"### {number}. {_md(pattern.factor)}", "",
                   f"- **{question}:** {_md(pattern.question)}",
-                  f"- **{typology_word}:** {typology}",
+                  f"- **{typology_word}:** {typology}{level}",
                   f"- **{recurs_in}:** {', '.join(pattern.episodes)} · {named_by}",
                   f"- **{evidence}:**"]
-        lines += [f"  - {e.episode}, {_md(e.who)}: “{_md(e.words)}”" for e in pattern.evidence]
+        if pattern.level == "heading":
+            for group, items in by_group(pattern.evidence).items():
+                lines.append(f"  - **{_md(group)}** ({len(items)}):")
+                lines += [f"    - {e.episode}, {_md(e.who)}: “{_md(e.words)}”" for e in items]
+        else:
+            lines += [f"  - {e.episode}, {_md(e.who)}: “{_md(e.words)}”" for e in pattern.evidence]
         lines.append("")
     return lines
+
+
+def by_group(evidence: list[Evidence]) -> dict[str, list[Evidence]]:
+    """A heading's pattern's evidence in its factor groups, the largest first (the groups stay as they are)."""
+    groups: dict[str, list[Evidence]] = {}
+    for item in evidence:
+        groups.setdefault(item.group, []).append(item)
+    return dict(sorted(groups.items(), key=lambda g: -len(g[1])))
+
+
+def _grid_md(wording: DigestWording, grid: HeadingGrid) -> list[str]:
+    """The heading × episode grid as a table: in each cell, the agencies that named the heading there."""
+    if not grid.rows:
+        return []
+    lines = [f"## {_say(wording, 'headings.grid')}", "", f"_{_say(wording, 'file.grid_note')}_", "",
+             f"| {_say(wording, 'file.columns.heading')} | {' | '.join(grid.episodes)} |",
+             f"| --- |{' --- |' * len(grid.episodes)}"]
+    lines += [f"| {_cell(row.heading)} | " + " | ".join(_cell(", ".join(row.cells.get(key, ())))
+                                                        for key in grid.episodes) + " |" for row in grid.rows]
+    return lines + [""]
+
+
+def _side_by_side_md(wording: DigestWording, episode: EpisodeDigest) -> list[str]:
+    """The accounts of the time question by question, a column each: only where there are two to compare."""
+    accounts = episode.at_the_time
+    if len(accounts) < 2:
+        return []
+    lines = [f"### {_say(wording, 'headings.side_by_side')}", "", f"_{_say(wording, 'file.side_by_side_note')}_", "",
+             f"| {_say(wording, 'file.columns.question')} | "
+             + " | ".join(f"{_cell(a.who)}, {_cell(a.knowledge_label)}" for a in accounts) + " |",
+             f"| --- |{' --- |' * len(accounts)}"]
+    for label in accounts[0].answers:
+        lines.append(f"| {_cell(label)} | " + " | ".join(_cell(a.answers.get(label, "")) for a in accounts) + " |")
+    return lines + [""]
 
 
 def _accounts_md(accounts) -> list[str]:
@@ -147,7 +188,8 @@ def _episode_md(wording: DigestWording, episode: EpisodeDigest, method) -> list[
     lines += [f"- **{_md(f.who)}**, {f.field}: “{_md(f.statement)}” "
               f"({_say(wording, 'file.matched', phrases=', '.join(f.phrases))})"
               for f in episode.hindsight] or [_say(wording, "words.none_found")]
-    lines += ["", f"### {_say(wording, 'headings.differences')}", "", f"_{method.differences}_", ""]
+    lines += ["", *_side_by_side_md(wording, episode)]
+    lines += [f"### {_say(wording, 'headings.differences')}", "", f"_{method.differences}_", ""]
     lines += [f"- {_md(d.detail)}" for d in episode.differences] or [_say(wording, "words.no_differences")]
     lines.append("")
     if episode.names_to_check:
@@ -176,7 +218,8 @@ def _overview_md(digest: Digest) -> list[str]:
              "| --- | --- | --- | --- | --- |"]
     lines += [f"| {t.key}: {_cell(t.title)} | {t.dates} | {t.coverage} | {t.hindsight} | {t.differences} |"
               for t in digest.timeline]
-    lines += ["", f"## {_say(wording, 'headings.patterns')}", "", f"_{digest.method.emerging}_", ""]
+    lines += ["", *_grid_md(wording, digest.grid)]
+    lines += [f"## {_say(wording, 'headings.patterns')}", "", f"_{digest.method.emerging}_", ""]
     lines += _patterns_md(wording, digest.patterns) or [_say(wording, "file.no_patterns"), ""]
     lines += [f"## {_say(wording, 'headings.anything_else')}", ""]
     lines += [f"- **{_md(r.who)}:** {_md(r.text)}" for r in digest.anything_else] or [_say(wording, "words.none_yet")]
@@ -230,6 +273,8 @@ td.who { width: 22%; font-weight: 600; } blockquote { margin: .5em 0; padding: .
 .timeline { display: block; width: 100%; height: auto; } .timeline .span, .timeline .day { fill: #b8860b; }
 .timeline .stripe { fill: #f4f6f7; } .timeline line.tick { stroke: #d5dde1; } .timeline text.tick, .timeline .dates,
 .timeline .column { font-size: 10px; fill: #55656d; } .timeline .key { font-weight: 600; } .timeline .inside { fill: #fff; }
+table.grid td, table.grid th { font-size: .9em; } table.grid td.named { background: #e3ecf0; }
+table.side { table-layout: fixed; } table.side td, table.side th { font-size: .92em; }
 @media print { body { margin: 0; max-width: none; font-size: 10pt; } section.episode { break-before: page; }
                tr, blockquote, li { break-inside: avoid; } h2, h3, h4 { break-after: avoid; } }
 @page { margin: 15mm; }
@@ -398,13 +443,43 @@ def _patterns_html(wording: DigestWording, patterns: list[EmergingPattern]) -> s
     for pattern in patterns:
         typology = (f"{_h(pattern.pattern)} ({_h(pattern.pattern_short)})" if pattern.pattern
                     else _say_html(wording, "words.not_mapped"))
-        evidence = "".join(f"<li>{_h(e.episode)}, {_h(e.who)}: “{_h(e.words)}”</li>" for e in pattern.evidence)
+        if pattern.level == "heading":
+            evidence = "".join(f"<li><strong>{_h(group)}</strong> ({len(items)})<ul>"
+                               + "".join(f"<li>{_h(e.episode)}, {_h(e.who)}: “{_h(e.words)}”</li>" for e in items)
+                               + "</ul></li>" for group, items in by_group(pattern.evidence).items())
+            typology += f' <span class="meta">({_say_html(wording, "words.heading_pattern")})</span>'
+        else:
+            evidence = "".join(f"<li>{_h(e.episode)}, {_h(e.who)}: “{_h(e.words)}”</li>" for e in pattern.evidence)
         named_by = _say_html(wording, "file.named_by", count=len(pattern.agencies),
                              agencies=_h(", ".join(pattern.agencies)))
         out.append(f'<div class="pattern"><h3>{_h(pattern.factor)}</h3><p><strong>{_h(pattern.question)}</strong></p>'
                    f"<p>{typology_word}: {typology}. {recurs_in} {_h(', '.join(pattern.episodes))}; {named_by}.</p>"
                    f"<details open><summary>{evidence_word}</summary><ul>{evidence}</ul></details></div>")
     return "".join(out)
+
+
+def _grid_html(wording: DigestWording, grid: HeadingGrid) -> str:
+    if not grid.rows:
+        return ""
+    columns = f"<th>{_say_html(wording, 'file.columns.heading')}</th>" + "".join(f"<th>{_h(k)}</th>" for k in grid.episodes)
+    rows = "".join(f"<tr><td><strong>{_h(row.heading)}</strong></td>" + "".join(
+        f'<td class="named">{_h(", ".join(row.cells[key]))}</td>' if key in row.cells else "<td></td>"
+        for key in grid.episodes) + "</tr>" for row in grid.rows)
+    return (f"<h2>{_say_html(wording, 'headings.grid')}</h2>"
+            f'<p class="note">{_say_html(wording, "file.grid_note")}</p><table class="grid"><tr>{columns}</tr>{rows}</table>')
+
+
+def _side_by_side_html(wording: DigestWording, episode: EpisodeDigest) -> str:
+    accounts = episode.at_the_time
+    if len(accounts) < 2:
+        return ""
+    columns = f"<th>{_say_html(wording, 'file.columns.question')}</th>" + "".join(
+        f'<th>{_h(a.who)}<br><span class="meta">{_h(a.knowledge_label)}</span></th>' for a in accounts)
+    rows = "".join(f"<tr><th>{_h(label)}</th>" + "".join(f"<td>{_h(a.answers.get(label, ''))}</td>" for a in accounts)
+                   + "</tr>" for label in accounts[0].answers)
+    return (f"<h3>{_say_html(wording, 'headings.side_by_side')}</h3>"
+            f'<p class="note">{_say_html(wording, "file.side_by_side_note")}</p>'
+            f'<table class="side"><tr>{columns}</tr>{rows}</table>')
 
 
 def _accounts_html(wording: DigestWording, accounts) -> str:
@@ -465,6 +540,7 @@ def _episode_html(wording: DigestWording, episode: EpisodeDigest, method) -> str
                          f' <span class="meta">({_say_html(wording, "file.matched", phrases=_h(", ".join(f.phrases)))})'
                          f"</span></blockquote>"
                          for f in episode.hindsight) or f"<p>{_say_html(wording, 'words.none_found')}</p>")
+    parts.append(_side_by_side_html(wording, episode))
     parts.append(f"<h3>{_say_html(wording, 'headings.differences')}</h3><p class=\"note\">{_h(method.differences)}</p>")
     items = "".join(f"<li>{_h(d.detail)}</li>" for d in episode.differences)
     parts.append(f"<ul>{items}</ul>" if items else f"<p>{_say_html(wording, 'words.no_differences')}</p>")
@@ -492,6 +568,8 @@ def html(digest: Digest, episode: str | None = None) -> str:
              f'<p class="note">{_h(wording.say("file.intro"))}</p>']
     keys = [focus.key] if focus else None
     parts += [f"<h2>{_say_html(wording, 'headings.timeline')}</h2>", timeline_chart(digest, keys)]
+    if not focus:
+        parts.append(_grid_html(wording, digest.grid))
     patterns = [p for p in digest.patterns if not focus or focus.key in p.episodes]
     parts += [f"<h2>{_say_html(wording, 'headings.patterns')}</h2>", f'<p class="note">{_h(method.emerging)}</p>',
               _patterns_html(wording, patterns) or f"<p>{_say_html(wording, 'file.no_patterns')}</p>"]

@@ -255,11 +255,11 @@ class Digest:
     # What each member added for the whole reflection (the `once` steps: "anything else?"), by role and agency.
     # The whole digest only: an episode's digest leaves it out, as it leaves out the other episodes.
     anything_else: list[Remark] = field(default_factory=list)
-    # The review team's appraisals and findings (bot.core.analysis_digest): their words, not the case group's,
-    # shown after it. bot/digest_builder.py reads them fresh for every digest (nothing of them is kept).
-    analysis: TeamAnalysis = field(default_factory=TeamAnalysis)
     # Which agencies named which factor heading in which episode (an episode's digest: that episode's column).
     grid: HeadingGrid = field(default_factory=lambda: HeadingGrid([]))
+    # The review team's appraisals and findings (bot.core.analysis_digest): their words, not the case group's,
+    # shown after it (last, here too). bot/digest_builder.py reads them fresh for every digest (nothing is kept).
+    analysis: TeamAnalysis = field(default_factory=TeamAnalysis)
 
     @property
     def has_reflections(self) -> bool:

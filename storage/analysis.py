@@ -42,6 +42,14 @@ def _body(finding: Finding) -> str:
     return json.dumps(fields, ensure_ascii=False)
 
 
+def _next_version(latest, item, actor: str, now: str):
+    """`item` as the next version after `latest` (None: the first), by `actor` at `now`; None when it says what
+    `latest` says, so a save that changes nothing (an analysis file imported twice) makes no version."""
+    if latest is not None and latest.content() == item.content():
+        return None
+    return dataclasses.replace(item, version=(latest.version if latest else 0) + 1, author=actor, saved_at=now)
+
+
 _LATEST = "select {columns} from {table} t where review_key = ? and version = (select max(version) from {table} " \
           "where review_key = t.review_key and {key} = t.{key})"
 _APPRAISAL_COLUMNS = "episode, what_happened, appraisal, explanation, factors, version, author, saved_at"
@@ -77,10 +85,9 @@ class Analysis:
         row = tx.db.execute(f"select {_APPRAISAL_COLUMNS} from appraisals where review_key = ? and episode = ? "
                             "order by version desc limit 1", [review_key, appraisal.episode]).fetchone()
         latest = _appraisal(row) if row else None
-        if latest is not None and latest.content() == appraisal.content():
+        saved = _next_version(latest, appraisal, actor, tx.now)
+        if saved is None:
             return latest, False
-        saved = dataclasses.replace(appraisal, version=(latest.version if latest else 0) + 1, author=actor,
-                                    saved_at=tx.now)
         tx.db["appraisals"].insert({"review_key": review_key, "episode": saved.episode,
                                     "what_happened": saved.what_happened, "appraisal": saved.appraisal,
                                     "explanation": saved.explanation, "factors": json.dumps(list(saved.factors)),
@@ -116,10 +123,9 @@ class Analysis:
         row = tx.db.execute("select body, version, author, saved_at from findings where review_key = ? and key = ? "
                             "order by version desc limit 1", [review_key, finding.key]).fetchone()
         latest = _finding(row) if row else None
-        if latest is not None and latest.content() == finding.content():
+        saved = _next_version(latest, finding, actor, tx.now)
+        if saved is None:
             return latest, False
-        saved = dataclasses.replace(finding, version=(latest.version if latest else 0) + 1, author=actor,
-                                    saved_at=tx.now)
         tx.db["findings"].insert({"review_key": review_key, "key": saved.key, "version": saved.version,
                                   "body": _body(saved), "author": actor, "saved_at": tx.now})
         add_audit_row(tx, actor, "finding.saved", review_key, f"{saved.key}, version {saved.version}, {saved.status}")

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from bot.cli import main
 from bot.digest_builder import build_digest
 from bot.render.analysis_blocks import (ADD_FINDING, APPRAISAL_FORM, EDIT_FINDING, FINDING_FORM, MAKE_FINDING,
                                         WRITE_APPRAISAL)
@@ -38,10 +39,13 @@ def block(view: dict, block_id: str) -> dict:
 
 
 def summary_messages(fake, slack, store, user: str, text: str) -> list[dict]:
-    """The digest's messages, once the /summary run has audited itself (its last act)."""
+    """The digest's messages for this /summary, once its run has audited itself (its last act)."""
+    viewed = len([a for a in store.audit.trail("child-d") if a["action"] == "summary.viewed"])
+    before = len(fake.calls("response_url"))
     slack.command(user, "/summary", text, fake.response_url)
-    wait_until(lambda: [a for a in store.audit.trail("child-d") if a["action"] == "summary.viewed"], what="the digest")
-    return [c for c in fake.calls("response_url") if c.get("blocks")]
+    wait_until(lambda: len([a for a in store.audit.trail("child-d") if a["action"] == "summary.viewed"]) > viewed,
+               what="the digest")
+    return [c for c in fake.calls("response_url")[before:] if c.get("blocks")]
 
 
 def test_a_team_member_writes_an_appraisal_in_its_modal_and_each_save_is_a_version(fake, slack, store, submitted,
@@ -79,6 +83,11 @@ def test_a_team_member_writes_an_appraisal_in_its_modal_and_each_save_is_a_versi
     assert [a["detail"] for a in store.audit.trail("child-d") if a["action"] == "appraisal.saved"] == [
         "KPE2, version 1", "KPE2, version 2"]
 
+    # ... and the lead's `/summary KPE2` shows the latest version, after the case group's accounts, as the team's.
+    shown = json.dumps(summary_messages(fake, slack, store, LEAD, "child-d KPE2"), ensure_ascii=False)
+    assert "Reasonable then; short later." in shown and "Reasonable, given what was known." not in shown
+    assert shown.index("The review team's appraisal of this episode") > shown.index("How it looked at the time")
+
 
 def test_an_empty_appraisal_keeps_the_modal_open_with_the_field_error(fake, slack, store, submitted):
     response = submit_view(slack, LEAD, APPRAISAL_FORM, "child-d|KPE2",
@@ -91,7 +100,8 @@ def test_an_empty_appraisal_keeps_the_modal_open_with_the_field_error(fake, slac
 
 
 def test_a_lead_makes_a_finding_from_an_emerging_pattern_edits_it_and_agrees_it(fake, slack, store, submitted,
-                                                                                prompts):
+                                                                                prompts, tmp_path, monkeypatch,
+                                                                                db_path):
     messages = summary_messages(fake, slack, store, LEAD, "child-d")
     make = buttons_in(messages, MAKE_FINDING)
     assert make and make[0]["text"]["text"] == "Make 1 a finding"
@@ -142,6 +152,15 @@ def test_a_lead_makes_a_finding_from_an_emerging_pattern_edits_it_and_agrees_it(
     slack.command(TEAM, "/review", "findings child-d", fake.response_url)
     [listed] = wait_until(lambda: [c["text"] for c in fake.calls("response_url") if "*Findings* of" in c.get("text", "")])
     assert "• *F1* Mother's calls went unanswered · _agreed_ ·" in listed and "Kirsty" not in listed
+
+    # ... and it shows in every export, agreed, pseudonymised.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CASEGROUP_DB", str(db_path))
+    for fmt in ("md", "json", "html"):
+        assert main(["export", "child-d", "--out", str(tmp_path / f"digest.{fmt}")]) == 0
+        written = (tmp_path / f"digest.{fmt}").read_text(encoding="utf-8")
+        assert "Mother's calls went unanswered" in written.replace("&#x27;", "'").replace("\u2019", "'")
+        assert "Kirsty" not in written and "How does the board know referrals are answered?" in written
 
 
 def test_a_finding_with_problems_keeps_its_modal_open_and_nothing_is_saved(fake, slack, store, submitted):

@@ -73,10 +73,14 @@ class TeamAnalysis:
 
     # ----- findings -------------------------------------------------------
 
-    def _pattern(self, review: Review, factor: str) -> EmergingPattern | None:
-        """The digest's emerging pattern of that name, as the digest is now."""
+    def _patterns(self, review: Review) -> list[EmergingPattern]:
+        """The digest's emerging patterns, as the digest is now."""
         digest = build_digest(self.store, review, self.prompts)
-        return next((p for p in digest.patterns if p.factor == factor), None) if digest else None
+        return digest.patterns if digest else []
+
+    def _pattern(self, review: Review, factor: str) -> EmergingPattern | None:
+        """The digest's emerging pattern of that name (its factor group's words; a modal's value may cut them)."""
+        return next((p for p in self._patterns(review) if p.factor == factor or p.factor[:150] == factor), None)
 
     def finding_form(self, review_key: str, key: str = "", pattern: str = "") -> dict:
         """The modal of a finding: `key`'s latest version, a draft from the emerging pattern `pattern`, or new.
@@ -93,7 +97,8 @@ class TeamAnalysis:
             finding = finding_from_pattern(found, review, self.prompts.digest.patterns)
         else:
             finding = Finding("", "", "")
-        return finding_modal(self.prompts, review, finding, f"{review_key}|{key}|{pattern}")
+        groups = [p.factor for p in self._patterns(review) if p.factor != pattern]
+        return finding_modal(self.prompts, review, finding, f"{review_key}|{key}|{pattern}", groups)
 
     def save_finding(self, review_key: str, actor: str, key: str, pattern: str, values: dict) -> str:
         review = self._review(review_key)
@@ -113,6 +118,17 @@ class TeamAnalysis:
                 else:
                     base = dataclasses.replace(base, evidence=finding_from_pattern(
                         found, review, self.prompts.digest.patterns).evidence)
+        for group in values.get("groups") or ():
+            # Evidence of another emerging pattern, chosen in the modal: its statements join the finding's, and
+            # its episodes the finding's episodes (two patterns merged into one finding).
+            found = self._pattern(review, group)
+            if found is None:
+                said.append(self._say("pattern_gone", factor=group, key=review_key))
+                continue
+            drafted = finding_from_pattern(found, review, self.prompts.digest.patterns)
+            base = dataclasses.replace(base, evidence=tuple(dict.fromkeys((*base.evidence, *drafted.evidence))))
+            values = {**values, "episodes": [*(values.get("episodes") or ()),
+                                             *(e for e in drafted.episodes if e not in (values.get("episodes") or ()))]}
         order = values.get("order", "")
         if order and not order.isdigit():
             raise InvalidInput({"order": self._say("order_not_number")})

@@ -188,3 +188,27 @@ def test_add_a_finding_from_the_home_tab_and_an_empty_list_says_how(fake, slack,
         p.key for p in prompts.digest.patterns]
     assert "initial_option" not in block(view, "pattern")["element"]
     assert block(view, "status")["element"]["initial_option"]["value"] == "draft"
+
+
+def test_a_finding_brings_together_the_evidence_of_the_emerging_patterns_the_team_chooses(fake, slack, store,
+                                                                                          submitted, prompts):
+    patterns = build_digest(store, submitted, prompts).patterns
+    assert len(patterns) >= 2
+    open_home(slack, LEAD)
+    [add] = [e for b in home_of(fake, LEAD)["blocks"] if b["type"] == "actions" for e in b["elements"]
+             if e.get("action_id") == ADD_FINDING]
+    slack.click(LEAD, ADD_FINDING, add["value"])
+    view = opened(fake, FINDING_FORM)
+    offered = [o["value"] for o in block(view, "groups")["element"]["options"]]
+    assert offered == [p.factor for p in patterns]
+    chosen = [patterns[0].factor, patterns[1].factor]
+    values = {"title": "Two patterns, one finding", "pattern": "tools", "episodes": [], "in_this_case": "",
+              "how_widespread": "", "why_it_matters": "", "questions": "", "status": "draft", "order": "",
+              "groups": chosen}
+    response = submit_view(slack, LEAD, FINDING_FORM, "child-d||", values)
+    assert "errors" not in response.body
+    finding = store.analysis.finding("child-d", "F1")
+    wanted = [(e.episode, e.who, e.words) for p in patterns[:2] for e in p.evidence]
+    assert [(e.episode, e.who, e.text) for e in finding.evidence] == list(dict.fromkeys(wanted))
+    assert set(finding.episodes) == {*patterns[0].episodes, *patterns[1].episodes}   # their episodes joined it
+    assert all(e.member for e in finding.evidence)                                    # so a withdrawal works

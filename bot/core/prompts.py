@@ -69,6 +69,7 @@ REQUIRED_FILE_TEXTS = {
                           "how_widespread_hint", "why_it_matters_label", "why_it_matters_hint", "questions_label",
                           "recommendations_label", "status_label", "status_draft", "status_agreed", "status_dropped",
                           "order_label", "order_hint", "order_not_number", "evidence_heading", "evidence_more",
+                          "groups_label", "groups_placeholder", "groups_hint",
                           "finding_saved", "finding_unchanged", "pattern_gone", "pattern_not_found",
                           "finding_not_found", "findings_header", "finding_line", "no_findings", "findings_footer"],
     },

@@ -10,13 +10,15 @@ Each input's block_id is the field's name and its action_id "value", as in bot/r
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.core.analysis import LONGEST_TEXT, LONGEST_TITLE, STATUSES, Appraisal, Finding
 from bot.core.prompts import Prompts
 from bot.core.redaction import Redactor
 from bot.core.review import Episode, Review
 from bot.core.text import neutralise, one_line, shorten
-from bot.render.blocks import (MAX_SELECT_OPTIONS, actions, button, context, input_block, modal, option, section,
-                               static_select, text_input)
+from bot.render.blocks import (MAX_OPTION_TEXT, MAX_OPTION_VALUE, MAX_SELECT_OPTIONS, actions, button, context,
+                               input_block, modal, option, plain_text, section, static_select, text_input)
 
 # Action and callback ids (bot/listeners/actions/analysis.py, bot/listeners/views/analysis.py).
 WRITE_APPRAISAL = "analysis_write_appraisal"
@@ -76,8 +78,10 @@ def asks_label(prompts: Prompts, review: Review) -> str:
                 else "questions_label")
 
 
-def finding_modal(prompts: Prompts, review: Review, finding: Finding, metadata: str) -> dict:
-    """A finding's modal: new (no key), drafted from an emerging pattern, or the latest version to edit."""
+def finding_modal(prompts: Prompts, review: Review, finding: Finding, metadata: str,
+                  groups: Sequence[str] = ()) -> dict:
+    """A finding's modal: new (no key), drafted from an emerging pattern, or the latest version to edit.
+    `groups`: the digest's emerging patterns, whose evidence can be added (a finding may merge several)."""
     redactor = Redactor.for_review(review)
     title, in_this_case, how_widespread, why_it_matters, *asks = redactor.clean_many(
         [finding.title, finding.in_this_case, finding.how_widespread, finding.why_it_matters, *finding.asks])
@@ -100,6 +104,13 @@ def finding_modal(prompts: Prompts, review: Review, finding: Finding, metadata: 
                           [finding.status], multi=False, optional=False))
     blocks.append(_text("order", _say(prompts, "order_label"), str(finding.order) if finding.order else "", 6,
                         _say(prompts, "order_hint"), multiline=False))
+    if groups:
+        # A pattern is named by its factor group's words; an option's value holds 150 characters (Slack).
+        choices = [option(shorten(one_line(neutralise(g)), MAX_OPTION_TEXT), g[:MAX_OPTION_VALUE]) for g in groups]
+        block = _select("groups", _say(prompts, "groups_label"), _say(prompts, "groups_placeholder"),
+                        choices[:MAX_SELECT_OPTIONS], [], multi=True)
+        block["hint"] = plain_text(_say(prompts, "groups_hint"), 2000)
+        blocks.append(block)
     if finding.evidence:
         shown = finding.evidence[:EVIDENCE_SHOWN]
         lines = [_say(prompts, "evidence_heading")]

@@ -2,7 +2,7 @@
 
     appraisal_modal(prompts, review, episode, headings, appraisal)   # "Write the appraisal"
     finding_modal(prompts, review, finding, metadata)                # "Add a finding", "Edit", "Make this a finding"
-    finding_lines(prompts, review, findings)                         # the App Home and `/review findings`
+    finding_lines(prompts, review, findings)                         # `/review findings`; finding_card: the App Home
 
 Every text the team wrote is shown through the digest's pseudonymisation (Redactor.for_review), here,
 so that a family name typed into a finding reaches nobody, its writer included, as anything but its label.
@@ -124,25 +124,35 @@ def finding_modal(prompts: Prompts, review: Review, finding: Finding, metadata: 
     return modal(FINDING_FORM, heading, _say(prompts, "save"), blocks, private_metadata=metadata)
 
 
-def finding_lines(prompts: Prompts, review: Review, findings: list[Finding]) -> list[str]:
-    """One line per finding, in the team's order: key, title (pseudonymised), status, category, episodes."""
+def _titles(review: Review, findings: list[Finding]) -> list[str]:
+    """The findings' titles as everyone sees them: pseudonymised (a redactor learns the review's names on its first
+    text, several milliseconds, so a Home card cleans its titles once for its lines and its menu)."""
+    return Redactor.for_review(review).clean_many([f.title for f in findings]) if findings else []
+
+
+def _lines(prompts: Prompts, findings: list[Finding], titles: list[str]) -> list[str]:
     labels = {p.key: p.short or p.label for p in prompts.digest.patterns}
-    titles = Redactor.for_review(review).clean_many([f.title for f in findings])
     return [_say(prompts, "finding_line", key=f.key, title=neutralise(shorten(one_line(title), 120)),
                  status=_say(prompts, f"status_{f.status}"), pattern=labels.get(f.pattern, f.pattern),
                  episodes=", ".join(f.episodes) or "–")
             for f, title in zip(findings, titles)]
 
 
-def finding_buttons(prompts: Prompts, review: Review, findings: list[Finding]) -> list[dict]:
-    """The Home tab's *Add a finding*, and *Edit a finding…* once there are any."""
+def finding_lines(prompts: Prompts, review: Review, findings: list[Finding]) -> list[str]:
+    """One line per finding, in the team's order: key, title (pseudonymised), status, category, episodes."""
+    return _lines(prompts, findings, _titles(review, findings))
+
+
+def finding_card(prompts: Prompts, review: Review, findings: list[Finding]) -> tuple[list[str], list[dict]]:
+    """The Home tab's findings of a review: their lines (as finding_lines), then *Add a finding*, and *Edit a
+    finding…* once there are any."""
+    titles = _titles(review, findings)
     elements = [button(_say(prompts, "add_finding_button"), ADD_FINDING, f"{review.key}|new")]
     if findings:
-        titles = Redactor.for_review(review).clean_many([f.title for f in findings])
         elements.append(static_select(EDIT_FINDING, _say(prompts, "edit_finding_placeholder"),
                                       [option(f"{f.key}: {one_line(title)}", f"{review.key}|{f.key}")
                                        for f, title in zip(findings, titles)]))
-    return elements
+    return _lines(prompts, findings, titles), elements
 
 
 def appraisal_button(prompts: Prompts, review_key: str, episode: str) -> dict:

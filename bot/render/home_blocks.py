@@ -16,7 +16,7 @@ from bot.core.text import neutralise
 from bot.render.blocks import (MAX_SECTION_TEXT, MAX_SELECT_OPTIONS, MAX_VIEW_BLOCKS, actions, button, context,
                                divider, header, option, section, split_messages, static_select)
 from bot.lead_actions import Home, LeadCard, PractitionerCard, StageMove, day
-from bot.render.analysis_blocks import finding_buttons, finding_lines
+from bot.render.analysis_blocks import finding_card
 
 # Action ids of the Home tab and the reminder DM (bot/listeners/actions/home.py).
 NUDGE_ALL = "home_nudge_all"
@@ -101,6 +101,7 @@ def _lead_card(prompts: Prompts, card: LeadCard) -> list[dict]:
     if "lead" in card.roles and following:
         buttons.append(button(prompts.say("home.next_stage_button", stage=prompts.say("stages." + following)),
                               NEXT_STAGE, pair(review.key, following)))
+    findings, finding_actions = finding_card(prompts, review, card.findings)
     return [section(review_summary(prompts, card)),
             _lines_section(lines or ["_No case group members yet._"]),
             context("\n".join(episode_counts(prompts, progress))),
@@ -108,9 +109,8 @@ def _lead_card(prompts: Prompts, card: LeadCard) -> list[dict]:
             # The review team's findings: this card is only ever shown to leads and the team (LeadActions.home).
             _lines_section([prompts.say("team_analysis.findings_header", title=neutralise(review.title),
                                         key=review.key),
-                            *(finding_lines(prompts, review, card.findings)
-                              or [prompts.say("team_analysis.no_findings", key=review.key)])]),
-            actions(*finding_buttons(prompts, review, card.findings)),
+                            *(findings or [prompts.say("team_analysis.no_findings", key=review.key)])]),
+            actions(*finding_actions),
             divider()]
 
 

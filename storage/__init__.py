@@ -18,6 +18,7 @@ One SQLite file (storage/database.py). Each part of the store speaks for one par
 | `reminders` | storage/reminders.py | reminder schedules |
 | `retention` | storage/retention.py | closed reviews past their date, and purging them |
 | `analysis` | storage/analysis.py | the review team's appraisals and findings, every save a version |
+| `accuracy` | storage/accuracy.py | the agencies' factual-accuracy comments on the report, and their resolutions |
 | `audit` | storage/audit.py | the audit trail |
 
 Writes go through `store.transaction()` (one mechanism, migrations included): a step that
@@ -29,6 +30,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Callable
 
+from storage.accuracy import Accuracy
 from storage.analysis import Analysis
 from storage.audit import AuditTrail
 from storage.conversations import Conversations
@@ -57,3 +59,4 @@ class Store(Database):
         self.retention = Retention(self)
         self.audit = AuditTrail(self)
         self.analysis = Analysis(self)
+        self.accuracy = Accuracy(self)

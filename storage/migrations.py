@@ -177,6 +177,15 @@ def _m009_review_asks(db: sqlite_utils.Database) -> None:
         db["reviews"].add_column("asks", str, not_null_default="questions")
 
 
+def _m010_accuracy_comments(db: sqlite_utils.Database) -> None:
+    """The agencies' factual-accuracy comments on a draft report, each with how a lead resolved it. `fingerprint`
+    makes a file imported twice add nothing."""
+    db["accuracy_comments"].create({"review_key": str, "id": int, "fingerprint": str, "agency": str, "initials": str,
+                                    "text": str, "anchor": str, "section": str, "episode": str, "finding": str,
+                                    "written_at": str, "status": str, "reason": str, "received_at": str,
+                                    "resolved_at": str}, pk=("review_key", "id"), if_not_exists=True)
+
+
 MIGRATIONS = [
     (1, "initial schema", _m001_initial),
     (2, "review lifecycle, withdrawal and reminders", _m002_lifecycle),
@@ -187,6 +196,7 @@ MIGRATIONS = [
     (7, "a conversation's offered buttons and its one-time checks", _m007_offered_and_noted),
     (8, "the review team's analysis: appraisals and findings, versioned", _m008_analysis),
     (9, "what a review's findings end with: questions or recommendations", _m009_review_asks),
+    (10, "the agencies' factual-accuracy comments on the report, and their resolutions", _m010_accuracy_comments),
 ]
 
 

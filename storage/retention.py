@@ -23,6 +23,9 @@ PURGED = {
     # The team's analysis quotes the case group, and may name the family: it goes with their words.
     "appraisals": ("episode, version, saved_at", lambda r: f"appraisal of {r[0]}, version {r[1]}, saved {r[2]}"),
     "findings": ("key, version, saved_at", lambda r: f"finding {r[0]}, version {r[1]}, saved {r[2]}"),
+    # The agencies' comments on the report quote it, and may name people.
+    "accuracy_comments": ("id, agency, received_at",
+                          lambda r: f"factual-accuracy comment {r[0]} from {r[1]}, received {r[2]}"),
 }
 
 

@@ -1,0 +1,48 @@
+"""Factual-accuracy comments: what an agency said about a draft report, and how the review team handled it.
+
+    comment = AccuracyComment(agency="Eastmere Police", initials="JT", text="The call was at 21:40, not 22:40.",
+                              anchor="a call at 22:40", section="2 The case in brief", episode="KPE2")
+    comment.fingerprint        # the same comment from the same file, imported again, is the same comment
+    comment.open               # True until a lead resolves it: accepted (text changed) or not accepted
+
+Before a report goes to the board, every agency checks it for factual accuracy (SCIE's quality markers for
+Safeguarding Adults Reviews), and each comment and its handling is recorded: Appendix B of the next draft lists
+them. An agency's comment is kept with the agency it came from and the author's initials as Word gives them,
+never a person's name. Pure: plain frozen data.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+# How a lead resolves a comment. "open" is every comment's state until then.
+RESOLUTIONS = ("accepted", "not-accepted")
+LONGEST_REASON = 3000
+
+
+@dataclass(frozen=True)
+class AccuracyComment:
+    agency: str                   # the agency it came from, as the lead named it on import
+    initials: str                 # the comment's author initials, as Word stores them (never the author's name)
+    text: str                     # the comment
+    anchor: str = ""              # the report text it is anchored to
+    section: str = ""             # the report section it sits in ("4 Findings"), found from the headings
+    episode: str = ""             # the episode row it sits in (KPE2), if any
+    finding: str = ""             # the finding it sits in (F1), if any
+    written_at: str = ""          # the comment's own date in the file, if Word gave one
+    id: int = 0                   # 1, 2, ... within the review, once stored
+    status: str = "open"          # open, accepted or not-accepted
+    reason: str = ""              # the lead's reason, with the resolution
+    received_at: str = ""
+    resolved_at: str = ""
+
+    @property
+    def open(self) -> bool:
+        return self.status == "open"
+
+    @property
+    def fingerprint(self) -> str:
+        """What makes two imports of one comment the same comment: its agency, author initials, date, text and
+        anchor (not the file's name, nor when it was imported)."""
+        return hashlib.sha256(repr((self.agency.casefold(), self.initials, self.written_at, self.text,
+                                    self.anchor)).encode()).hexdigest()

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: the repo's packages (bot, storage, tests, bench)
     sys.path.insert(0, str(ROOT))
 
-from bench import answer_path, digest_timings, http_load  # noqa: E402
+from bench import accuracy_comments, answer_path, digest_timings, http_load  # noqa: E402
 from bench.report import Row, not_measured, table  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.md"
@@ -31,6 +31,7 @@ PARTS = [
     ("1", answer_path.ROWS, answer_path.measure),
     ("2 and 6", http_load.ROWS, http_load.measure),
     ("3, 4 and 5", digest_timings.ROWS, digest_timings.measure),
+    ("7", accuracy_comments.ROWS, accuracy_comments.measure),
 ]
 ROWS = [name for _, names, _ in PARTS for name in names]
 
@@ -126,6 +127,11 @@ move much less.
 - **6. Memory.** The serve process's peak resident memory (`VmHWM` in /proc), after the
   whole review has been answered through it, and again after the lead's `/summary` of
   the whole review.
+- **7. Factual-accuracy comments.** `casegroup report comments import`'s work on a draft of
+  the bench's 60-episode review (its chronology and appraisal tables, 12 findings) carrying
+  200 Word comments: open the .docx, place each comment (section, episode row, finding) and
+  read its anchor, and store them with their agency, against python-docx only opening the
+  file and reading the 200 comments (bench/accuracy_comments.py).
 
 All names and texts are invented (bench/corpus.py).
 """

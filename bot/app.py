@@ -15,6 +15,7 @@ from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
+from bot.accuracy_files import CommentFiles
 from bot.config import Settings
 from bot.core.prompts import Prompts
 from bot.deps import Deps
@@ -97,7 +98,8 @@ def build_app(settings: Settings, store: Store, prompts: Prompts, client: WebCli
         listener_executor=executor,
     )
     snooze = Reminders(store, prompts, settings.reminder_rules).snooze   # "Snooze a week", clicked or typed
-    deps = Deps(settings, store, prompts, Reflections(store, prompts, snooze))
+    comment_files = CommentFiles(store, prompts, client)
+    deps = Deps(settings, store, prompts, Reflections(store, prompts, snooze, comment_files.answer), comment_files)
 
     app.use(Installation(store, deps))
 

@@ -12,6 +12,9 @@
     casegroup analysis export KEY [--out FILE]   the review team's appraisals and findings, as TOML
     casegroup analysis import KEY FILE           apply an edited analysis file: new versions of what changed
     casegroup db encrypt [--db FILE] encrypt a plain database with CASEGROUP_DB_KEY
+    casegroup report comments import KEY FILE.docx --from AGENCY   an agency's commented draft report, brought in
+    casegroup report comments list KEY                             the comments, by section and finding
+    casegroup report comments resolve KEY ID accepted|not-accepted "reason"
 
 Every command that uses the database takes `--db FILE` (default CASEGROUP_DB, or ./casegroup.db);
 a command that only reads it never creates one.
@@ -357,6 +360,75 @@ def cmd_db_encrypt(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_report_comments_import(args, settings: Settings) -> int:
+    from bot.accuracy_import import comments_from_file
+    from bot.accuracy_review import AccuracyReview
+
+    store = _existing_store(settings)
+    review = _review(store, args.key, settings)
+    prompts = _prompts()
+    accuracy = AccuracyReview(store, prompts)
+    accuracy.review(review.key, changing=True)   # a closed review says so before the file is read
+    if not args.agency.strip():
+        raise CasegroupError(prompts.say("accuracy.no_agency"))
+    comments = comments_from_file(args.file, review, prompts)
+    print(accuracy.bring_in(review.key, comments, args.agency, actor="cli", name=Path(args.file).name))
+    return 0
+
+
+def cmd_report_comments_list(args, settings: Settings) -> int:
+    from bot.accuracy_review import AccuracyReview
+
+    store = _existing_store(settings)
+    review = _review(store, args.key, settings)
+    print(AccuracyReview(store, _prompts()).listing(review.key))
+    return 0
+
+
+def cmd_report_comments_resolve(args, settings: Settings) -> int:
+    from bot.accuracy_review import AccuracyReview
+
+    store = _existing_store(settings)
+    review = _review(store, args.key, settings)
+    if not args.id.isdigit():
+        raise CasegroupError(f"a comment's ID is its number, like 3, not {args.id!r}: "
+                             f"`casegroup report comments list {review.key}` shows them")
+    print(AccuracyReview(store, _prompts()).resolve(review.key, int(args.id), args.resolution, args.reason or "",
+                                                    actor="cli"))
+    return 0
+
+
+def _report_comments_parser() -> argparse.ArgumentParser:
+    """`casegroup report comments ...`: the agencies' factual-accuracy comments on the draft report. Its own parser,
+    which main() routes to, beside `casegroup report KEY` (the report itself)."""
+    parser = argparse.ArgumentParser(prog="casegroup report comments",
+                                     description="The agencies' factual-accuracy comments on the draft report: "
+                                                 "brought in from their commented .docx, listed, resolved.")
+    parser.set_defaults(command="report", func=lambda args, settings: (parser.print_help(), EXIT_USAGE)[1])
+    actions = parser.add_subparsers(dest="comments_command", metavar="ACTION")
+    uses_db = argparse.ArgumentParser(add_help=False)
+    uses_db.add_argument("--db", metavar="FILE", help="the SQLite file (default: CASEGROUP_DB, or ./casegroup.db)")
+    bring_in = actions.add_parser("import", parents=[uses_db], help="read every comment of an agency's commented "
+                                  "draft; the same file twice adds nothing")
+    bring_in.add_argument("key", help="the review's key")
+    bring_in.add_argument("file", help="the .docx the agency sent back, with its Word comments")
+    bring_in.add_argument("--from", dest="agency", required=True, metavar="AGENCY",
+                          help="the agency it came from: any name (one of the case group's is kept in its spelling)")
+    bring_in.set_defaults(func=cmd_report_comments_import)
+    listing = actions.add_parser("list", parents=[uses_db], help="every comment, by section and finding, with its "
+                                 "agency, anchor and status (pseudonymised)")
+    listing.add_argument("key", help="the review's key")
+    listing.set_defaults(func=cmd_report_comments_list)
+    resolve = actions.add_parser("resolve", parents=[uses_db], help="resolve a comment: accepted (the text is "
+                                 "changed) or not-accepted, with a reason (needed when not accepted)")
+    resolve.add_argument("key", help="the review's key")
+    resolve.add_argument("id", help="the comment's number, from `casegroup report comments list`")
+    resolve.add_argument("resolution", choices=("accepted", "not-accepted"))
+    resolve.add_argument("reason", nargs="?", default="", help="why (Appendix B of the next draft gives it)")
+    resolve.set_defaults(func=cmd_report_comments_resolve)
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casegroup", description="A Slack bot for Learning Together case reviews.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -440,8 +512,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:2] == ["report", "comments"]:   # the comments' own parser (issue 16), beside `casegroup report KEY`
+        args = _report_comments_parser().parse_args(argv[2:])
+    else:
+        parser = build_parser()
+        args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE

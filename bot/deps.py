@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.accuracy_files import CommentFiles
 from bot.config import Settings
 from bot.core.prompts import Prompts
 from bot.reflect import Reflections
@@ -20,6 +21,7 @@ class Deps:
     store: Store
     prompts: Prompts
     reflections: Reflections
+    comment_files: CommentFiles | None = None   # commented draft reports dropped into the DM
 
     def __deepcopy__(self, memo):
         # Bolt deep-copies the context for lazy listeners; shared services are shared, not copied.

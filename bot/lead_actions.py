@@ -33,6 +33,7 @@ class LeadCard:
     progress: ReviewProgress
     lifecycle: Lifecycle
     findings: list[Finding] = field(default_factory=list)   # the review team's, latest versions, in order
+    open_comments: int = 0   # the agencies' factual-accuracy comments waiting for a lead's resolution
 
     @property
     def review(self) -> Review:
@@ -95,7 +96,8 @@ class LeadActions:
         for key, roles in sorted(self.store.reviews.of_person(user).items()):
             if roles & {"lead", "team"}:
                 home.lead_cards.append(LeadCard(roles, self.progress(key), self.store.reviews.lifecycle(key),
-                                                self.store.analysis.findings(key)))
+                                                self.store.analysis.findings(key),
+                                                self.store.accuracy.open_count(key)))
             if "member" in roles:
                 progress = self.progress(key)
                 home.practitioner_cards.append(PractitionerCard(progress.review, progress.of(user)))

@@ -38,12 +38,15 @@ class Talk(NamedTuple):
 
 
 class Reflections:
-    def __init__(self, store: Store, prompts: Prompts, snooze: Callable[[str, str], Delivery] | None = None):
+    def __init__(self, store: Store, prompts: Prompts, snooze: Callable[[str, str], Delivery] | None = None,
+                 comment_files: Callable[[Transaction, str, str, str], list[Delivery] | None] | None = None):
         self.store = store
         self.prompts = prompts
         # The reminders' snooze (bot/reminding.py Reminders.snooze), for "Snooze a week" typed in the DM: the same
         # code as the button. None where no DM is taken (`casegroup review invite`).
         self.snooze = snooze
+        # A lead naming the agency of a commented draft they dropped (bot/accuracy_files.py CommentFiles.answer).
+        self.comment_files = comment_files
 
     def _talk(self, review: Review | None, user: str, state: State | None, text: str) -> Talk | None:
         """The member's conversation with the answers that handling `text` reads, loaded; None for someone
@@ -105,6 +108,10 @@ class Reflections:
         with self.store.transaction() as tx:
             if event_key and not self.store.conversations.claim_event(tx, event_key):
                 return []
+            # A lead's dropped file waiting for its agency takes this text first; else it is the reflection's.
+            for_file = self.comment_files(tx, user, text, channel) if self.comment_files else None
+            if for_file is not None:
+                return for_file
             candidate = which_review(self.store.conversations.dm_candidates(user))
             review = self.store.reviews.get(candidate.review_key, candidate.revision) if candidate else None
             found = self._talk(review, user, candidate.state if candidate else None, text)

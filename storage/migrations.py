@@ -184,6 +184,10 @@ def _m010_accuracy_comments(db: sqlite_utils.Database) -> None:
                                     "text": str, "anchor": str, "section": str, "episode": str, "finding": str,
                                     "written_at": str, "status": str, "reason": str, "received_at": str,
                                     "resolved_at": str}, pk=("review_key", "id"), if_not_exists=True)
+    # A commented file a lead dropped into the bot's DM, read, while the bot asks which agency it is from: one per
+    # lead (a second file replaces the first). `comments` is their JSON; purged with the review's comments.
+    db["accuracy_files"].create({"member": str, "review_key": str, "file_name": str, "comments": str,
+                                 "dropped_at": str}, pk="member", if_not_exists=True)
 
 
 MIGRATIONS = [

@@ -26,6 +26,8 @@ PURGED = {
     # The agencies' comments on the report quote it, and may name people.
     "accuracy_comments": ("id, agency, received_at",
                           lambda r: f"factual-accuracy comment {r[0]} from {r[1]}, received {r[2]}"),
+    "accuracy_files": ("member, dropped_at",
+                       lambda r: f"the comments of a file {r[0]} dropped {r[1]}, waiting for its agency"),
 }
 
 

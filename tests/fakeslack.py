@@ -6,6 +6,8 @@
     fake.calls("chat.postMessage")      # [{'channel': ..., 'text': ..., 'blocks': [...]}, ...]
     fake.fail("chat.postMessage", error="channel_not_found")   # the next call answers ok: false
     fake.fail("chat.postMessage", status=429, retry_after=1)   # the next call is rate limited
+    fake.share_file("F0DOCX01", "police.docx", data)   # files.info knows it; its url_private_download serves it
+    fake.calls("file.download")         # [{'path': '/files/F0DOCX01/police.docx', 'token': 'xoxb-test'}]
     fake.stop()
 
 It also answers `response_url` posts (at /response/...) and file uploads
@@ -25,6 +27,15 @@ class FakeSlack(LocalWebAPI):
     def __init__(self):
         super().__init__()
         self._failures: dict[str, list[dict]] = {}
+        self.files: dict[str, dict] = {}   # files.info answers, by id, with the bytes their download serves
+        served = self._server.RequestHandlerClass
+        fake = self
+
+        class Downloads(served):
+            def do_GET(self):   # a file's url_private_download, fetched with the bot token as Slack requires
+                fake._download(self)
+
+        self._server.RequestHandlerClass = Downloads
 
     def start(self) -> "FakeSlack":
         return super().start()
@@ -35,6 +46,37 @@ class FakeSlack(LocalWebAPI):
         with self._lock:
             self._failures.setdefault(method, []).extend(
                 [{"error": error, "status": status, "retry_after": retry_after, "delay": delay}] * times)
+
+    def share_file(self, file_id: str, name: str, content: bytes, filetype: str | None = None, **info) -> dict:
+        """A file someone shared: what files.info says of it, and the bytes its private URL serves."""
+        url = f"http://127.0.0.1:{self.port}/files/{file_id}/{name}"
+        self.files[file_id] = {"id": file_id, "name": name, "title": name, "size": len(content),
+                               "filetype": filetype if filetype is not None else name.rpartition(".")[2].lower(),
+                               "mimetype": "application/octet-stream", "url_private": url,
+                               "url_private_download": url, "content": content, **info}
+        return self.files[file_id]
+
+    def _download(self, handler) -> None:
+        token = handler.headers.get("Authorization", "").removeprefix("Bearer ")
+        with self._lock:
+            self._calls.append(("file.download", {"path": handler.path, "token": token}))
+        found = next((f for f in self.files.values() if f["url_private_download"].endswith(handler.path)), None)
+        if found is None or token != "xoxb-test":   # Slack answers a missing token with a sign-in page, not the file
+            body, status = b"<html>Sign in to Slack</html>", 200 if found else 404
+        else:
+            body, status = found["content"], 200
+        handler.send_response(status)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def _answer(self, method: str, args: dict) -> dict:
+        if method == "files.info":
+            found = self.files.get(args.get("file"))
+            if found is None:
+                return {"ok": False, "error": "file_not_found"}
+            return {"ok": True, "file": {k: v for k, v in found.items() if k != "content"}}
+        return super()._answer(method, args)
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[dict]:
         """Wait until `method` has been called `count` times (for lazy listeners)."""

@@ -20,6 +20,8 @@ COMMANDS = [  # (text, who may, evidence of having done it)
     ("add-member child-d", LEADS, ("views.open", "review_add_member")),
     ("add-episode child-d", LEADS, ("views.open", "review_add_episode")),
     ("findings child-d", READERS, ("response_url", "No findings yet")),
+    # The agencies' factual-accuracy comments (issue 16); resolving them: tests/test_accuracy_slack.py.
+    ("comments child-d", READERS, ("response_url", "No factual-accuracy comments")),
 ]
 ACTIONS = [  # (action_id, value, who may, what they are told)
     ("home_nudge_all", "child-d|all", LEADS, "Reminded"),

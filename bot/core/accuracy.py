@@ -46,3 +46,30 @@ class AccuracyComment:
         anchor (not the file's name, nor when it was imported)."""
         return hashlib.sha256(repr((self.agency.casefold(), self.initials, self.written_at, self.text,
                                     self.anchor)).encode()).hexdigest()
+
+
+def agency_named(typed: str, agencies: list[str]) -> tuple[str, bool]:
+    """The agency a lead typed for a commented file, and whether it is one of the case group's.
+
+        agency_named("eastmere  police", ["Eastmere Police"])   # ("Eastmere Police", True)
+        agency_named("Brackenshire SAB comms", [...])          # ("Brackenshire SAB comms", False)
+
+    Any name is taken: a board's own communications team, or an agency that took no part in the case group,
+    may check the draft too, and their comments must not be lost. The case group's spelling is kept when the
+    name is one of its agencies in another case or spacing, so that one agency's comments stay together (and a
+    file imported again under either spelling adds nothing)."""
+    name = " ".join(typed.split())
+    return next(((agency, True) for agency in agencies if agency.casefold() == name.casefold()), (name, False))
+
+
+def where(comment: AccuracyComment) -> str:
+    """Where a comment sits in the report, in one phrase: "4 Findings, F1", "2 The case in brief, KPE2"."""
+    return ", ".join(part for part in (comment.section, comment.finding, comment.episode) if part)
+
+
+def landed(comments: list[AccuracyComment]) -> list[tuple[str, int]]:
+    """How many comments landed where, in the report's order of first appearance: [("4 Findings, F1", 2), ...]."""
+    counts: dict[str, int] = {}
+    for comment in comments:
+        counts[where(comment)] = counts.get(where(comment), 0) + 1
+    return list(counts.items())

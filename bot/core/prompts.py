@@ -72,6 +72,15 @@ REQUIRED_FILE_TEXTS = {
                           "groups_label", "groups_placeholder", "groups_hint",
                           "finding_saved", "finding_unchanged", "pattern_gone", "pattern_not_found",
                           "finding_not_found", "findings_header", "finding_line", "no_findings", "findings_footer"],
+        "accuracy": ["file_empty", "file_too_big", "not_docx", "not_this_review", "no_comments", "cant_read",
+                     "no_agency", "agency_too_long", "read_only", "not_yours", "not_a_review_draft", "download_failed", "which_agency",
+                     "replaced", "cancelled", "nothing_waiting", "imported", "imported_some",
+                     "imported_none", "landed_line", "nowhere", "agency_unknown", "header", "none_yet",
+                     "place_header", "comment_line", "no_initials", "no_anchor", "status_open", "status_accepted",
+                     "status_not_accepted", "reason_line", "resolve_button", "more", "footer", "resolve_title",
+                     "resolve_save", "resolve_intro", "resolution_label", "accepted_option", "not_accepted_option",
+                     "reason_label", "reason_hint", "resolution_needed", "reason_needed", "resolved",
+                     "no_such_comment", "home_open"],
     },
 }
 

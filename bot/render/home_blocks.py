@@ -102,7 +102,10 @@ def _lead_card(prompts: Prompts, card: LeadCard) -> list[dict]:
         buttons.append(button(prompts.say("home.next_stage_button", stage=prompts.say("stages." + following)),
                               NEXT_STAGE, pair(review.key, following)))
     findings, finding_actions = finding_card(prompts, review, card.findings)
-    return [section(review_summary(prompts, card)),
+    summary = review_summary(prompts, card)
+    if card.open_comments:   # on the card's first line: the card keeps its 7 blocks
+        summary += "\n" + prompts.say("accuracy.home_open", count=card.open_comments, key=review.key)
+    return [section(summary),
             _lines_section(lines or ["_No case group members yet._"]),
             context("\n".join(episode_counts(prompts, progress))),
             actions(*buttons),

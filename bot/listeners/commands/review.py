@@ -12,12 +12,14 @@ from typing import Callable
 
 from slack_bolt import App
 
+from bot.accuracy_review import AccuracyReview
 from bot.core.lifecycle import STAGES
 from bot.delivery import send
 from bot.deps import Deps
 from bot.listeners.asked import Asked, ParseOnce
 from bot.listeners.error_path import reporting_errors
 from bot.reminding import Reminders
+from bot.render.accuracy_blocks import comments_message
 from bot.render.home_blocks import review_summary, stage_question, status_messages
 from bot.render.review_modals import add_episode_modal, add_member_modal
 from bot.lead_actions import LeadActions, LeadCard
@@ -172,6 +174,16 @@ def review_add_episode(deps, review_key):
             "(add and edit them on the Home tab).", roles={"lead", "team"}, doing="read its findings")
 def review_findings(asked, deps, respond, client):
     respond(TeamAnalysis(deps.store, deps.prompts).findings_text(asked.review_key))
+
+
+@subcommand("comments", "/review comments KEY", "the agencies' factual-accuracy comments on the draft report, by "
+            "section and finding, with their status; leads resolve each (drop a commented .docx into my DM to "
+            "bring one agency's in).", roles={"lead", "team"}, doing="read the agencies' comments")
+def review_comments(asked, deps, respond, client):
+    accuracy = AccuracyReview(deps.store, deps.prompts)
+    review = accuracy.review(asked.review_key)
+    message = comments_message(accuracy, review, accuracy.shown(review.key), can_resolve="lead" in asked.roles)
+    respond(text=message["text"], blocks=message["blocks"])
 
 
 def parse_review(deps: Deps, command: dict) -> ReviewCommand:

@@ -14,9 +14,15 @@ def handle_direct_message(body, event, deps: Deps, client):
     user = event.get("user")
     if not user:
         return
+    text = event.get("text") or ""
+    if event.get("files") and deps.comment_files:   # a file dropped in the DM: a commented draft report, perhaps
+        files = [f["id"] for f in event["files"] if f.get("id")]
+        send_and_report(client, deps.comment_files.dropped(user, files, event["channel"]), deps.reflections)
+        if not text.strip() or deps.comment_files.takes_files_from(user):
+            return   # a lead's words with a file are about the file; a practitioner's are still their answer
     # Slack retries an event it thinks we missed: the event id makes each one count once.
     event_key = body.get("event_id") or f"msg:{event.get('channel')}:{event.get('ts')}"
-    deliveries = deps.reflections.take(user, event.get("text") or "", event["channel"], event_key)
+    deliveries = deps.reflections.take(user, text, event["channel"], event_key)
     send_and_report(client, deliveries, deps.reflections)
 
 

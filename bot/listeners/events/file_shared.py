@@ -1,0 +1,22 @@
+"""A file shared in the bot's DM (`file_shared`): a commented draft report, perhaps (bot/accuracy_files.py).
+
+The DM's `file_share` message says the same (bot/listeners/events/direct_message.py); whichever comes first
+reads the file, and the other finds its id already claimed. Files shared in channels are not ours to read.
+"""
+from slack_bolt import App
+
+from bot.delivery import send_and_report
+from bot.deps import Deps
+
+
+def handle_file_shared(event, deps: Deps, client, context):
+    channel, user, file_id = event.get("channel_id") or "", event.get("user_id"), event.get("file_id")
+    if not (channel.startswith("D") and user and file_id and deps.comment_files):
+        return
+    if user == context.bot_user_id:   # the bot's own upload (the digest file /summary sends): not a drop
+        return
+    send_and_report(client, deps.comment_files.dropped(user, [file_id], channel), deps.reflections)
+
+
+def register(app: App) -> None:
+    app.event("file_shared")(handle_file_shared)

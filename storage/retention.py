@@ -26,6 +26,9 @@ PURGED = {
     # The agencies' comments on the report quote it, and may name people.
     "accuracy_comments": ("id, agency, received_at",
                           lambda r: f"factual-accuracy comment {r[0]} from {r[1]}, received {r[2]}"),
+    # The case group's feedback comments are free text, and may name people: they go with their words. The
+    # counts per rating say nothing of anyone and stay. (Named without who or when: they are kept without.)
+    "feedback_comments": ("id", lambda r: "a feedback comment, unattributed"),
 }
 
 

@@ -98,16 +98,20 @@ class LeadActions:
         for key, roles in sorted(self.store.reviews.of_person(user).items()):
             if roles & {"lead", "team"}:
                 home.lead_cards.append(LeadCard(roles, self.progress(key), self.store.reviews.lifecycle(key),
-                                                self.store.analysis.findings(key), self.feedback(key)))
+                                                self.store.analysis.findings(key),
+                                                self.feedback(key, read_comments=False)))
             if "member" in roles:
                 progress = self.progress(key)
                 home.practitioner_cards.append(PractitionerCard(progress.review, progress.of(user)))
         return home
 
-    def feedback(self, review_key: str) -> FeedbackSummary | None:
-        """The case group's feedback in aggregate (bot/core/feedback.py), or None before anyone was asked."""
+    def feedback(self, review_key: str, read_comments: bool = True) -> FeedbackSummary | None:
+        """The case group's feedback in aggregate (bot/core/feedback.py), or None before anyone was asked. The Home
+        tab shows no comment, so it has them counted, not pseudonymised (`read_comments=False`)."""
         asked, ratings, comments = self.store.feedback.answers(review_key)
-        return feedback_summary(self.review(review_key), asked, ratings, comments) if asked else None
+        if not asked:
+            return None
+        return feedback_summary(self.review(review_key), asked, ratings, comments, read_comments=read_comments)
 
     # ----- stages ---------------------------------------------------------
 

@@ -300,6 +300,8 @@ def test_the_report_annex_is_built_from_a_pure_summary(imported):
     assert summary.comments == ("a quiet room", "More time", "Mother's case was hard to talk about")
     few = feedback_summary(imported, asked=5, ratings={4: 2}, comments=["More time", "a quiet room"])
     assert not few.ratings_shown and few.comments == () and few.comments_held == 2
+    counted = feedback_summary(imported, asked=5, ratings={4: 2, 2: 1}, comments=["a", "b", "c"], read_comments=False)
+    assert (counted.commented, counted.comments, counted.comments_held) == (3, (), 0)
 
 
 def test_ratings_are_read_from_numbers_labels_and_small_typos(prompts):

@@ -48,7 +48,7 @@ class FeedbackSummary:
 
     asked: members thanked and asked (those who took part); rated: how many gave a rating; ratings: {1..5: count},
     every rating present; commented: how many gave a comment; comments: the comments, pseudonymised and sorted,
-    or () while fewer than MINIMUM_SHOWN (then `comments_held` says how many wait)."""
+    or () while fewer than MINIMUM_SHOWN (then `comments_held` says how many wait) or when not read."""
     asked: int
     rated: int
     ratings: dict[int, int] = field(default_factory=dict)
@@ -61,14 +61,16 @@ class FeedbackSummary:
 
     @property
     def comments_held(self) -> int:
-        return self.commented - len(self.comments)
+        """How many comments wait for MINIMUM_SHOWN before any is shown."""
+        return self.commented if self.commented < MINIMUM_SHOWN else 0
 
 
 def feedback_summary(review: Review, asked: int, ratings: Mapping[int, int], comments: Iterable[str],
-                     minimum: int = MINIMUM_SHOWN) -> FeedbackSummary:
+                     minimum: int = MINIMUM_SHOWN, read_comments: bool = True) -> FeedbackSummary:
     """The feedback in aggregate. Comments are pseudonymised in one batch (a practitioner may name the family),
     then sorted by their words, so that their order tells nothing of who wrote them or when; below `minimum`
-    comments none is shown. The counts per rating are always complete; whether to show them is `ratings_shown`.
+    comments none is shown. `read_comments=False` counts them only (the App Home, which shows no comment, so
+    pseudonymises none). The counts per rating are always complete; whether to show them is `ratings_shown`.
 
     s = feedback_summary(review, asked=3, ratings={5: 2, 3: 1}, comments=["b", "a", "c"])
     s.ratings, s.comments          # {1: 0, 2: 0, 3: 1, 4: 0, 5: 2}, ('a', 'b', 'c')
@@ -76,6 +78,6 @@ def feedback_summary(review: Review, asked: int, ratings: Mapping[int, int], com
     texts = [c for c in comments if c.strip()]
     counts = {n: int(ratings.get(n, 0)) for n in RATINGS}
     shown: tuple[str, ...] = ()
-    if len(texts) >= minimum:
+    if read_comments and len(texts) >= minimum:
         shown = tuple(sorted(Redactor.for_review(review).clean_many(texts), key=lambda c: (c.casefold(), c)))
     return FeedbackSummary(asked, sum(counts.values()), counts, len(texts), shown)

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from bot.config import Settings
 from bot.core.analysis import Finding
 from bot.core.changes import with_episode, with_member
+from bot.core.feedback import FeedbackSummary, feedback_summary
 from bot.core.lifecycle import (STAGES, is_read_only, needs_confirmation, parse_stage, retention_date,
                                 stage_change_problem)
 from bot.core.progress import MemberProgress, ReviewProgress, review_progress
 from bot.core.prompts import Prompts
 from bot.core.review import Review, day as date_text
 from bot.errors import NotFoundError, StageError
+from bot.feedback import Thanks
 from bot.reflect import Delivery
 from bot.render.blocks import notice
 from storage import Store
@@ -34,6 +36,7 @@ class LeadCard:
     lifecycle: Lifecycle
     findings: list[Finding] = field(default_factory=list)   # the review team's, latest versions, in order
     open_comments: int = 0   # the agencies' factual-accuracy comments waiting for a lead's resolution
+    feedback: FeedbackSummary | None = None   # the case group's, in aggregate, once the review has closed
 
     @property
     def review(self) -> Review:
@@ -97,11 +100,20 @@ class LeadActions:
             if roles & {"lead", "team"}:
                 home.lead_cards.append(LeadCard(roles, self.progress(key), self.store.reviews.lifecycle(key),
                                                 self.store.analysis.findings(key),
-                                                self.store.accuracy.open_count(key)))
+                                                self.store.accuracy.open_count(key),
+                                                self.feedback(key, read_comments=False)))
             if "member" in roles:
                 progress = self.progress(key)
                 home.practitioner_cards.append(PractitionerCard(progress.review, progress.of(user)))
         return home
+
+    def feedback(self, review_key: str, read_comments: bool = True) -> FeedbackSummary | None:
+        """The case group's feedback in aggregate (bot/core/feedback.py), or None before anyone was asked. The Home
+        tab shows no comment, so it has them counted, not pseudonymised (`read_comments=False`)."""
+        asked, ratings, comments = self.store.feedback.answers(review_key)
+        if not asked:
+            return None
+        return feedback_summary(self.review(review_key), asked, ratings, comments, read_comments=read_comments)
 
     # ----- stages ---------------------------------------------------------
 
@@ -129,7 +141,13 @@ class LeadActions:
                                               stage=self.stage_name(review.stage), wanted=self.stage_name(stage),
                                               until=day(retain_until)),
                              confirm=f"{review.stage}>{stage}")
-        self.store.reviews.set_stage(review_key, stage, actor, retain_until)
+        thanked: list[str] = []
+        with self.store.transaction() as tx:
+            if self.store.reviews.move_stage(tx, review_key, stage, actor, retain_until) != review.stage:
+                # Another request moved it meanwhile (a confirmation pressed twice): this one changes nothing.
+                raise StageError(f"`{review_key}` has just moved to another stage, so nothing more has changed.")
+            if stage == "closed":   # recorded with the close: a close retried or run twice thanks nobody again
+                thanked = self.store.feedback.thank(tx, review_key, actor)
         text = (f"*{review.title}* (`{review_key}`) moved from {self.stage_name(review.stage)} "
                 f"to {self.stage_name(stage)}.")
         if stage == "closed":
@@ -139,16 +157,20 @@ class LeadActions:
             text += " Practitioners can no longer revise or withdraw their reflections."
         elif stage == "conversations":
             text += " Invitations and reminders can go out."
-        return StageMove(text, told=self._tell_practitioners(review, stage))
+        if thanked:
+            text += " " + self.prompts.say("feedback.thanked", count=len(thanked), board=review.board)
+        return StageMove(text, told=self._tell_practitioners(review, stage, thanked))
 
-    def _tell_practitioners(self, review: Review, stage: str) -> list[Delivery]:
-        """The practitioners taking part, told what the new stage means for them (analysis, closed)."""
+    def _tell_practitioners(self, review: Review, stage: str, thanked: list[str]) -> list[Delivery]:
+        """The practitioners taking part, told what the new stage means for them (analysis, closed); at close,
+        those who took part get the board's thanks instead, which says it too (bot/feedback.py)."""
         if stage not in PRACTITIONERS_TOLD:
             return []
         text = self.prompts.say(PRACTITIONERS_TOLD[stage], title=review.title)
         stages = self.store.conversations.stages(review.key)
-        return [Delivery(m.slack_id, [notice(text)], review.key, m.attribution)
-                for m in review.members if stages.get(m.slack_id) in TAKING_PART]
+        told = [Delivery(m.slack_id, [notice(text)], review.key, m.attribution)
+                for m in review.members if stages.get(m.slack_id) in TAKING_PART and m.slack_id not in thanked]
+        return Thanks(self.store, self.prompts).thank_you(review, thanked) + told
 
     # ----- changes to the case group --------------------------------------
 

@@ -47,6 +47,8 @@ class Reflections:
         self.snooze = snooze
         # A lead naming the agency of a commented draft they dropped (bot/accuracy_files.py CommentFiles.answer).
         self.comment_files = comment_files
+        from bot.feedback import Thanks   # here: bot/feedback.py builds on this module's Delivery
+        self.thanks = Thanks(store, prompts)
 
     def _talk(self, review: Review | None, user: str, state: State | None, text: str) -> Talk | None:
         """The member's conversation with the answers that handling `text` reads, loaded; None for someone
@@ -114,6 +116,10 @@ class Reflections:
                 return for_file
             candidate = which_review(self.store.conversations.dm_candidates(user))
             review = self.store.reviews.get(candidate.review_key, candidate.revision) if candidate else None
+            # The feedback at close takes the DM while one of its questions is open (bot/feedback.py: when).
+            taken = self.thanks.take(tx, user, text, channel, review, candidate.state if candidate else None)
+            if taken is not None:
+                return taken
             found = self._talk(review, user, candidate.state if candidate else None, text)
             if found is None:
                 return [Delivery(channel, [notice(self.prompts.say("replies.not_in_review"))])]

@@ -190,6 +190,20 @@ def _m010_accuracy_comments(db: sqlite_utils.Database) -> None:
                                  "dropped_at": str}, pk="member", if_not_exists=True)
 
 
+def _m013_feedback(db: sqlite_utils.Database) -> None:
+    """The thanks at close and the case group's feedback. `feedback_asked` says who was thanked (so nobody is thanked
+    twice) and which of the two questions each still has open, never what they answered. The answers are kept apart,
+    without the member: ratings as counts only, comments under a random id in a table without rowid, so that
+    neither their order on disk nor a time can tie a comment to the person who wrote it."""
+    db["feedback_asked"].create({"review_key": str, "member": str, "thanked_at": str, "rating_open": int,
+                                 "comment_open": int}, pk=("review_key", "member"), if_not_exists=True)
+    db["feedback_asked"].create_index(["member"], if_not_exists=True)   # "is a question open for who wrote?"
+    db["feedback_ratings"].create({"review_key": str, "rating": int, "count": int}, pk=("review_key", "rating"),
+                                  if_not_exists=True)
+    db.execute("create table if not exists feedback_comments (review_key TEXT, id TEXT, comment TEXT, "
+               "primary key (review_key, id)) without rowid")
+
+
 MIGRATIONS = [
     (1, "initial schema", _m001_initial),
     (2, "review lifecycle, withdrawal and reminders", _m002_lifecycle),
@@ -201,6 +215,7 @@ MIGRATIONS = [
     (8, "the review team's analysis: appraisals and findings, versioned", _m008_analysis),
     (9, "what a review's findings end with: questions or recommendations", _m009_review_asks),
     (10, "the agencies' factual-accuracy comments on the report, and their resolutions", _m010_accuracy_comments),
+    (13, "thanks at close, and the case group's feedback, kept without names", _m013_feedback),
 ]
 
 

@@ -28,6 +28,9 @@ PURGED = {
                           lambda r: f"factual-accuracy comment {r[0]} from {r[1]}, received {r[2]}"),
     "accuracy_files": ("member, dropped_at",
                        lambda r: f"the comments of a file {r[0]} dropped {r[1]}, waiting for its agency"),
+    # The case group's feedback comments are free text, and may name people: they go with their words. The
+    # counts per rating say nothing of anyone and stay. (Named without who or when: they are kept without.)
+    "feedback_comments": ("id", lambda r: "a feedback comment, unattributed"),
 }
 
 

@@ -212,15 +212,22 @@ class Reviews:
     def set_stage(self, review_key: str, stage: str, actor: str, retain_until: dt.datetime | None = None) -> str:
         """Move the review to `stage` (audited). Returns the stage it was in."""
         with self.database.transaction() as tx:
-            previous = tx.db.execute("select stage from reviews where key = ?", [review_key]).fetchone()[0]
-            change = {"stage": stage, "stage_changed_at": tx.now}
-            if stage == "closed":
-                change.update(closed_at=tx.now, retain_until=stamp(retain_until) if retain_until else None)
-            tx.db["reviews"].update(review_key, change)
-            detail = f"{previous} -> {stage}"
-            if retain_until:
-                detail += f"; kept until {stamp(retain_until)}"
-            add_audit_row(tx, actor, "review.stage", review_key, detail)
+            return self.move_stage(tx, review_key, stage, actor, retain_until)
+
+    @staticmethod
+    def move_stage(tx: Transaction, review_key: str, stage: str, actor: str,
+                   retain_until: dt.datetime | None = None) -> str:
+        """set_stage inside a transaction of the caller's, for a move that writes more with it (the thanks at
+        close: bot/lead_actions.py). Returns the stage it was in."""
+        previous = tx.db.execute("select stage from reviews where key = ?", [review_key]).fetchone()[0]
+        change = {"stage": stage, "stage_changed_at": tx.now}
+        if stage == "closed":
+            change.update(closed_at=tx.now, retain_until=stamp(retain_until) if retain_until else None)
+        tx.db["reviews"].update(review_key, change)
+        detail = f"{previous} -> {stage}"
+        if retain_until:
+            detail += f"; kept until {stamp(retain_until)}"
+        add_audit_row(tx, actor, "review.stage", review_key, detail)
         return previous
 
 

@@ -30,6 +30,9 @@ ACTIONS = [  # (action_id, value, who may, what they are told)
     ("home_next_stage", "child-d|meeting", LEADS, "moved from"),
     ("home_continue", "child-d|continue", MEMBERS, "Do you agree"),
     ("home_snooze", "child-d|snooze", MEMBERS, "No more reminders"),
+    # The thanks at close (issue 17): only the case group answers; before any thanks, nobody has a question open.
+    ("feedback_rating", "child-d|4", MEMBERS, "no feedback question waiting"),
+    ("feedback_skip", "child-d|comment", MEMBERS, "no feedback question waiting"),
 ]
 FORMS = [  # (callback_id, values, who may, the audited change)
     ("review_add_member", {"user": "U0NEW001", "role": "School nurse", "agency": "Brackenshire Schools",

@@ -82,6 +82,13 @@ REQUIRED_FILE_TEXTS = {
                      "reason_label", "reason_hint", "resolution_needed", "reason_needed", "resolved",
                      "no_such_comment", "home_open"],
     },
+    # The thanks at close and the case group's feedback (bot/feedback.py).
+    "feedback.toml": {
+        "feedback": ["thank_you", "rating_question", "rating_1", "rating_2", "rating_3", "rating_4", "rating_5",
+                     "skip_button", "comment_question", "rating_noted", "rating_skipped", "comment_first",
+                     "rating_again", "rating_already", "done", "done_nothing", "nothing_open", "thanked", "line",
+                     "line_ratings", "line_held", "comments_header", "comments_held"],
+    },
 }
 
 

@@ -17,6 +17,7 @@ from bot.render.blocks import (MAX_SECTION_TEXT, MAX_SELECT_OPTIONS, MAX_VIEW_BL
                                divider, header, option, section, split_messages, static_select)
 from bot.lead_actions import Home, LeadCard, PractitionerCard, StageMove, day
 from bot.render.analysis_blocks import finding_card
+from bot.render.feedback_blocks import comment_blocks, feedback_lines
 
 # Action ids of the Home tab and the reminder DM (bot/listeners/actions/home.py).
 NUDGE_ALL = "home_nudge_all"
@@ -82,6 +83,8 @@ def review_summary(prompts: Prompts, card: LeadCard) -> str:
         text += f" · kept until {day(card.lifecycle.retain_until)}"
     if card.lifecycle and card.lifecycle.purged_at:
         text += f" · conversations purged {day(card.lifecycle.purged_at)}"
+    if card.feedback:   # a closed review: the case group's feedback, counts only (bot/render/feedback_blocks.py)
+        text += "\n" + feedback_lines(prompts, card.feedback)
     return text
 
 
@@ -169,6 +172,8 @@ def status_messages(prompts: Prompts, progress: ReviewProgress, card: LeadCard) 
     for start in range(0, len(lines), 10):
         blocks.append(section("\n".join(lines[start:start + 10])))
     blocks.append(context("\n".join(episode_counts(prompts, progress))))
+    if card.feedback:   # the line is in the summary above; the comments, unattributed, follow the grid
+        blocks += comment_blocks(prompts, card.feedback)
     return split_messages(blocks)
 
 

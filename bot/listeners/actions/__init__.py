@@ -1,6 +1,6 @@
 from slack_bolt import App
 
-from bot.listeners.actions import accuracy, analysis, home, reflection
+from bot.listeners.actions import accuracy, analysis, feedback, home, reflection
 
 
 def register(app: App) -> None:
@@ -8,3 +8,4 @@ def register(app: App) -> None:
     home.register(app)
     analysis.register(app)
     accuracy.register(app)
+    feedback.register(app)

@@ -13,7 +13,7 @@ from typing import Callable
 
 from slack_bolt import App
 
-from bot.delivery import send
+from bot.delivery import send, send_and_report
 from bot.deps import Deps
 from bot.listeners.asked import Asked, ParseOnce
 from bot.listeners.error_path import reporting_errors
@@ -56,7 +56,7 @@ def move_on(deps, user, review_key, stage, client, confirmed_from: str = ""):
                                                                              confirmed_from=confirmed_from)
     if move.confirm:
         return stage_question(deps.prompts, review_key, move)
-    send(client, move.told)
+    send_and_report(client, move.told, deps.reflections)   # a thanks Slack refused is told to the leads
     return move.said
 
 

@@ -14,7 +14,7 @@ from slack_bolt import App
 
 from bot.accuracy_review import AccuracyReview
 from bot.core.lifecycle import STAGES
-from bot.delivery import send
+from bot.delivery import send, send_and_report
 from bot.deps import Deps
 from bot.listeners.asked import Asked, ParseOnce
 from bot.listeners.error_path import reporting_errors
@@ -112,13 +112,14 @@ def _user_id(word: str) -> str:
 
 
 @subcommand("status", "/review status [KEY]", "who has reflected on what: the progress grid of a review, "
-            "or a line for each review you run or read.", roles={"lead", "team"},
+            "or a line for each review you run or read; once closed, the case group's feedback, without names.", roles={"lead", "team"},
             doing="see its progress", key_optional=True)
 def review_status(asked, deps, respond, client):
     lead_actions = LeadActions(deps.store, deps.prompts, deps.settings)
     if asked.review_key:
         key = asked.review_key
-        card = LeadCard(set(asked.roles), lead_actions.progress(key), deps.store.reviews.lifecycle(key))
+        card = LeadCard(set(asked.roles), lead_actions.progress(key), deps.store.reviews.lifecycle(key),
+                        feedback=lead_actions.feedback(key))
         for message in status_messages(deps.prompts, card.progress, card):
             respond(text=message["text"], blocks=message["blocks"])
         return
@@ -154,7 +155,7 @@ def review_stage(asked, deps, respond, client):
         respond(**stage_question(deps.prompts, key, move))
         return
     respond(move.said)
-    send(client, move.told)
+    send_and_report(client, move.told, deps.reflections)   # a thanks Slack refused is told to the leads
 
 
 @subcommand("add-member", "/review add-member KEY", "add someone to the case group (a form: who, role, "

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from bot.config import Settings
 from bot.core.analysis import Finding
 from bot.core.changes import with_episode, with_member
+from bot.core.finding_responses import responses_by_finding
 from bot.core.lifecycle import (STAGES, is_read_only, needs_confirmation, parse_stage, retention_date,
                                 stage_change_problem)
 from bot.core.progress import MemberProgress, ReviewProgress, review_progress
 from bot.core.prompts import Prompts
 from bot.core.review import Review, day as date_text
 from bot.errors import NotFoundError, StageError
+from bot.finding_check import CaseGroupCheck
 from bot.reflect import Delivery
 from bot.render.blocks import notice
 from storage import Store
@@ -33,6 +35,7 @@ class LeadCard:
     progress: ReviewProgress
     lifecycle: Lifecycle
     findings: list[Finding] = field(default_factory=list)   # the review team's, latest versions, in order
+    responses: dict = field(default_factory=dict)   # the case group's response to each: {key: FindingResponses}
 
     @property
     def review(self) -> Review:
@@ -94,8 +97,10 @@ class LeadActions:
         home = Home(user)
         for key, roles in sorted(self.store.reviews.of_person(user).items()):
             if roles & {"lead", "team"}:
-                home.lead_cards.append(LeadCard(roles, self.progress(key), self.store.reviews.lifecycle(key),
-                                                self.store.analysis.findings(key)))
+                progress = self.progress(key)
+                home.lead_cards.append(LeadCard(roles, progress, self.store.reviews.lifecycle(key),
+                                                self.store.analysis.findings(key), responses_by_finding(
+                                                    progress.review, self.store.finding_responses.of_review(key))))
             if "member" in roles:
                 progress = self.progress(key)
                 home.practitioner_cards.append(PractitionerCard(progress.review, progress.of(user)))
@@ -137,7 +142,11 @@ class LeadActions:
             text += " Practitioners can no longer revise or withdraw their reflections."
         elif stage == "conversations":
             text += " Invitations and reminders can go out."
-        return StageMove(text, told=self._tell_practitioners(review, stage))
+        told = self._tell_practitioners(review, stage)
+        if stage == "meeting":   # the case group checks the team's findings before the meeting (issue 17)
+            shared = CaseGroupCheck(self.store, self.prompts).share(review_key, actor)
+            text, told = f"{text} {shared.said}", told + shared.told
+        return StageMove(text, told=told)
 
     def _tell_practitioners(self, review: Review, stage: str) -> list[Delivery]:
         """The practitioners taking part, told what the new stage means for them (analysis, closed)."""

@@ -26,6 +26,9 @@ PURGED = {
     # The agencies' comments on the report quote it, and may name people.
     "accuracy_comments": ("id, agency, received_at",
                           lambda r: f"factual-accuracy comment {r[0]} from {r[1]}, received {r[2]}"),
+    # The case group's responses to the findings are their words too (issue 17).
+    "finding_responses": ("finding, member, at", lambda r: f"response of {r[1]} to finding {r[0]}, given {r[2]}"),
+    "finding_shares": ("finding, member, shared_at", lambda r: f"finding {r[0]} shared with {r[1]} on {r[2]}"),
 }
 
 

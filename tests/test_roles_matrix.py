@@ -20,6 +20,8 @@ COMMANDS = [  # (text, who may, evidence of having done it)
     ("add-member child-d", LEADS, ("views.open", "review_add_member")),
     ("add-episode child-d", LEADS, ("views.open", "review_add_episode")),
     ("findings child-d", READERS, ("response_url", "No findings yet")),
+    # The case group checks the findings (issue 17): nothing to share yet, but only a lead hears so.
+    ("share child-d", LEADS, ("response_url", "no draft or agreed findings to share yet")),
 ]
 ACTIONS = [  # (action_id, value, who may, what they are told)
     ("home_nudge_all", "child-d|all", LEADS, "Reminded"),
@@ -28,6 +30,8 @@ ACTIONS = [  # (action_id, value, who may, what they are told)
     ("home_next_stage", "child-d|meeting", LEADS, "moved from"),
     ("home_continue", "child-d|continue", MEMBERS, "Do you agree"),
     ("home_snooze", "child-d|snooze", MEMBERS, "No more reminders"),
+    # A finding's answer buttons (issue 17): a member is heard (and told only those who took part may answer).
+    ("finding_check_answer", "child-d|F1|fits", MEMBERS, "Only members of the case group who took part"),
 ]
 FORMS = [  # (callback_id, values, who may, the audited change)
     ("review_add_member", {"user": "U0NEW001", "role": "School nurse", "agency": "Brackenshire Schools",

@@ -15,6 +15,7 @@ from slack_bolt import App
 from bot.core.lifecycle import STAGES
 from bot.delivery import send
 from bot.deps import Deps
+from bot.finding_check import CaseGroupCheck
 from bot.listeners.asked import Asked, ParseOnce
 from bot.listeners.error_path import reporting_errors
 from bot.reminding import Reminders
@@ -172,6 +173,18 @@ def review_add_episode(deps, review_key):
             "(add and edit them on the Home tab).", roles={"lead", "team"}, doing="read its findings")
 def review_findings(asked, deps, respond, client):
     respond(TeamAnalysis(deps.store, deps.prompts).findings_text(asked.review_key))
+
+
+@subcommand("share", "/review share KEY", "send the review team's draft and agreed findings to each case group "
+            "member who took part, to check: only what is new or changed since they last had them (moving to the "
+            "meeting stage shares them too).", roles={"lead"}, doing="share its findings with the case group")
+def review_share(asked, deps, respond, client):
+    shared = CaseGroupCheck(deps.store, deps.prompts).share(asked.review_key, actor=asked.user)
+    failures = send(client, shared.told)
+    said = shared.said
+    if failures:
+        said += " Not delivered: " + "; ".join(f"{d.about} (Slack said `{code}`)" for d, code in failures) + "."
+    respond(said)
 
 
 def parse_review(deps: Deps, command: dict) -> ReviewCommand:

@@ -52,7 +52,7 @@ def build_digest(store, review: Review, prompts, episode: str | None = None, gen
         return None
     # Read fresh every time, never kept with the review-wide part: a saved appraisal or finding shows at once.
     digest.analysis = team_analysis(review, store.analysis.appraisals(review.key), store.analysis.findings(review.key),
-                                    prompts.digest, episode)
+                                    prompts.digest, episode, store.finding_responses.of_review(review.key))
     return digest
 
 

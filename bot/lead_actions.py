@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.core.analysis import Finding
 from bot.core.changes import with_episode, with_member
 from bot.core.feedback import FeedbackSummary, feedback_summary
+from bot.core.finding_responses import responses_by_finding
 from bot.core.lifecycle import (STAGES, is_read_only, needs_confirmation, parse_stage, retention_date,
                                 stage_change_problem)
 from bot.core.progress import MemberProgress, ReviewProgress, review_progress
@@ -22,6 +23,7 @@ from bot.core.prompts import Prompts
 from bot.core.review import Review, day as date_text
 from bot.errors import NotFoundError, StageError
 from bot.feedback import Thanks
+from bot.finding_check import CaseGroupCheck
 from bot.reflect import Delivery
 from bot.render.blocks import notice
 from storage import Store
@@ -37,6 +39,7 @@ class LeadCard:
     findings: list[Finding] = field(default_factory=list)   # the review team's, latest versions, in order
     open_comments: int = 0   # the agencies' factual-accuracy comments waiting for a lead's resolution
     feedback: FeedbackSummary | None = None   # the case group's, in aggregate, once the review has closed
+    responses: dict = field(default_factory=dict)   # the case group's response to each finding: {key: FindingResponses}
 
     @property
     def review(self) -> Review:
@@ -98,10 +101,13 @@ class LeadActions:
         home = Home(user)
         for key, roles in sorted(self.store.reviews.of_person(user).items()):
             if roles & {"lead", "team"}:
-                home.lead_cards.append(LeadCard(roles, self.progress(key), self.store.reviews.lifecycle(key),
+                progress = self.progress(key)
+                home.lead_cards.append(LeadCard(roles, progress, self.store.reviews.lifecycle(key),
                                                 self.store.analysis.findings(key),
                                                 self.store.accuracy.open_count(key),
-                                                self.feedback(key, read_comments=False)))
+                                                self.feedback(key, read_comments=False),
+                                                responses_by_finding(progress.review,
+                                                                     self.store.finding_responses.of_review(key))))
             if "member" in roles:
                 progress = self.progress(key)
                 home.practitioner_cards.append(PractitionerCard(progress.review, progress.of(user)))
@@ -159,7 +165,11 @@ class LeadActions:
             text += " Invitations and reminders can go out."
         if thanked:
             text += " " + self.prompts.say("feedback.thanked", count=len(thanked), board=review.board)
-        return StageMove(text, told=self._tell_practitioners(review, stage, thanked))
+        told = self._tell_practitioners(review, stage, thanked)
+        if stage == "meeting":   # the case group checks the team's findings before the meeting (issue 17)
+            shared = CaseGroupCheck(self.store, self.prompts).share(review_key, actor)
+            text, told = f"{text} {shared.said}", told + shared.told
+        return StageMove(text, told=told)
 
     def _tell_practitioners(self, review: Review, stage: str, thanked: list[str]) -> list[Delivery]:
         """The practitioners taking part, told what the new stage means for them (analysis, closed); at close,

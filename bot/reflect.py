@@ -120,6 +120,12 @@ class Reflections:
             taken = self.thanks.take(tx, user, text, channel, review, candidate.state if candidate else None)
             if taken is not None:
                 return taken
+            # Answers to the findings shared with them (`F1 fits`): the case group checks the findings (issue 17).
+            from bot.finding_check import CaseGroupCheck   # here, not at the top: it builds this module's Deliveries
+            answered = CaseGroupCheck(self.store, self.prompts).typed(tx, review, candidate.state if candidate else None,
+                                                                      user, text, channel)
+            if answered is not None:
+                return answered
             found = self._talk(review, user, candidate.state if candidate else None, text)
             if found is None:
                 return [Delivery(channel, [notice(self.prompts.say("replies.not_in_review"))])]

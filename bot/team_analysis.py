@@ -18,6 +18,7 @@ from bot.core.analysis import Appraisal, Finding, appraisal_problems, finding_pr
 from bot.core.analysis_forms import (APPRAISAL_FIELDS, FINDING_FIELDS, asks_from, field_errors,
                                      finding_from_pattern)
 from bot.core.digest import EmergingPattern
+from bot.core.finding_responses import responses_by_finding
 from bot.core.prompts import Prompts
 from bot.core.redaction import Redactor
 from bot.core.review import Review
@@ -25,6 +26,7 @@ from bot.core.text import neutralise
 from bot.digest_builder import build_digest
 from bot.errors import InvalidInput, NotFoundError
 from bot.render.analysis_blocks import appraisal_modal, finding_lines, finding_modal
+from bot.render.finding_check_blocks import with_responses
 from storage import Store
 
 
@@ -155,7 +157,10 @@ class TeamAnalysis:
         review = self._review(review_key)
         findings = self.store.analysis.findings(review_key)
         lines = [self._say("findings_header", title=neutralise(review.title), key=review_key)]
-        lines += [f"• {line}" for line in finding_lines(self.prompts, review, findings)] or [
+        # Under each, the case group's response by role and agency (issue 17), a ⚠ line first if it doesn't fit.
+        answered = responses_by_finding(review, self.store.finding_responses.of_review(review_key))
+        lines += [f"• {with_responses(self.prompts, line, answered.get(f.key), detail=True)}"
+                  for f, line in zip(findings, finding_lines(self.prompts, review, findings))] or [
             self._say("no_findings", key=review_key)]
         if findings:
             lines.append(self._say("findings_footer"))

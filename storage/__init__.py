@@ -20,6 +20,7 @@ One SQLite file (storage/database.py). Each part of the store speaks for one par
 | `analysis` | storage/analysis.py | the review team's appraisals and findings, every save a version |
 | `accuracy` | storage/accuracy.py | the agencies' factual-accuracy comments on the report, and their resolutions |
 | `feedback` | storage/feedback.py | who was thanked at close, and the case group's feedback, kept without names |
+| `finding_responses` | storage/finding_responses.py | the case group's responses to the findings, and what was shared with whom |
 | `audit` | storage/audit.py | the audit trail |
 
 Writes go through `store.transaction()` (one mechanism, migrations included): a step that
@@ -38,6 +39,7 @@ from storage.conversations import Conversations
 from storage.database import Database, Transaction, utc_now
 from storage.encryption import DatabaseKey
 from storage.feedback import Feedback
+from storage.finding_responses import FindingResponses
 from storage.kept_digests import KeptDigests
 from storage.migrations import migrate
 from storage.reminders import ReminderSchedules
@@ -63,3 +65,4 @@ class Store(Database):
         self.analysis = Analysis(self)
         self.accuracy = Accuracy(self)
         self.feedback = Feedback(self)
+        self.finding_responses = FindingResponses(self)

@@ -16,6 +16,7 @@ from bot.core.progress import MemberRecord
 from storage.analysis import Analysis
 from storage.audit import add_audit_row
 from storage.database import Database, Transaction, moment, stamp
+from storage.finding_responses import FindingResponses
 
 # How long a claimed Slack event id is kept (forget_events): Slack's retries come within minutes.
 EVENT_MEMORY = dt.timedelta(days=7)
@@ -169,4 +170,7 @@ def _delete_answers(tx: Transaction, state: State) -> str:
     findings = Analysis.forget_member(tx, state.review_key, state.member, state.member)
     if findings:
         counts.append(f"their words taken out of findings: {findings}")
+    responses = FindingResponses.forget_member(tx, state.review_key, state.member, state.member)
+    if responses:
+        counts.append(f"{responses} responses to findings deleted")
     return ", ".join(counts)

@@ -204,6 +204,15 @@ def _m013_feedback(db: sqlite_utils.Database) -> None:
                "primary key (review_key, id)) without rowid")
 
 
+def _m012_finding_responses(db: sqlite_utils.Database) -> None:
+    """The case group's responses to the findings (one current response per member per finding: a change
+    replaces it), and which version of each finding was shared with whom (a second share sends only what is new)."""
+    db["finding_responses"].create({"review_key": str, "finding": str, "member": str, "kind": str, "text": str,
+                                    "at": str}, pk=("review_key", "finding", "member"), if_not_exists=True)
+    db["finding_shares"].create({"review_key": str, "member": str, "finding": str, "version": int,
+                                 "shared_at": str}, pk=("review_key", "member", "finding"), if_not_exists=True)
+
+
 MIGRATIONS = [
     (1, "initial schema", _m001_initial),
     (2, "review lifecycle, withdrawal and reminders", _m002_lifecycle),
@@ -216,6 +225,7 @@ MIGRATIONS = [
     (9, "what a review's findings end with: questions or recommendations", _m009_review_asks),
     (10, "the agencies' factual-accuracy comments on the report, and their resolutions", _m010_accuracy_comments),
     (13, "thanks at close, and the case group's feedback, kept without names", _m013_feedback),
+    (12, "the case group's responses to the findings, and what was shared with whom", _m012_finding_responses),
 ]
 
 

@@ -31,6 +31,9 @@ PURGED = {
     # The case group's feedback comments are free text, and may name people: they go with their words. The
     # counts per rating say nothing of anyone and stay. (Named without who or when: they are kept without.)
     "feedback_comments": ("id", lambda r: "a feedback comment, unattributed"),
+    # The case group's responses to the findings are their words too (issue 17).
+    "finding_responses": ("finding, member, at", lambda r: f"response of {r[1]} to finding {r[0]}, given {r[2]}"),
+    "finding_shares": ("finding, member, shared_at", lambda r: f"finding {r[0]} shared with {r[1]} on {r[2]}"),
 }
 
 

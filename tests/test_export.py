@@ -49,7 +49,8 @@ def test_json_export_is_the_digest_as_data(cli, submitted, tmp_path):
     assert mode(out) == 0o600
     data = json.loads(out.read_text())
     assert (data["format"], data["version"], data["review_key"]) == ("casegroup-digest", 3, "child-d")
-    assert data["analysis"] == {"asks": "questions", "appraisals": [], "findings": []}   # none written yet
+    assert data["analysis"] == {"asks": "questions", "appraisals": [], "findings": [],   # none written yet
+                                "responses": []}
     assert [e["key"] for e in data["episodes"]] == ["KPE1", "KPE2", "KPE3", "KPE4", "KPE5"]
     assert [t["coverage"] for t in data["timeline"]] == ["2 of 2", "1 of 1", "2 of 2", "3 of 3", "2 of 2"]
     kpe4 = data["episodes"][3]

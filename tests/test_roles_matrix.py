@@ -22,6 +22,8 @@ COMMANDS = [  # (text, who may, evidence of having done it)
     ("findings child-d", READERS, ("response_url", "No findings yet")),
     # The agencies' factual-accuracy comments (issue 16); resolving them: tests/test_accuracy_slack.py.
     ("comments child-d", READERS, ("response_url", "No factual-accuracy comments")),
+    # The case group checks the findings (issue 17): nothing to share yet, but only a lead hears so.
+    ("share child-d", LEADS, ("response_url", "no draft or agreed findings to share yet")),
 ]
 ACTIONS = [  # (action_id, value, who may, what they are told)
     ("home_nudge_all", "child-d|all", LEADS, "Reminded"),
@@ -33,6 +35,8 @@ ACTIONS = [  # (action_id, value, who may, what they are told)
     # The thanks at close (issue 17): only the case group answers; before any thanks, nobody has a question open.
     ("feedback_rating", "child-d|4", MEMBERS, "no feedback question waiting"),
     ("feedback_skip", "child-d|comment", MEMBERS, "no feedback question waiting"),
+    # A finding's answer buttons (issue 17): a member is heard (and told only those who took part may answer).
+    ("finding_check_answer", "child-d|F1|fits", MEMBERS, "Only members of the case group who took part"),
 ]
 FORMS = [  # (callback_id, values, who may, the audited change)
     ("review_add_member", {"user": "U0NEW001", "role": "School nurse", "agency": "Brackenshire Schools",

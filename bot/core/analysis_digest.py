@@ -13,8 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from collections.abc import Iterable
+
 from bot.core.analysis import Appraisal, Finding, shown
 from bot.core.digest_rules import DigestRules
+from bot.core.finding_responses import FindingResponses, Response, responses_by_finding
 from bot.core.redaction import Redactor
 from bot.core.review import Review
 
@@ -61,6 +64,9 @@ class TeamAnalysis:
     asks: str = "questions"                      # what findings end with: "questions" or "recommendations"
     appraisals: tuple[AppraisalShown, ...] = ()  # in timeline order
     findings: tuple[FindingShown, ...] = ()      # in the team's order, dropped ones left out
+    # The case group's response to the findings shown (bot.core.finding_responses): their words, not the team's,
+    # kept apart from the findings here too, and shown under each as "The case group's response".
+    responses: tuple[FindingResponses, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -69,19 +75,25 @@ class TeamAnalysis:
     def appraisal(self, episode: str) -> AppraisalShown | None:
         return next((a for a in self.appraisals if a.episode == episode), None)
 
+    def response(self, finding: str) -> FindingResponses:
+        return next((r for r in self.responses if r.finding == finding), FindingResponses(finding))
+
     def only(self, episode: str | None) -> TeamAnalysis:
         """What an episode's digest shows: its appraisal, and the findings it is evidence for (whole)."""
         if episode is None:
             return self
-        return TeamAnalysis(self.asks, tuple(a for a in self.appraisals if a.episode == episode),
-                            tuple(f for f in self.findings if episode in f.episodes))
+        findings = tuple(f for f in self.findings if episode in f.episodes)
+        keys = {f.key for f in findings}
+        return TeamAnalysis(self.asks, tuple(a for a in self.appraisals if a.episode == episode), findings,
+                            tuple(r for r in self.responses if r.finding in keys))
 
 
 def team_analysis(review: Review, appraisals: dict[str, Appraisal], findings: list[Finding], rules: DigestRules,
-                  episode: str | None = None) -> TeamAnalysis:
+                  episode: str | None = None, responses: Iterable[Response] = ()) -> TeamAnalysis:
     """The analysis the digest of `review` (or of one `episode`) shows, every text the team wrote
     pseudonymised in one batch. An episode's digest redacts only what it shows (its appraisal, and the
-    findings it is evidence for), as its digest compiles only its own reflections."""
+    findings it is evidence for), as its digest compiles only its own reflections. `responses`: the case
+    group's responses to the findings (store.finding_responses.of_review), those to the findings shown kept."""
     timeline = [e for e in review.episodes if e.key in appraisals and episode in (None, e.key)]
     kept = [f for f in shown(findings) if episode is None or episode in f.episodes]
     raw = [e.title for e in timeline]
@@ -92,6 +104,8 @@ def team_analysis(review: Review, appraisals: dict[str, Appraisal], findings: li
     unique = list(dict.fromkeys(raw))
     clean = dict(zip(unique, Redactor.for_review(review).clean_many(unique))) if unique else {}
     names = {p.key: p.label for p in rules.patterns}
+    keys = {f.key for f in kept}
+    answered = responses_by_finding(review, [r for r in responses if r.finding in keys])
     return TeamAnalysis(
         getattr(review, "asks", "questions"),
         tuple(AppraisalShown(e.key, clean[e.title], *(clean[getattr(appraisals[e.key], name)]
@@ -100,4 +114,5 @@ def team_analysis(review: Review, appraisals: dict[str, Appraisal], findings: li
         tuple(FindingShown(f.key, clean[f.title], f.pattern, names.get(f.pattern, f.pattern), f.episodes,
                            tuple(QuoteShown(e.episode, clean[e.who], clean[e.text]) for e in f.evidence),
                            clean[f.in_this_case], clean[f.how_widespread], clean[f.why_it_matters],
-                           tuple(clean[ask] for ask in f.asks), f.status, f.withdrawn, f.version) for f in kept))
+                           tuple(clean[ask] for ask in f.asks), f.status, f.withdrawn, f.version) for f in kept),
+        tuple(answered[f.key] for f in kept if f.key in answered))

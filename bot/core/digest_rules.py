@@ -67,6 +67,8 @@ DIGEST_TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
     # The review team's analysis (bot.core.analysis_digest), in every output after the case group's material.
     "analysis": {"appraisal_of": ("key", "title"), "version": ("version",), "withdrawn": _COUNT,
                  "slack_appraisals": ("count", "episodes"), "slack_more": _COUNT,
+                 "responses_warning": _COUNT,   # the case group's response to each finding (issue 17)
+                 **dict.fromkeys(("responses", "response_fits", "response_doesnt_fit", "response_comment"), ()),
                  **dict.fromkeys(("heading", "note", "appraisals", "appraisal_of_episode", "what_happened",
                                   "appraisal", "explanation", "factors", "findings", "findings_of_episode",
                                   "no_appraisal", "no_findings", "category", "episodes", "evidence", "in_this_case",

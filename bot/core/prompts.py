@@ -88,6 +88,16 @@ REQUIRED_FILE_TEXTS = {
                      "skip_button", "comment_question", "rating_noted", "rating_skipped", "comment_first",
                      "rating_again", "rating_already", "done", "done_nothing", "nothing_open", "thanked", "line",
                      "line_ratings", "line_held", "comments_header", "comments_held"],
+        # The case group checks the findings (issue 17): bot/finding_check.py, bot/render/finding_check_blocks.py.
+        "finding_check": ["share_intro", "share_again_intro", "finding_heading", "in_this_case", "why_it_matters",
+                          "evidence", "evidence_more", "withdrawn", "fits_button", "doesnt_fit_button",
+                          "comment_button", "type_hint", "your_answer", "kind_fits", "kind_doesnt_fit",
+                          "kind_comment", "saved", "changed", "same", "with_words", "unreadable", "not_shared",
+                          "needs_words", "closed", "not_taking_part", "modal_title_doesnt_fit", "modal_title_comment",
+                          "modal_submit", "modal_intro", "modal_doesnt_fit_label", "modal_comment_label",
+                          "modal_needs_words", "shared", "shared_again_note", "nothing_new", "no_findings",
+                          "nobody_took_part", "wrong_stage", "team_counts", "team_warning", "team_response",
+                          "team_kind_fits", "team_kind_doesnt_fit", "team_kind_comment"],
     },
 }
 

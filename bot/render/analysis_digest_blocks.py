@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.core.analysis_digest import FindingShown, TeamAnalysis
 from bot.core.digest import Digest
 from bot.core.digest_rules import DigestWording
+from bot.core.finding_responses import FindingResponses
 from bot.core.text import neutralise
 from bot.render.blocks import divider
 from bot.render.digest_blocks import _safe, sections
@@ -26,9 +27,12 @@ def _heading(wording: DigestWording) -> str:
     return f"*{wording.say('analysis.heading')}*: _{wording.say('analysis.note')}_"
 
 
-def _finding_lines(wording: DigestWording, finding: FindingShown, asks: str) -> list[str]:
+def _finding_lines(wording: DigestWording, finding: FindingShown, asks: str,
+                   responses: FindingResponses | None = None) -> list[str]:
     lines = [f"*{finding.key}. {_safe(finding.title, FINDING_CHARS)}* · _{wording.say(f'analysis.{finding.status}')}_"
              f" · {neutralise(finding.category)} · {', '.join(finding.episodes)}"]
+    if responses and responses.challenged:   # highlighted for the team: first, under the title
+        lines.append(f"*{wording.say('analysis.responses_warning', count=responses.count('doesnt_fit'))}*")
     lines += [f"{wording.say(f'analysis.{name}')}: {_safe(getattr(finding, name), FINDING_CHARS)}"
               for name in ("in_this_case", "why_it_matters") if getattr(finding, name).strip()]
     quotes = [f"    • {e.episode} {neutralise(e.who)}: “{_safe(e.text, 120)}”" for e in finding.evidence[:SHOWN_EVIDENCE]]
@@ -41,13 +45,19 @@ def _finding_lines(wording: DigestWording, finding: FindingShown, asks: str) -> 
     if finding.asks:
         lines.append(f"{wording.say(f'analysis.{asks}')}:")
         lines += [f"    {number}. {_safe(ask, FINDING_CHARS)}" for number, ask in enumerate(finding.asks, start=1)]
+    if responses and responses.responses:
+        said = [f"    • {neutralise(r.who)}: {wording.say(f'analysis.response_{r.kind}')}"
+                + (f": “{_safe(r.text, 120)}”" if r.text else "") for r in responses.responses[:SHOWN_EVIDENCE]]
+        if len(responses.responses) > SHOWN_EVIDENCE:
+            said.append("    • " + wording.say("slack.and_more", count=len(responses.responses) - SHOWN_EVIDENCE))
+        lines += [f"{wording.say('analysis.responses')}:", *said]
     return ["\n".join(lines)]
 
 
 def _findings(wording: DigestWording, analysis: TeamAnalysis) -> list[str]:
     lines = []
     for finding in analysis.findings[:SHOWN_FINDINGS]:
-        lines += _finding_lines(wording, finding, analysis.asks)
+        lines += _finding_lines(wording, finding, analysis.asks, analysis.response(finding.key))
     if len(analysis.findings) > SHOWN_FINDINGS:
         lines.append(wording.say("analysis.slack_more", count=len(analysis.findings) - SHOWN_FINDINGS))
     return lines or [wording.say("analysis.no_findings")]

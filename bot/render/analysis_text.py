@@ -10,6 +10,7 @@ tint that the case group's material never has. The JSON export carries the same 
 from __future__ import annotations
 
 from bot.core.analysis_digest import AppraisalShown, FindingShown
+from bot.core.finding_responses import FindingResponses
 from bot.core.digest import Digest, EpisodeDigest
 from bot.core.digest_rules import DigestWording
 from bot.render.digest_text import _h, _md, _say, _say_html
@@ -22,6 +23,7 @@ section.team h2 { border-bottom-color: #8a5a00; } section.team h3, section.team 
         vertical-align: middle; } .status.draft { background: #eee; color: #444; }
 .status.agreed { background: #2c6a3a; color: #fff; } dl.team-fields dt { font-weight: 600; margin-top: .4em; }
 dl.team-fields dd { margin-left: 0; }
+.challenged { border-left: 4px solid #b00020; background: #fdecee; padding: .2em .6em; font-weight: 600; }
 @media print { section.team { break-before: page; } }
 """
 
@@ -46,7 +48,21 @@ def _appraisal_md(wording: DigestWording, appraisal: AppraisalShown) -> list[str
     return lines + [""]
 
 
-def _finding_md(wording: DigestWording, finding: FindingShown, asks: str) -> list[str]:
+def _responses_md(wording: DigestWording, responses: FindingResponses) -> list[str]:
+    """The case group's response under a finding: their words, by role and agency, a ⚠ line first if it doesn't
+    fit someone's experience. Nothing when nobody has answered."""
+    if not responses.responses:
+        return []
+    lines = [f"- **{_say(wording, 'analysis.responses')}:**"]
+    if responses.challenged:
+        lines.append(f"  - **{_say(wording, 'analysis.responses_warning', count=responses.count('doesnt_fit'))}**")
+    lines += [f"  - {_md(r.who)}: {_say(wording, f'analysis.response_{r.kind}')}" + (f": “{_md(r.text)}”" if r.text else "")
+              for r in responses.responses]
+    return lines
+
+
+def _finding_md(wording: DigestWording, finding: FindingShown, asks: str,
+                responses: FindingResponses | None = None) -> list[str]:
     lines = [f"#### {finding.key}. {_md(finding.title)} · {_say(wording, f'analysis.{finding.status}')}", "",
              f"- **{_say(wording, 'analysis.category')}:** {_md(finding.category)}",
              f"- **{_say(wording, 'analysis.episodes')}:** {', '.join(finding.episodes)}"]
@@ -59,6 +75,7 @@ def _finding_md(wording: DigestWording, finding: FindingShown, asks: str) -> lis
     if finding.asks:
         lines.append(f"- **{_say(wording, f'analysis.{asks}')}:**")
         lines += [f"  {number}. {_md(ask)}" for number, ask in enumerate(finding.asks, start=1)]
+    lines += _responses_md(wording, responses or FindingResponses(finding.key))
     return lines + [""]
 
 
@@ -79,7 +96,7 @@ def analysis_md(digest: Digest, focus: EpisodeDigest | None) -> list[str]:
             lines += [_say(wording, "words.none_yet"), ""]
         lines += [f"### {_say(wording, 'analysis.findings')}", ""]
     for finding in analysis.findings:
-        lines += _finding_md(wording, finding, analysis.asks)
+        lines += _finding_md(wording, finding, analysis.asks, analysis.response(finding.key))
     return lines if analysis.findings else lines + [_say(wording, "analysis.no_findings"), ""]
 
 
@@ -100,7 +117,19 @@ def _appraisal_html(wording: DigestWording, appraisal: AppraisalShown, heading: 
     return f'<div class="appraisal">{heading}<p class="meta">{version}</p>{_dl(pairs)}</div>'
 
 
-def _finding_html(wording: DigestWording, finding: FindingShown, asks: str) -> str:
+def _responses_html(wording: DigestWording, responses: FindingResponses) -> list[tuple[str, str]]:
+    if not responses.responses:
+        return []
+    items = "".join(f"<li>{_h(r.who)}: {_say_html(wording, f'analysis.response_{r.kind}')}"
+                    + (f": “{_h(r.text)}”" if r.text else "") + "</li>" for r in responses.responses)
+    count = responses.count("doesnt_fit")
+    warning = (f'<p class="challenged">{_say_html(wording, "analysis.responses_warning", count=count)}</p>'
+               if responses.challenged else "")
+    return [(_say_html(wording, "analysis.responses"), f'{warning}<ul class="responses">{items}</ul>')]
+
+
+def _finding_html(wording: DigestWording, finding: FindingShown, asks: str,
+                  responses: FindingResponses | None = None) -> str:
     status = f'<span class="status {_h(finding.status)}">{_say_html(wording, f"analysis.{finding.status}")}</span>'
     pairs = [(_say_html(wording, "analysis.category"), _h(finding.category)),
              (_say_html(wording, "analysis.episodes"), _h(", ".join(finding.episodes)))]
@@ -113,6 +142,7 @@ def _finding_html(wording: DigestWording, finding: FindingShown, asks: str) -> s
     if finding.asks:
         pairs.append((_say_html(wording, f"analysis.{asks}"),
                       "<ol>" + "".join(f"<li>{_h(ask)}</li>" for ask in finding.asks) + "</ol>"))
+    pairs += _responses_html(wording, responses or FindingResponses(finding.key))
     return (f'<div class="finding" id="{_h(finding.key)}"><h4>{_h(finding.key)}. {_h(finding.title)}{status}</h4>'
             f"{_dl(pairs)}</div>")
 
@@ -133,6 +163,6 @@ def analysis_html(digest: Digest, focus: EpisodeDigest | None) -> str:
                                                                   title=_h(a.title)) + "</h4>")
                   for a in analysis.appraisals] or [f"<p>{_say_html(wording, 'words.none_yet')}</p>"]
         parts.append(f"<h3>{_say_html(wording, 'analysis.findings')}</h3>")
-    parts += [_finding_html(wording, f, analysis.asks) for f in analysis.findings] \
+    parts += [_finding_html(wording, f, analysis.asks, analysis.response(f.key)) for f in analysis.findings] \
         or [f"<p>{_say_html(wording, 'analysis.no_findings')}</p>"]
     return "".join(parts) + "</section>"

@@ -38,7 +38,8 @@ def _analysis():
 
 
 def as_json(digest: Digest, episode: str | None = None) -> str:
-    # Version 3 added "analysis": the review team's appraisals and findings (bot.core.analysis_digest).
+    # Version 3 added "analysis": the review team's appraisals and findings (bot.core.analysis_digest), and within
+    # it (a key added, nothing changed) "responses": the case group's response to each finding (issue 17).
     return json.dumps({"format": "casegroup-digest", "version": 3, **digest.to_dict(episode)},
                       ensure_ascii=False, indent=2) + "\n"
 

@@ -18,6 +18,7 @@ from bot.render.blocks import (MAX_SECTION_TEXT, MAX_SELECT_OPTIONS, MAX_VIEW_BL
 from bot.lead_actions import Home, LeadCard, PractitionerCard, StageMove, day
 from bot.render.analysis_blocks import finding_card
 from bot.render.feedback_blocks import comment_blocks, feedback_lines
+from bot.render.finding_check_blocks import with_responses
 
 # Action ids of the Home tab and the reminder DM (bot/listeners/actions/home.py).
 NUDGE_ALL = "home_nudge_all"
@@ -105,6 +106,8 @@ def _lead_card(prompts: Prompts, card: LeadCard) -> list[dict]:
         buttons.append(button(prompts.say("home.next_stage_button", stage=prompts.say("stages." + following)),
                               NEXT_STAGE, pair(review.key, following)))
     findings, finding_actions = finding_card(prompts, review, card.findings)
+    # The case group's response under each finding (issue 17): a ⚠ line first when someone said it doesn't fit.
+    findings = [with_responses(prompts, line, card.responses.get(f.key)) for f, line in zip(card.findings, findings)]
     summary = review_summary(prompts, card)
     if card.open_comments:   # on the card's first line: the card keeps its 7 blocks
         summary += "\n" + prompts.say("accuracy.home_open", count=card.open_comments, key=review.key)

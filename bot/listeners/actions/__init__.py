@@ -1,6 +1,6 @@
 from slack_bolt import App
 
-from bot.listeners.actions import accuracy, analysis, feedback, home, reflection
+from bot.listeners.actions import accuracy, analysis, feedback, finding_check, home, reflection
 
 
 def register(app: App) -> None:
@@ -9,3 +9,4 @@ def register(app: App) -> None:
     analysis.register(app)
     accuracy.register(app)
     feedback.register(app)
+    finding_check.register(app)

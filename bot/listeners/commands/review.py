@@ -16,6 +16,7 @@ from bot.accuracy_review import AccuracyReview
 from bot.core.lifecycle import STAGES
 from bot.delivery import send, send_and_report
 from bot.deps import Deps
+from bot.finding_check import CaseGroupCheck
 from bot.listeners.asked import Asked, ParseOnce
 from bot.listeners.error_path import reporting_errors
 from bot.reminding import Reminders
@@ -185,6 +186,16 @@ def review_comments(asked, deps, respond, client):
     review = accuracy.review(asked.review_key)
     message = comments_message(accuracy, review, accuracy.shown(review.key), can_resolve="lead" in asked.roles)
     respond(text=message["text"], blocks=message["blocks"])
+@subcommand("share", "/review share KEY", "send the review team's draft and agreed findings to each case group "
+            "member who took part, to check: only what is new or changed since they last had them (moving to the "
+            "meeting stage shares them too).", roles={"lead"}, doing="share its findings with the case group")
+def review_share(asked, deps, respond, client):
+    shared = CaseGroupCheck(deps.store, deps.prompts).share(asked.review_key, actor=asked.user)
+    failures = send(client, shared.told)
+    said = shared.said
+    if failures:
+        said += " Not delivered: " + "; ".join(f"{d.about} (Slack said `{code}`)" for d, code in failures) + "."
+    respond(said)
 
 
 def parse_review(deps: Deps, command: dict) -> ReviewCommand:

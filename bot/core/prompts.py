@@ -73,7 +73,8 @@ REQUIRED_FILE_TEXTS = {
                           "finding_saved", "finding_unchanged", "pattern_gone", "pattern_not_found",
                           "finding_not_found", "findings_header", "finding_line", "no_findings", "findings_footer"],
         "accuracy": ["file_empty", "file_too_big", "not_docx", "not_this_review", "no_comments", "cant_read",
-                     "no_agency", "agency_too_long", "read_only", "not_yours", "not_a_review_draft", "download_failed", "which_agency",
+                     "no_agency", "agency_too_long", "read_only", "not_yours", "not_a_review_draft", "download_failed",
+                     "which_agency",
                      "replaced", "cancelled", "nothing_waiting", "imported", "imported_some",
                      "imported_none", "landed_line", "nowhere", "agency_unknown", "header", "none_yet",
                      "place_header", "comment_line", "no_initials", "no_anchor", "status_open", "status_accepted",
@@ -81,13 +82,6 @@ REQUIRED_FILE_TEXTS = {
                      "resolve_save", "resolve_intro", "resolution_label", "accepted_option", "not_accepted_option",
                      "reason_label", "reason_hint", "resolution_needed", "reason_needed", "resolved",
                      "no_such_comment", "home_open"],
-    },
-    # The thanks at close and the case group's feedback (bot/feedback.py).
-    "feedback.toml": {
-        "feedback": ["thank_you", "rating_question", "rating_1", "rating_2", "rating_3", "rating_4", "rating_5",
-                     "skip_button", "comment_question", "rating_noted", "rating_skipped", "comment_first",
-                     "rating_again", "rating_already", "done", "done_nothing", "nothing_open", "thanked", "line",
-                     "line_ratings", "line_held", "comments_header", "comments_held"],
         # The case group checks the findings (issue 17): bot/finding_check.py, bot/render/finding_check_blocks.py.
         "finding_check": ["share_intro", "share_again_intro", "finding_heading", "in_this_case", "why_it_matters",
                           "evidence", "evidence_more", "withdrawn", "fits_button", "doesnt_fit_button",
@@ -98,6 +92,13 @@ REQUIRED_FILE_TEXTS = {
                           "modal_needs_words", "shared", "shared_again_note", "nothing_new", "no_findings",
                           "nobody_took_part", "wrong_stage", "team_counts", "team_warning", "team_response",
                           "team_kind_fits", "team_kind_doesnt_fit", "team_kind_comment"],
+    },
+    # The thanks at close and the case group's feedback (bot/feedback.py).
+    "feedback.toml": {
+        "feedback": ["thank_you", "rating_question", "rating_1", "rating_2", "rating_3", "rating_4", "rating_5",
+                     "skip_button", "comment_question", "rating_noted", "rating_skipped", "comment_first",
+                     "rating_again", "rating_already", "done", "done_nothing", "nothing_open", "thanked", "line",
+                     "line_ratings", "line_held", "comments_header", "comments_held"],
     },
 }
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from bot.config import Settings
 from bot.core.analysis import Finding
+from bot.core.follow_ups import FollowUp
 from bot.core.changes import with_episode, with_member
 from bot.core.lifecycle import (STAGES, is_read_only, needs_confirmation, parse_stage, retention_date,
                                 stage_change_problem)
@@ -33,6 +34,7 @@ class LeadCard:
     progress: ReviewProgress
     lifecycle: Lifecycle
     findings: list[Finding] = field(default_factory=list)   # the review team's, latest versions, in order
+    follow_ups: list[FollowUp] = field(default_factory=list)   # the team's follow-up questions, in the order asked
 
     @property
     def review(self) -> Review:
@@ -95,7 +97,8 @@ class LeadActions:
         for key, roles in sorted(self.store.reviews.of_person(user).items()):
             if roles & {"lead", "team"}:
                 home.lead_cards.append(LeadCard(roles, self.progress(key), self.store.reviews.lifecycle(key),
-                                                self.store.analysis.findings(key)))
+                                                self.store.analysis.findings(key),
+                                                self.store.follow_ups.of_review(key)))
             if "member" in roles:
                 progress = self.progress(key)
                 home.practitioner_cards.append(PractitionerCard(progress.review, progress.of(user)))

@@ -14,6 +14,7 @@ from bot.core.prompts import Prompts
 from bot.core.review import Review
 from bot.digest_builder import refresh_later
 from bot.errors import NotFoundError, StageError
+from bot.follow_ups import FollowUps
 from bot.render.blocks import View, messages, notice, offered
 from storage import Store, Transaction
 
@@ -44,6 +45,7 @@ class Reflections:
         # The reminders' snooze (bot/reminding.py Reminders.snooze), for "Snooze a week" typed in the DM: the same
         # code as the button. None where no DM is taken (`casegroup review invite`).
         self.snooze = snooze
+        self.follow_ups = FollowUps(store, prompts)
 
     def _talk(self, review: Review | None, user: str, state: State | None, text: str) -> Talk | None:
         """The member's conversation with the answers that handling `text` reads, loaded; None for someone
@@ -96,8 +98,9 @@ class Reflections:
         deliveries = [d for d in (self.invite(review_key, m, actor) for m in members) if d]
         return deliveries, len(members) - len(deliveries)
 
-    def take(self, user: str, text: str, channel: str, event_key: str | None) -> list[Delivery]:
-        """A DM from `user`. Returns nothing when the event was already processed (a Slack retry).
+    def take(self, user: str, text: str, channel: str, event_key: str | None, thread_ts: str = "") -> list[Delivery]:
+        """A DM from `user` (`thread_ts`: the message it replies to in a thread). Returns nothing when the event
+        was already processed (a Slack retry).
 
         The whole step (claim the event, read the state, decide, store) runs in one transaction, under the
         database's write lock, so two messages arriving together can't both answer one question.
@@ -105,7 +108,12 @@ class Reflections:
         with self.store.transaction() as tx:
             if event_key and not self.store.conversations.claim_event(tx, event_key):
                 return []
-            candidate = which_review(self.store.conversations.dm_candidates(user))
+            candidates = self.store.conversations.dm_candidates(user)
+            # An answer to the review team's follow-up question (bot/follow_ups.py), else the reflection's, unchanged.
+            follow_up = self.follow_ups.take(tx, user, text, thread_ts, candidates)
+            if follow_up:
+                return [Delivery(channel, [follow_up[1]], follow_up[0])]
+            candidate = which_review(candidates)
             review = self.store.reviews.get(candidate.review_key, candidate.revision) if candidate else None
             found = self._talk(review, user, candidate.state if candidate else None, text)
             if found is None:

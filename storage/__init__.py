@@ -19,6 +19,7 @@ One SQLite file (storage/database.py). Each part of the store speaks for one par
 | `retention` | storage/retention.py | closed reviews past their date, and purging them |
 | `analysis` | storage/analysis.py | the review team's appraisals and findings, every save a version |
 | `accuracy` | storage/accuracy.py | the agencies' factual-accuracy comments on the report, and their resolutions |
+| `follow_ups` | storage/follow_ups.py | the review team's follow-up questions to case group members, and their answers |
 | `audit` | storage/audit.py | the audit trail |
 
 Writes go through `store.transaction()` (one mechanism, migrations included): a step that
@@ -36,6 +37,7 @@ from storage.audit import AuditTrail
 from storage.conversations import Conversations
 from storage.database import Database, Transaction, utc_now
 from storage.encryption import DatabaseKey
+from storage.follow_ups import FollowUps
 from storage.kept_digests import KeptDigests
 from storage.migrations import migrate
 from storage.reminders import ReminderSchedules
@@ -60,3 +62,4 @@ class Store(Database):
         self.audit = AuditTrail(self)
         self.analysis = Analysis(self)
         self.accuracy = Accuracy(self)
+        self.follow_ups = FollowUps(self)

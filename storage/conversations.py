@@ -15,6 +15,7 @@ from bot.core.conversation import Answers, Candidate, State, decode, encode
 from bot.core.progress import MemberRecord
 from storage.analysis import Analysis
 from storage.audit import add_audit_row
+from storage.follow_ups import FollowUps
 from storage.database import Database, Transaction, moment, stamp
 
 # How long a claimed Slack event id is kept (forget_events): Slack's retries come within minutes.
@@ -169,4 +170,7 @@ def _delete_answers(tx: Transaction, state: State) -> str:
     findings = Analysis.forget_member(tx, state.review_key, state.member, state.member)
     if findings:
         counts.append(f"their words taken out of findings: {findings}")
+    follow_ups = FollowUps.forget_member(tx, state.review_key, state.member)
+    if follow_ups:
+        counts.append(f"{follow_ups} follow-up questions deleted")
     return ", ".join(counts)

@@ -186,6 +186,19 @@ def _m010_accuracy_comments(db: sqlite_utils.Database) -> None:
                                     "resolved_at": str}, pk=("review_key", "id"), if_not_exists=True)
 
 
+def _m011_follow_ups(db: sqlite_utils.Database) -> None:
+    """The review team's follow-up questions to case group members, each with its answer, and the words a
+    practitioner typed while saying which question they answer. Read by member (their DM) and by review."""
+    db["follow_ups"].create({"id": int, "review_key": str, "member": str, "number": int, "episode": str,
+                             "field": str, "quoted": str, "question": str, "status": str, "asked_at": str,
+                             "answered_at": str, "answer": str, "channel": str, "message_ts": str},
+                            pk="id", if_not_exists=True)
+    db["follow_ups"].create_index(["member", "status"], if_not_exists=True)
+    db["follow_ups"].create_index(["review_key", "episode"], if_not_exists=True)
+    db["follow_up_drafts"].create({"member": str, "review_key": str, "text": str, "choices": str, "saved_at": str},
+                                  pk="member", if_not_exists=True)
+
+
 MIGRATIONS = [
     (1, "initial schema", _m001_initial),
     (2, "review lifecycle, withdrawal and reminders", _m002_lifecycle),
@@ -197,6 +210,7 @@ MIGRATIONS = [
     (8, "the review team's analysis: appraisals and findings, versioned", _m008_analysis),
     (9, "what a review's findings end with: questions or recommendations", _m009_review_asks),
     (10, "the agencies' factual-accuracy comments on the report, and their resolutions", _m010_accuracy_comments),
+    (11, "the review team's follow-up questions to case group members, and their answers", _m011_follow_ups),
 ]
 
 

@@ -26,6 +26,10 @@ PURGED = {
     # The agencies' comments on the report quote it, and may name people.
     "accuracy_comments": ("id, agency, received_at",
                           lambda r: f"factual-accuracy comment {r[0]} from {r[1]}, received {r[2]}"),
+    # The review team's follow-up questions quote the case group's answers, and hold their replies.
+    "follow_ups": ("number, member, episode, asked_at",
+                   lambda r: f"follow-up Q{r[0]} to {r[1]} about {r[2]}, asked {r[3]}"),
+    "follow_up_drafts": ("member, saved_at", lambda r: f"words kept for a follow-up by {r[0]}, {r[1]}"),
 }
 
 

@@ -16,7 +16,8 @@ def handle_direct_message(body, event, deps: Deps, client):
         return
     # Slack retries an event it thinks we missed: the event id makes each one count once.
     event_key = body.get("event_id") or f"msg:{event.get('channel')}:{event.get('ts')}"
-    deliveries = deps.reflections.take(user, event.get("text") or "", event["channel"], event_key)
+    deliveries = deps.reflections.take(user, event.get("text") or "", event["channel"], event_key,
+                                       event.get("thread_ts") or "")
     send_and_report(client, deliveries, deps.reflections)
 
 

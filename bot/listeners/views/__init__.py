@@ -1,8 +1,9 @@
 from slack_bolt import App
 
-from bot.listeners.views import analysis, review_changes
+from bot.listeners.views import analysis, follow_ups, review_changes
 
 
 def register(app: App) -> None:
     review_changes.register(app)
     analysis.register(app)
+    follow_ups.register(app)

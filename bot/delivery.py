@@ -14,6 +14,21 @@ from bot.reflect import Delivery
 log = logging.getLogger("casegroup.delivery")
 
 
+def post(client: WebClient, channel: str, payload: dict) -> tuple[dict, str]:
+    """Post one message. Returns Slack's answer (its `channel` and `ts`: a reply in its thread can be told apart)
+    and "", or {} and Slack's error code (or the error's type) when it would not take it."""
+    try:
+        response = client.chat_postMessage(channel=channel, text=payload["text"], blocks=payload["blocks"],
+                                           unfurl_links=False, unfurl_media=False)
+        return dict(response.data) if isinstance(response.data, dict) else {}, ""
+    except SlackApiError as error:
+        code = error.response.get("error", "unknown_error") if error.response is not None else "unknown_error"
+    except (SlackClientError, OSError) as error:
+        code = type(error).__name__
+    log.warning("chat.postMessage to %s failed: %s", channel, code)
+    return {}, code
+
+
 def send(client: WebClient, deliveries: list[Delivery]) -> list[tuple[Delivery, str]]:
     """Post each delivery's messages in order. Returns what failed: (delivery, Slack's error code).
 
@@ -23,18 +38,10 @@ def send(client: WebClient, deliveries: list[Delivery]) -> list[tuple[Delivery, 
     failures = []
     for delivery in deliveries:
         for payload in delivery.payloads:
-            try:
-                client.chat_postMessage(channel=delivery.channel, text=payload["text"],
-                                        blocks=payload["blocks"], unfurl_links=False, unfurl_media=False)
-            except SlackApiError as error:
-                code = error.response.get("error", "unknown_error") if error.response is not None else "unknown_error"
-                log.warning("chat.postMessage to %s failed: %s", delivery.channel, code)
+            _, code = post(client, delivery.channel, payload)
+            if code:
                 failures.append((delivery, code))
                 break  # the rest of this delivery would read out of order
-            except (SlackClientError, OSError) as error:
-                log.warning("chat.postMessage to %s failed: %s", delivery.channel, type(error).__name__)
-                failures.append((delivery, type(error).__name__))
-                break
     return failures
 
 

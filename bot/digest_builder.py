@@ -45,8 +45,8 @@ def _computed_for(review: Review, prompts) -> str:
 
 
 def build_digest(store, review: Review, prompts, episode: str | None = None, generated_at=None) -> Digest | None:
-    """The digest of `review` (or of one `episode`), with the review team's analysis after the case group's
-    material, or None if nobody has submitted a reflection yet."""
+    """The digest of `review` (or of one `episode`), with the review team's follow-up questions under the accounts
+    and its analysis after the case group's material, or None if nobody has submitted a reflection yet."""
     digest = _case_groups_digest(store, review, prompts, episode, generated_at)
     if digest is None:
         return None
@@ -59,6 +59,8 @@ def build_digest(store, review: Review, prompts, episode: str | None = None, gen
 def _case_groups_digest(store, review: Review, prompts, episode: str | None, generated_at) -> Digest | None:
     if not store.submitted.any(review.key):
         return None
+    # Read fresh every time, as the analysis is: an answer typed a moment ago shows at once.
+    follow_ups = store.follow_ups.of_review(review.key, episode)
     stored, computed_for = store.kept.review_wide(review.key), _computed_for(review, prompts)
     stages = store.conversations.stages(review.key)
     if stored.part is not None and stored.computed_for == computed_for:
@@ -66,7 +68,7 @@ def _case_groups_digest(store, review: Review, prompts, episode: str | None, gen
         if store.kept.revision(review.key) != stored.revision:
             # A reflection changed while reading: read everything again, and use nothing stored this time.
             return compile_digest(review, store.submitted.latest(review.key), stages, prompts, generated_at,
-                                  episode)
+                                  episode, follow_ups=follow_ups)
         wide = stored_wide.decode(stored.part, episode)
     else:
         keys = [e.key for e in review.episodes]
@@ -74,7 +76,7 @@ def _case_groups_digest(store, review: Review, prompts, episode: str | None, gen
                        else store.submitted.latest(review.key))
         wide = review_wide(review, reflections, prompts)
         _keep(store, review.key, stored.revision, computed_for, wide)
-    return compile_digest(review, reflections, stages, prompts, generated_at, episode, wide)
+    return compile_digest(review, reflections, stages, prompts, generated_at, episode, wide, follow_ups)
 
 
 def _keep(store, review_key: str, revision: int, computed_for: str, wide: ReviewWide) -> None:

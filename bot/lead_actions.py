@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from bot.config import Settings
 from bot.core.analysis import Finding
+from bot.core.follow_ups import FollowUp
 from bot.core.changes import with_episode, with_member
 from bot.core.feedback import FeedbackSummary, feedback_summary
 from bot.core.finding_responses import responses_by_finding
@@ -40,6 +41,7 @@ class LeadCard:
     open_comments: int = 0   # the agencies' factual-accuracy comments waiting for a lead's resolution
     feedback: FeedbackSummary | None = None   # the case group's, in aggregate, once the review has closed
     responses: dict = field(default_factory=dict)   # the case group's response to each finding: {key: FindingResponses}
+    follow_ups: list[FollowUp] = field(default_factory=list)   # the team's follow-up questions, in the order asked
 
     @property
     def review(self) -> Review:
@@ -107,7 +109,8 @@ class LeadActions:
                                                 self.store.accuracy.open_count(key),
                                                 self.feedback(key, read_comments=False),
                                                 responses_by_finding(progress.review,
-                                                                     self.store.finding_responses.of_review(key))))
+                                                                     self.store.finding_responses.of_review(key)),
+                                                self.store.follow_ups.of_review(key)))
             if "member" in roles:
                 progress = self.progress(key)
                 home.practitioner_cards.append(PractitionerCard(progress.review, progress.of(user)))

@@ -14,6 +14,7 @@ from bot.core.prompts import Prompts
 from bot.core.review import Review
 from bot.digest_builder import refresh_later
 from bot.errors import NotFoundError, StageError
+from bot.follow_ups import FollowUps
 from bot.render.blocks import View, messages, notice, offered
 from storage import Store, Transaction
 
@@ -49,6 +50,7 @@ class Reflections:
         self.comment_files = comment_files
         from bot.feedback import Thanks   # here: bot/feedback.py builds on this module's Delivery
         self.thanks = Thanks(store, prompts)
+        self.follow_ups = FollowUps(store, prompts)
 
     def _talk(self, review: Review | None, user: str, state: State | None, text: str) -> Talk | None:
         """The member's conversation with the answers that handling `text` reads, loaded; None for someone
@@ -101,8 +103,9 @@ class Reflections:
         deliveries = [d for d in (self.invite(review_key, m, actor) for m in members) if d]
         return deliveries, len(members) - len(deliveries)
 
-    def take(self, user: str, text: str, channel: str, event_key: str | None) -> list[Delivery]:
-        """A DM from `user`. Returns nothing when the event was already processed (a Slack retry).
+    def take(self, user: str, text: str, channel: str, event_key: str | None, thread_ts: str = "") -> list[Delivery]:
+        """A DM from `user` (`thread_ts`: the message it replies to in a thread). Returns nothing when the event
+        was already processed (a Slack retry).
 
         The whole step (claim the event, read the state, decide, store) runs in one transaction, under the
         database's write lock, so two messages arriving together can't both answer one question.
@@ -114,19 +117,25 @@ class Reflections:
             for_file = self.comment_files(tx, user, text, channel) if self.comment_files else None
             if for_file is not None:
                 return for_file
-            candidate = which_review(self.store.conversations.dm_candidates(user))
+            candidates = self.store.conversations.dm_candidates(user)
+            candidate = which_review(candidates)
             review = self.store.reviews.get(candidate.review_key, candidate.revision) if candidate else None
-            # The feedback at close takes the DM while one of its questions is open (bot/feedback.py: when).
-            taken = self.thanks.take(tx, user, text, channel, review, candidate.state if candidate else None)
-            if taken is not None:
-                return taken
-            # Answers to the findings shared with them (`F1 fits`): the case group checks the findings (issue 17).
+            state = candidate.state if candidate else None
+            # Before the reflection, in this order (issue 17), each taking only what is for it: answers to the findings
+            # shared with them (a line that starts with a finding's key, `F1 fits`); an answer to a follow-up
+            # question (its thread, `Q2 ...`, or any text while no reflection waits: after the findings, so `F1 fits`
+            # is never taken for one); the feedback at close, while one of its questions is open.
             from bot.finding_check import CaseGroupCheck   # here, not at the top: it builds this module's Deliveries
-            answered = CaseGroupCheck(self.store, self.prompts).typed(tx, review, candidate.state if candidate else None,
-                                                                      user, text, channel)
+            answered = CaseGroupCheck(self.store, self.prompts).typed(tx, review, state, user, text, channel)
             if answered is not None:
                 return answered
-            found = self._talk(review, user, candidate.state if candidate else None, text)
+            follow_up = self.follow_ups.take(tx, user, text, thread_ts, candidates)
+            if follow_up:
+                return [Delivery(channel, [follow_up[1]], follow_up[0])]
+            taken = self.thanks.take(tx, user, text, channel, review, state)
+            if taken is not None:
+                return taken
+            found = self._talk(review, user, state, text)
             if found is None:
                 return [Delivery(channel, [notice(self.prompts.say("replies.not_in_review"))])]
             deliveries, events = self._step(tx, found, text, channel)

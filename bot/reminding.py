@@ -92,21 +92,21 @@ class Reminders:
                 zones[member] = zone(self.rules.default_timezone)
         return zones[member]
 
-    def _message(self, review: Review, row: ReminderRow) -> Delivery:
+    def _message(self, review: Review, row: ReminderRow, follow_ups: int = 0) -> Delivery:
         progress = review_progress(review, self.store.conversations.progress(review.key),
                                    self.prompts.required_keys).of(row.member)
         total = len(progress.member.episodes)
-        message = reminder_message(self.prompts, review, row.stage, progress.episodes_left, total)
+        message = reminder_message(self.prompts, review, row.stage, progress.episodes_left, total, follow_ups)
         # Its buttons are what the member's DM offers now: typing "Continue where I left off", "Snooze a week",
         # 1 or 2 clicks them, and the reminded review is the one their DM is about.
         self.store.conversations.touch(review.key, row.member, offered([message]))
         return Delivery(row.member, [message])
 
-    def _remind(self, review: Review, row: ReminderRow, actor: str, by_hand: bool) -> Delivery:
+    def _remind(self, review: Review, row: ReminderRow, actor: str, by_hand: bool, follow_ups: int = 0) -> Delivery:
         # Counted before it is sent: a crash between the two never sends the same reminder twice.
         now = self.store.clock()
         self.store.reminders.record_sent(review.key, row.member, after_sending(now, self.rules), actor, by_hand)
-        return self._message(review, row)
+        return self._message(review, row, follow_ups)
 
     def send_due(self, client: WebClient) -> list[tuple[str, str]]:
         """Send every reminder due now. Returns (review key, member) for each one sent."""
@@ -114,9 +114,12 @@ class Reminders:
         zones: dict = {}
         reviews: dict[str, Review] = {}
         deliveries, sent = [], []
+        open_follow_ups: dict[str, dict[str, int]] = {}   # review -> member -> open follow-up questions
         for row in self.store.reminders.rows():
             schedule = self._schedule(row)
-            if why_not(now, "conversations", row.stage, schedule, self.rules):
+            follow_ups = open_follow_ups.setdefault(row.review_key, self.store.follow_ups.open_counts(row.review_key)
+                                                    ).get(row.member, 0)
+            if why_not(now, "conversations", row.stage, schedule, self.rules, open_follow_ups=follow_ups):
                 continue
             moment = next_working_moment(now, self._zone(client, row.member, zones), self.rules)
             if moment > now:
@@ -124,7 +127,7 @@ class Reminders:
                 self.store.reminders.defer(row.review_key, row.member, moment)
                 continue
             review = reviews.setdefault(row.review_key, self.store.reviews.get(row.review_key))
-            deliveries.append(self._remind(review, row, SCHEDULER, by_hand=False))
+            deliveries.append(self._remind(review, row, SCHEDULER, by_hand=False, follow_ups=follow_ups))
             sent.append((row.review_key, row.member))
         for failure in send(client, deliveries):
             log.warning("reminder not delivered: %s", failure)
@@ -139,6 +142,7 @@ class Reminders:
             raise StageError(f"Reminders go out only while a review is in its conversations stage, and "
                              f"{review_key} is in {self.prompts.say('stages.' + review.stage)}.")
         rows = {row.member: row for row in self.store.reminders.rows(review_key)}
+        open_follow_ups = self.store.follow_ups.open_counts(review_key)
         now = self.store.clock()
         report, zones, deliveries = NudgeReport(self.prompts.plurals), {}, []
         for member in review.members:
@@ -146,7 +150,8 @@ class Reminders:
                 continue
             row = rows.get(member.slack_id)
             reason = why_not(now, review.stage, row.stage if row else None,
-                             self._schedule(row) if row else Schedule(), self.rules, by_hand=True)
+                             self._schedule(row) if row else Schedule(), self.rules, by_hand=True,
+                             open_follow_ups=open_follow_ups.get(member.slack_id, 0))
             if reason is None:
                 tz = self._zone(client, member.slack_id, zones)
                 moment = next_working_moment(now, tz, self.rules)
@@ -158,7 +163,8 @@ class Reminders:
             if reason:
                 report.skipped[reason] += 1
                 continue
-            deliveries.append(self._remind(review, row, actor, by_hand=True))
+            deliveries.append(self._remind(review, row, actor, by_hand=True,
+                                           follow_ups=open_follow_ups.get(member.slack_id, 0)))
             report.sent.append(member.slack_id)
         report.failures = send(client, deliveries)
         return report

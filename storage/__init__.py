@@ -21,6 +21,7 @@ One SQLite file (storage/database.py). Each part of the store speaks for one par
 | `accuracy` | storage/accuracy.py | the agencies' factual-accuracy comments on the report, and their resolutions |
 | `feedback` | storage/feedback.py | who was thanked at close, and the case group's feedback, kept without names |
 | `finding_responses` | storage/finding_responses.py | the case group's responses to the findings, and what was shared with whom |
+| `follow_ups` | storage/follow_ups.py | the review team's follow-up questions to case group members, and their answers |
 | `audit` | storage/audit.py | the audit trail |
 
 Writes go through `store.transaction()` (one mechanism, migrations included): a step that
@@ -40,6 +41,7 @@ from storage.database import Database, Transaction, utc_now
 from storage.encryption import DatabaseKey
 from storage.feedback import Feedback
 from storage.finding_responses import FindingResponses
+from storage.follow_ups import FollowUps
 from storage.kept_digests import KeptDigests
 from storage.migrations import migrate
 from storage.reminders import ReminderSchedules
@@ -66,3 +68,4 @@ class Store(Database):
         self.accuracy = Accuracy(self)
         self.feedback = Feedback(self)
         self.finding_responses = FindingResponses(self)
+        self.follow_ups = FollowUps(self)

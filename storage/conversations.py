@@ -15,6 +15,7 @@ from bot.core.conversation import Answers, Candidate, State, decode, encode
 from bot.core.progress import MemberRecord
 from storage.analysis import Analysis
 from storage.audit import add_audit_row
+from storage.follow_ups import FollowUps
 from storage.database import Database, Transaction, moment, stamp
 from storage.finding_responses import FindingResponses
 
@@ -173,4 +174,7 @@ def _delete_answers(tx: Transaction, state: State) -> str:
     responses = FindingResponses.forget_member(tx, state.review_key, state.member, state.member)
     if responses:
         counts.append(f"{responses} responses to findings deleted")
+    follow_ups = FollowUps.forget_member(tx, state.review_key, state.member)
+    if follow_ups:
+        counts.append(f"{follow_ups} follow-up questions deleted")
     return ", ".join(counts)

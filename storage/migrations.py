@@ -213,6 +213,19 @@ def _m012_finding_responses(db: sqlite_utils.Database) -> None:
                                  "shared_at": str}, pk=("review_key", "member", "finding"), if_not_exists=True)
 
 
+def _m011_follow_ups(db: sqlite_utils.Database) -> None:
+    """The review team's follow-up questions to case group members, each with its answer, and the words a
+    practitioner typed while saying which question they answer. Read by member (their DM) and by review."""
+    db["follow_ups"].create({"id": int, "review_key": str, "member": str, "number": int, "episode": str,
+                             "field": str, "quoted": str, "question": str, "status": str, "asked_at": str,
+                             "answered_at": str, "answer": str, "channel": str, "message_ts": str},
+                            pk="id", if_not_exists=True)
+    db["follow_ups"].create_index(["member", "status"], if_not_exists=True)
+    db["follow_ups"].create_index(["review_key", "episode"], if_not_exists=True)
+    db["follow_up_drafts"].create({"member": str, "review_key": str, "text": str, "choices": str, "saved_at": str},
+                                  pk="member", if_not_exists=True)
+
+
 MIGRATIONS = [
     (1, "initial schema", _m001_initial),
     (2, "review lifecycle, withdrawal and reminders", _m002_lifecycle),
@@ -226,6 +239,7 @@ MIGRATIONS = [
     (10, "the agencies' factual-accuracy comments on the report, and their resolutions", _m010_accuracy_comments),
     (13, "thanks at close, and the case group's feedback, kept without names", _m013_feedback),
     (12, "the case group's responses to the findings, and what was shared with whom", _m012_finding_responses),
+    (11, "the review team's follow-up questions to case group members, and their answers", _m011_follow_ups),
 ]
 
 

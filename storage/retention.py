@@ -34,6 +34,10 @@ PURGED = {
     # The case group's responses to the findings are their words too (issue 17).
     "finding_responses": ("finding, member, at", lambda r: f"response of {r[1]} to finding {r[0]}, given {r[2]}"),
     "finding_shares": ("finding, member, shared_at", lambda r: f"finding {r[0]} shared with {r[1]} on {r[2]}"),
+    # The review team's follow-up questions quote the case group's answers, and hold their replies.
+    "follow_ups": ("number, member, episode, asked_at",
+                   lambda r: f"follow-up Q{r[0]} to {r[1]} about {r[2]}, asked {r[3]}"),
+    "follow_up_drafts": ("member, saved_at", lambda r: f"words kept for a follow-up by {r[0]}, {r[1]}"),
 }
 
 

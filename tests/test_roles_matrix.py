@@ -180,3 +180,48 @@ def test_analysis_buttons(role, action_id, value, modal, fake, slack, store, wit
         assert said_to(fake, user, REFUSALS.get(role, "Sorry, only"))
         assert len(refused(store, user)) == 1
         assert not fake.calls("views.open")
+
+
+# The review team's follow-up questions (issue 17): `/review ask`, the digest's *Ask a follow-up* button and its modal.
+# A practitioner can't ask; nor can anyone ask a person about an episode that isn't theirs (tests/test_follow_ups.py).
+ASK_VALUE = json.dumps({"r": "child-d", "e": "KPE1", "m": "U0HV0001", "w": "Health visitor (Brackenshire Community "
+                        "Health)"})
+FOLLOW_UP_ENTRIES = ["command", "button", "form"]
+
+
+@pytest.fixture
+def taking_part(store, invited):
+    from bot.core.conversation import State
+    from tests.stories import record
+    record(store, State("child-d", "U0HV0001", stage="submitted", version=1), events=["submitted"])
+    return invited
+
+
+@pytest.mark.parametrize("role", PEOPLE)
+@pytest.mark.parametrize("entry", FOLLOW_UP_ENTRIES)
+def test_follow_up_questions(role, entry, fake, slack, lazy, store, taking_part):
+    user = PEOPLE[role]
+    if entry == "command":
+        response = slack.command(user, "/review", "ask child-d KPE1 <@U0HV0001|hv> Who else was there?",
+                                 fake.response_url)
+    elif entry == "button":
+        slack.click(user, "follow_up_ask", ASK_VALUE)
+    else:
+        response = submit_view(slack, user, "follow_up_form", ASK_VALUE, {"about": "", "question": "Who else?"})
+        assert response.status == 200 and "errors" not in response.body
+    if role in READERS:
+        if entry == "button":
+            assert [c for c in fake.calls("views.open") if c["view"]["callback_id"] == "follow_up_form"]
+        else:
+            said_to(fake, "U0HV0001", "The review team has a follow-up question for you")
+            assert [a["actor"] for a in store.audit.trail("child-d") if a["action"] == "follow_up.asked"] == [user]
+        assert not refused(store, user)
+    else:
+        if entry == "command":
+            assert body_of(response)["text"].startswith(REFUSALS.get(role, "Sorry, only"))
+        else:
+            assert said_to(fake, user, REFUSALS.get(role, "Sorry, only"))
+        assert len(refused(store, user)) == 1
+        lazy.wait_for(0)
+        assert lazy.started() == 0 and not fake.calls("views.open") and store.follow_ups.of_review("child-d") == []
+        assert not [p for p in posts_to(fake, "U0HV0001") if "The review team has a follow-up question" in p]

@@ -26,6 +26,7 @@ import dataclasses
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,6 +37,7 @@ from rapidfuzz.utils import default_process
 from bot.core.analysis_digest import TeamAnalysis
 from bot.core.digest_headings import HeadingGrid, heading_grid, recurring_headings
 from bot.core.digest_rules import DigestRules, DigestSteps, DigestWording, Pattern, Theme
+from bot.core.follow_ups import FollowUp, FollowUpShown
 from bot.core.matching import named, without_prefix
 from bot.core.prompts import chosen_values
 from bot.core.redaction import NAME_THRESHOLD, Redactor
@@ -80,6 +82,10 @@ class Account:
     knowledge_label: str     # "from memory", "mixed: from memory and learned later"
     answers: dict[str, str]  # the account step's label (prompts/digest.toml [account]) -> what they wrote
     mixed: bool = False      # partly learned later: shown with the views held at the time, and marked
+    # The review team's follow-up questions to them about this episode, and their answers (bot.core.follow_ups).
+    follow_ups: list[FollowUpShown] = field(default_factory=list)
+    # Their Slack ID, for the team's *Ask a follow-up* button in Slack; never in an export (to_dict drops it).
+    member: str = field(default="", repr=False)
 
 
 @dataclass
@@ -178,6 +184,8 @@ class EpisodeDigest:
     hindsight: list[HindsightFlag]
     differences: list[Difference]
     names_to_check: list[NameToCheck] = field(default_factory=list)   # the redaction report, for the lead
+    # Follow-up questions to members with no submitted account of this episode yet (theirs are under accounts).
+    other_follow_ups: list[FollowUpShown] = field(default_factory=list)
 
     @property
     def coverage(self) -> str:
@@ -277,6 +285,8 @@ class Digest:
             entry["start"], entry["end"] = (day.isoformat() if day else None for day in (source.start, source.end))
         for entry, source in zip(data["episodes"], self.episodes):
             entry["coverage"] = source.coverage
+            for account in (*entry["at_the_time"], *entry["learned_later"]):
+                del account["member"]   # a Slack ID: the export names people by role and agency only
             for tally, tally_source in zip(entry["factors"], source.factors):
                 tally["count"], tally["agencies"] = tally_source.count, tally_source.agencies
                 for group, group_source in zip(tally["groups"], tally_source.groups):
@@ -579,7 +589,7 @@ def review_wide(review: Review, reflections: dict[str, dict], prompts) -> Review
 
 def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[str, str], prompts,
                    generated_at: dt.datetime | None = None, episode: str | None = None,
-                   wide: ReviewWide | None = None) -> Digest:
+                   wide: ReviewWide | None = None, follow_ups: Sequence[FollowUp] = ()) -> Digest:
     """The digest of `review` from each member's latest submitted reflection.
 
     `reflections` is {slack_id: {episode_key: {field: value}}} (Store.latest_reflections),
@@ -590,7 +600,8 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
     and the emerging patterns it is evidence for: `digest.episodes` and `digest.timeline` then hold
     that episode alone, and `digest.patterns` only those patterns. The part that needs every episode
     is `wide` (review_wide(review, reflections, prompts), made here when not given); with it,
-    `reflections` need only hold the episodes compiled.
+    `reflections` need only hold the episodes compiled. `follow_ups`: the review team's follow-up questions
+    (read fresh by bot/digest_builder.py), shown under each practitioner's account, pseudonymised in the same batch.
     """
     rules: DigestRules = prompts.digest
     steps, wording = rules.steps, rules.wording
@@ -615,6 +626,8 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
     added = [(member, text) for member in review.members for name in closing
              if (text := _text((reflections.get(member.slack_id) or {}).get(WHOLE, {}).get(name)))]
     raw += [text for _, text in added]
+    asked = [f for f in follow_ups if f.episode in {e.key for e in shown}]
+    raw += [text for f in asked for text in (f.quoted, f.question, f.answer)]
     unique = list(dict.fromkeys(raw))
     clean = dict(zip(unique, redactor.clean_many(unique)))
 
@@ -633,7 +646,8 @@ def compile_digest(review: Review, reflections: dict[str, dict], stages: dict[st
         by_episode[key].append(reflection)
     _flag_hindsight([r for mine in by_episode.values() for r in mine], rules)
     heading_order = [h.name for h in prompts.headings]
-    episodes = [_episode_digest(review, item, by_episode[item.key], stages, clean, heading_order, rules)
+    episodes = [_episode_digest(review, item, by_episode[item.key], stages, clean, heading_order, rules,
+                                [f for f in asked if f.episode == item.key])
                 for item in shown]
     return Digest(
         review_key=review.key, title=clean[review.title], board=clean[review.board],
@@ -764,7 +778,8 @@ def _flag_hindsight(submitted: list[_Reflection], rules: DigestRules) -> None:
 
 
 def _episode_digest(review: Review, episode: Episode, mine: list[_Reflection], stages: dict[str, str],
-                    clean: dict[str, str], heading_order: list[str], rules: DigestRules) -> EpisodeDigest:
+                    clean: dict[str, str], heading_order: list[str], rules: DigestRules,
+                    follow_ups: Sequence[FollowUp] = ()) -> EpisodeDigest:
     steps, wording = rules.steps, rules.wording
     case_group = [m for m in review.members if episode.key in m.episodes]
     # Someone who withdrew is listed as such, and is not waited for: their consent, and their words, are gone.
@@ -773,11 +788,18 @@ def _episode_digest(review: Review, episode: Episode, mine: list[_Reflection], s
     status = {stage: wording.say(f"status.{key}") for stage, key in STATUS_OF_STAGE.items()}
     missing = [Missing(clean[m.attribution], status.get(stages.get(m.slack_id), status[None]))
                for m in case_group if m.slack_id not in contributed]
+    names = {m.slack_id: clean[m.attribution] for m in review.members}
+    shown_follow_ups: dict[str, list[FollowUpShown]] = {}
+    for f in follow_ups:
+        shown_follow_ups.setdefault(f.member, []).append(FollowUpShown(
+            f.name, names.get(f.member, ""), f.field, clean[f.quoted], clean[f.question], f.status, f.asked_at,
+            f.answered_at, clean[f.answer]))
     accounts = []
     for r in mine:
         knowledge_label, mixed = _knowledge_label(steps, r.knowledge)
         accounts.append(Account(r.who, r.agency, r.knowledge, knowledge_label,
-                                {label: r.answers[name] for name, label in steps.account.items()}, mixed))
+                                {label: r.answers[name] for name, label in steps.account.items()}, mixed,
+                                shown_follow_ups.get(r.member.slack_id, []), r.member.slack_id))
 
     # Factors by heading (in the framework's order), then by group: each group once, with its sources.
     tallies: dict[str, dict[tuple, FactorGroup]] = {}
@@ -800,7 +822,8 @@ def _episode_digest(review: Review, episode: Episode, mine: list[_Reflection], s
         changes=[Remark(r.who, r.answers[steps.changes]) for r in mine if r.answers[steps.changes]],
         hindsight=[flag for r in mine for flag in r.flags],
         differences=_differences(mine, rules),
-        names_to_check=[name for r in mine for name in r.names_to_check])
+        names_to_check=[name for r in mine for name in r.names_to_check],
+        other_follow_ups=[f for member, shown in shown_follow_ups.items() if member not in contributed for f in shown])
 
 
 def _knowledge_label(steps: DigestSteps, sources: list[str]) -> tuple[str, bool]:

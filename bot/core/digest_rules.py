@@ -74,6 +74,9 @@ DIGEST_TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
                                   "no_appraisal", "no_findings", "category", "episodes", "evidence", "in_this_case",
                                   "how_widespread", "why_it_matters", "questions", "recommendations", "draft",
                                   "agreed"), ())},
+    # The review team's follow-up questions, under the account they are about (bot/render/follow_up_text.py).
+    "follow_ups": {"label": ("follow_up",), "about": ("field",), "asked": ("when",), "answered": ("when",),
+                   "declined": ("when",), **dict.fromkeys(("question", "answer", "waiting", "others"), ())},
     "file.columns": dict.fromkeys(("episode", "dates", "coverage", "hindsight", "differences", "heading", "mentions",
                                    "agencies", "factor", "count", "sources", "contributor", "account",
                                    "question"), ()),

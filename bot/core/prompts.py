@@ -100,6 +100,17 @@ REQUIRED_FILE_TEXTS = {
                      "rating_again", "rating_already", "done", "done_nothing", "nothing_open", "thanked", "line",
                      "line_ratings", "line_held", "comments_header", "comments_held"],
     },
+    # The review team's follow-up questions (bot/follow_ups.py).
+    "follow_ups.toml": {
+        "follow_ups": ["ask_button", "modal_title", "modal_submit", "modal_intro", "about_label", "question_label",
+                       "question_hint", "question_empty", "asked", "not_delivered", "usage", "unknown_episode",
+                       "unknown_member", "wrong_stage", "not_in_case_group", "not_their_episode", "not_taking_part",
+                       "dm_question", "dm_on_answer", "dm_how", "answered", "added", "declined", "already", "closed",
+                       "which", "which_line", "which_footer", "which_button", "statuses", "asked_status",
+                       "answered_status", "declined_status", "status_header", "status_line", "status_open",
+                       "status_settled",
+                       "reminder_intro", "reminder_line"],
+    },
 }
 
 

@@ -95,17 +95,18 @@ REASONS = {
 
 
 def why_not(now: dt.datetime, review_stage: str, conversation_stage: str | None, schedule: Schedule,
-            rules: ReminderRules, by_hand: bool = False) -> str | None:
+            rules: ReminderRules, by_hand: bool = False, open_follow_ups: int = 0) -> str | None:
     """The reason (a key of REASONS) a reminder can't go now, or None. Working hours are checked apart,
     with the practitioner's own time zone (see next_working_moment).
 
-    A reminder sent by hand skips only the schedule's due time: every other rule still holds.
+    A reminder sent by hand skips only the schedule's due time: every other rule still holds. Someone who has
+    submitted still has something outstanding while a follow-up question to them is open (`open_follow_ups`).
     """
     if review_stage != "conversations":
         return "stage"
     if conversation_stage is None:
         return "not_invited"
-    if conversation_stage not in OUTSTANDING_STAGES:
+    if conversation_stage not in OUTSTANDING_STAGES and not (open_follow_ups and conversation_stage == "submitted"):
         return conversation_stage if conversation_stage in REASONS else "submitted"
     if schedule.sent_count >= rules.max_total:
         return "cap"

@@ -23,6 +23,7 @@ from bot.core.digest_rules import DigestWording
 from bot.core.redaction import Redactor
 from bot.core.review import Episode, Review
 from bot.core.text import neutralise, one_line, quoted, shorten
+from bot.render import follow_up_text
 from bot.render.blocks import MAX_SECTION_TEXT, context, divider, header, section, split_messages
 
 # How many messages one /summary may post to its response_url (Slack allows 5 posts).
@@ -152,12 +153,23 @@ def _account_lines(wording: DigestWording, accounts, limit: int, quote_chars: in
     lines = []
     for account in accounts[:limit]:
         answers = "\n".join(f"*{label}:*\n{_quote(text, quote_chars)}" for label, text in account.answers.items() if text)
+        answers += "".join(f"\n{line}" for line in follow_up_text.slack_lines(wording, account.follow_ups, quote_chars))
         lines.append(f"*{neutralise(account.who)}* · _{neutralise(account.knowledge_label)}_\n{answers}")
     return lines + _more(wording, accounts, limit, "accounts")
 
 
-def episode_blocks(digest: Digest, key: str, episode_actions: dict | None = None) -> list[dict]:
-    """`episode_actions`: an actions block put under the episode's heading (the team's *Write the appraisal*)."""
+def _account_sections(text: str, account, account_button) -> list[dict]:
+    """An account's sections; the first carries the team's *Ask a follow-up* button (an accessory adds no block)."""
+    blocks = sections([text])
+    button = account_button(account) if account_button and account.member else None
+    if button and blocks:
+        blocks[0]["accessory"] = button
+    return blocks
+
+
+def episode_blocks(digest: Digest, key: str, episode_actions: dict | None = None, account_button=None) -> list[dict]:
+    """`episode_actions`: an actions block put under the episode's heading (the team's *Write the appraisal*);
+    `account_button(account)`: a button beside each account (the team's *Ask a follow-up*), or None."""
     episode: EpisodeDigest = digest.episode(key)
     wording = digest.wording
     blocks = [header(wording.say("headings.episode", key=episode.key, title=episode.title)),
@@ -183,14 +195,20 @@ def episode_blocks(digest: Digest, key: str, episode_actions: dict | None = None
     fields = max((len(a.answers) for a in (*episode.at_the_time, *episode.learned_later)), default=1)
     quote_chars = min(QUOTE_CHARS, ACCOUNTS_CHARS // max(1, shown) // fields)
     if episode.at_the_time:
-        for text in _account_lines(wording, episode.at_the_time, SHOWN["accounts"], quote_chars):
-            blocks += sections([text])
+        for text, account in zip(_account_lines(wording, episode.at_the_time, SHOWN["accounts"], quote_chars),
+                                 [*episode.at_the_time[:SHOWN["accounts"]], None]):
+            blocks += _account_sections(text, account, account_button) if account else sections([text])
     else:
         blocks.append(context(wording.say("slack.no_account")))
     if episode.learned_later:
         blocks.append(section(f"*{wording.say('headings.learned_later')}*: {wording.say('slack.learned_later_note')}"))
-        for text in _account_lines(wording, episode.learned_later, SHOWN["learned_later"], quote_chars):
-            blocks += sections([text])
+        for text, account in zip(_account_lines(wording, episode.learned_later, SHOWN["learned_later"], quote_chars),
+                                 [*episode.learned_later[:SHOWN["learned_later"]], None]):
+            blocks += _account_sections(text, account, account_button) if account else sections([text])
+    if episode.other_follow_ups:
+        blocks += sections([f"*{wording.say('follow_ups.others')}*",
+                            *(f"• *{neutralise(f.who)}* {line}" for f in episode.other_follow_ups
+                              for line in follow_up_text.slack_lines(wording, [f], REMARK_CHARS))])
 
     lines = [f"*{wording.say('factors.label')}*, {wording.say('slack.factors_note')}"]
     mentions, and_more = wording.template("words.mentions"), wording.template("slack.and_more")
@@ -254,8 +272,9 @@ def overview_messages(digest: Digest, pattern_actions: dict | None = None) -> li
     return fit(overview_blocks(digest, pattern_actions), digest.wording)
 
 
-def episode_messages(digest: Digest, key: str, episode_actions: dict | None = None) -> list[dict]:
-    return fit(episode_blocks(digest, key, episode_actions), digest.wording)
+def episode_messages(digest: Digest, key: str, episode_actions: dict | None = None,
+                     account_button=None) -> list[dict]:
+    return fit(episode_blocks(digest, key, episode_actions, account_button), digest.wording)
 
 
 def nothing_to_digest(review: Review, stages: dict[str, str]) -> str:

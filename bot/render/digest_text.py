@@ -21,6 +21,7 @@ from bot.core.digest_headings import HeadingGrid
 from bot.core.digest_rules import DigestWording
 from bot.core.review import MONTHS, day
 from bot.core.text import one_line
+from bot.render import follow_up_text
 
 FORMATS = ("md", "json", "html")
 
@@ -138,11 +139,12 @@ def _side_by_side_md(wording: DigestWording, episode: EpisodeDigest) -> list[str
     return lines + [""]
 
 
-def _accounts_md(accounts) -> list[str]:
+def _accounts_md(wording: DigestWording, accounts) -> list[str]:
     lines = []
     for account in accounts:
         lines += [f"#### {_md(account.who)}, {account.knowledge_label}", ""]
         lines += [f"- **{label}:** {_md(text)}" for label, text in account.answers.items() if text]
+        lines += follow_up_text.markdown_lines(wording, account.follow_ups, _md, _say)
         lines.append("")
     return lines
 
@@ -161,11 +163,14 @@ def _episode_md(wording: DigestWording, episode: EpisodeDigest, method) -> list[
     lines += ["", f"### {_say(wording, 'headings.at_the_time')}", ""]
     if not episode.contributors:
         lines += [none_yet, ""]
-    lines += _accounts_md(episode.at_the_time)
+    lines += _accounts_md(wording, episode.at_the_time)
     if episode.learned_later:
         lines += [f"### {_say(wording, 'headings.learned_later')}", "", f"_{_say(wording, 'file.learned_later_note')}_",
                   ""]
-        lines += _accounts_md(episode.learned_later)
+        lines += _accounts_md(wording, episode.learned_later)
+    if episode.other_follow_ups:
+        lines += [f"#### {_say(wording, 'follow_ups.others')}", "",
+                  *follow_up_text.markdown_lines(wording, episode.other_follow_ups, _md, _say), ""]
     lines += [f"### {_say(wording, 'factors.label')}", ""]
     if episode.factors:
         columns = [_say(wording, f"file.columns.{name}") for name in ("heading", "mentions", "agencies")]
@@ -488,6 +493,7 @@ def _accounts_html(wording: DigestWording, accounts) -> str:
     for account in accounts:
         answers = "".join(f"<p><strong>{_h(label)}:</strong> {_h(text)}</p>"
                           for label, text in account.answers.items() if text)
+        answers += follow_up_text.html(wording, account.follow_ups)
         rows.append(f'<tr><td class="who">{_h(account.who)}<br><span class="meta">{_h(account.knowledge_label)}'
                     f"</span></td><td>{answers}</td></tr>")
     columns = "".join(f"<th>{_say_html(wording, f'file.columns.{name}')}</th>" for name in ("contributor", "account"))
@@ -515,6 +521,9 @@ def _episode_html(wording: DigestWording, episode: EpisodeDigest, method) -> str
         parts.append(f"<h3>{_say_html(wording, 'headings.learned_later')}</h3>"
                      f'<p class="note">{_say_html(wording, "file.learned_later_note")}</p>')
         parts.append(_accounts_html(wording, episode.learned_later))
+    if episode.other_follow_ups:
+        parts.append(f"<h4>{_say_html(wording, 'follow_ups.others')}</h4>"
+                     + follow_up_text.html(wording, episode.other_follow_ups))
     parts.append(f"<h3>{_say_html(wording, 'factors.label')}</h3>")
     if episode.factors:
         rows = []

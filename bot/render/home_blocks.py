@@ -19,6 +19,7 @@ from bot.lead_actions import Home, LeadCard, PractitionerCard, StageMove, day
 from bot.render.analysis_blocks import finding_card
 from bot.render.feedback_blocks import comment_blocks, feedback_lines
 from bot.render.finding_check_blocks import with_responses
+from bot.render.follow_up_blocks import counts_line, status_lines
 
 # Action ids of the Home tab and the reminder DM (bot/listeners/actions/home.py).
 NUDGE_ALL = "home_nudge_all"
@@ -113,7 +114,8 @@ def _lead_card(prompts: Prompts, card: LeadCard) -> list[dict]:
         summary += "\n" + prompts.say("accuracy.home_open", count=card.open_comments, key=review.key)
     return [section(summary),
             _lines_section(lines or ["_No case group members yet._"]),
-            context("\n".join(episode_counts(prompts, progress))),
+            # The follow-up questions' counts share the episodes' context block: the card stays at 7 blocks.
+            context("\n".join([*episode_counts(prompts, progress), counts_line(prompts, card.follow_ups)]).strip()),
             actions(*buttons),
             # The review team's findings: this card is only ever shown to leads and the team (LeadActions.home).
             _lines_section([prompts.say("team_analysis.findings_header", title=neutralise(review.title),
@@ -177,18 +179,27 @@ def status_messages(prompts: Prompts, progress: ReviewProgress, card: LeadCard) 
     blocks.append(context("\n".join(episode_counts(prompts, progress))))
     if card.feedback:   # the line is in the summary above; the comments, unattributed, follow the grid
         blocks += comment_blocks(prompts, card.feedback)
+    follow_ups = status_lines(prompts, card.review, card.follow_ups)
+    for start in range(0, len(follow_ups), 10):
+        blocks.append(section("\n".join(follow_ups[start:start + 10])))
     return split_messages(blocks)
 
 
-def reminder_message(prompts: Prompts, review: Review, stage: str, left: int, total: int) -> dict:
-    """The nudge DM: how many episodes are left, a button to continue, and one to snooze."""
+def reminder_message(prompts: Prompts, review: Review, stage: str, left: int, total: int, follow_ups: int = 0) -> dict:
+    """The nudge DM: how many episodes are left (and follow-up questions open), a button to continue, and one to
+    snooze."""
     title = neutralise(review.title)
-    if stage == "consent":
+    waiting = prompts.say("follow_ups.reminder_line", count=follow_ups) if follow_ups else ""
+    if stage == "submitted":   # reminded only for the review team's follow-up questions
+        text = f"{prompts.say('follow_ups.reminder_intro', title=title)} {waiting}"
+    elif stage == "consent":
         text = prompts.say("reminders.nudge_invited", title=title, total=total)
     elif left == 0:   # all answered: "0 of your 2 episodes still need your reflection" says nothing
         text = prompts.say("reminders.nudge_ready", title=title)
     else:
         text = prompts.say("reminders.nudge", title=title, left=left, total=total)
+    if waiting and stage != "submitted":
+        text = f"{text} {waiting}"
     blocks = [section(text),
               actions(button(prompts.say("reminders.continue_button"), CONTINUE, pair(review.key, "continue"),
                              "primary"),

@@ -1,6 +1,6 @@
 from slack_bolt import App
 
-from bot.listeners.actions import accuracy, analysis, feedback, finding_check, home, reflection
+from bot.listeners.actions import accuracy, analysis, feedback, finding_check, follow_ups, home, reflection
 
 
 def register(app: App) -> None:
@@ -10,3 +10,4 @@ def register(app: App) -> None:
     accuracy.register(app)
     feedback.register(app)
     finding_check.register(app)
+    follow_ups.register(app)

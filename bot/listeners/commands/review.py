@@ -120,7 +120,7 @@ def review_status(asked, deps, respond, client):
     if asked.review_key:
         key = asked.review_key
         card = LeadCard(set(asked.roles), lead_actions.progress(key), deps.store.reviews.lifecycle(key),
-                        feedback=lead_actions.feedback(key))
+                        feedback=lead_actions.feedback(key), follow_ups=deps.store.follow_ups.of_review(key))
         for message in status_messages(deps.prompts, card.progress, card):
             respond(text=message["text"], blocks=message["blocks"])
         return
@@ -196,6 +196,25 @@ def review_share(asked, deps, respond, client):
     if failures:
         said += " Not delivered: " + "; ".join(f"{d.about} (Slack said `{code}`)" for d, code in failures) + "."
     respond(said)
+@subcommand("ask", "/review ask KEY EPISODE @member question", "ask a case group member a follow-up question "
+            "about one of their episodes, in their DM, from the review team; until the analysis stage.",
+            roles={"lead", "team"}, doing="ask follow-up questions")
+def review_ask(asked, deps, respond, client):
+    follow_ups, say = deps.reflections.follow_ups, deps.prompts.say
+    if len(asked.args) < 4:
+        respond(say("follow_ups.usage"))
+        return
+    review = deps.store.reviews.get(asked.review_key)
+    _, episode, mention, *words = asked.args
+    found = next((e for e in review.episodes if e.key.lower() == episode.lower()), None)
+    if found is None:
+        respond(say("follow_ups.unknown_episode", what=episode[:40], review=review.key))
+        return
+    member = _user_id(mention)
+    if not re.fullmatch(r"[UW][A-Z0-9]+", member):
+        respond(say("follow_ups.unknown_member", what=mention[:40]))
+        return
+    respond(follow_ups.send(client, follow_ups.ask(review.key, asked.user, member, found.key, " ".join(words))))
 
 
 def parse_review(deps: Deps, command: dict) -> ReviewCommand:

@@ -19,6 +19,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.core.digest import match_episode
+from bot.core.follow_ups import can_ask
 from bot.core.text import neutralise
 from bot.deps import Deps
 from bot.digest_builder import build_digest
@@ -28,6 +29,7 @@ from bot.listeners.error_path import reporting_errors
 from bot.render.digest_blocks import (MAX_CHOICES, episode_choices, episode_messages, nothing_to_digest,
                                      overview_messages)
 from bot.render.analysis_blocks import appraisal_button, pattern_buttons
+from bot.render.follow_up_blocks import ask_button
 from bot.render.digest_text import markdown
 
 log = logging.getLogger("casegroup.summary")
@@ -134,7 +136,9 @@ def run_summary(asked: SummaryRequest, deps: Deps, respond, client):
         respond(nothing_to_digest(review, store.conversations.stages(review.key)))
         return
     # The review team's buttons (/summary is only for leads and the team): write the appraisal, make a finding.
-    messages = (episode_messages(digest, episode, appraisal_button(deps.prompts, review.key, episode)) if episode
+    # ... and, until the analysis stage, ask a practitioner a follow-up question about their account.
+    asking = ask_button(deps.prompts, review.key, episode) if episode and can_ask(review.stage) else None
+    messages = (episode_messages(digest, episode, appraisal_button(deps.prompts, review.key, episode), asking) if episode
                 else overview_messages(digest, pattern_buttons(deps.prompts, review.key,
                                                                [p.factor for p in digest.patterns])))
     for message in messages:

@@ -22,7 +22,7 @@ def handle_direct_message(body, event, deps: Deps, client):
             return   # a lead's words with a file are about the file; a practitioner's are still their answer
     # Slack retries an event it thinks we missed: the event id makes each one count once.
     event_key = body.get("event_id") or f"msg:{event.get('channel')}:{event.get('ts')}"
-    deliveries = deps.reflections.take(user, text, event["channel"], event_key)
+    deliveries = deps.reflections.take(user, text, event["channel"], event_key, event.get("thread_ts") or "")
     send_and_report(client, deliveries, deps.reflections)
 
 

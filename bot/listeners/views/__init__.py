@@ -1,6 +1,6 @@
 from slack_bolt import App
 
-from bot.listeners.views import accuracy, analysis, finding_check, review_changes
+from bot.listeners.views import accuracy, analysis, finding_check, follow_ups, review_changes
 
 
 def register(app: App) -> None:
@@ -8,3 +8,4 @@ def register(app: App) -> None:
     analysis.register(app)
     accuracy.register(app)
     finding_check.register(app)
+    follow_ups.register(app)

@@ -190,6 +190,28 @@ def _m010_accuracy_comments(db: sqlite_utils.Database) -> None:
                                  "dropped_at": str}, pk="member", if_not_exists=True)
 
 
+def _m011_follow_ups(db: sqlite_utils.Database) -> None:
+    """The review team's follow-up questions to case group members, each with its answer, and the words a
+    practitioner typed while saying which question they answer. Read by member (their DM) and by review."""
+    db["follow_ups"].create({"id": int, "review_key": str, "member": str, "number": int, "episode": str,
+                             "field": str, "quoted": str, "question": str, "status": str, "asked_at": str,
+                             "answered_at": str, "answer": str, "channel": str, "message_ts": str},
+                            pk="id", if_not_exists=True)
+    db["follow_ups"].create_index(["member", "status"], if_not_exists=True)
+    db["follow_ups"].create_index(["review_key", "episode"], if_not_exists=True)
+    db["follow_up_drafts"].create({"member": str, "review_key": str, "text": str, "choices": str, "saved_at": str},
+                                  pk="member", if_not_exists=True)
+
+
+def _m012_finding_responses(db: sqlite_utils.Database) -> None:
+    """The case group's responses to the findings (one current response per member per finding: a change
+    replaces it), and which version of each finding was shared with whom (a second share sends only what is new)."""
+    db["finding_responses"].create({"review_key": str, "finding": str, "member": str, "kind": str, "text": str,
+                                    "at": str}, pk=("review_key", "finding", "member"), if_not_exists=True)
+    db["finding_shares"].create({"review_key": str, "member": str, "finding": str, "version": int,
+                                 "shared_at": str}, pk=("review_key", "member", "finding"), if_not_exists=True)
+
+
 def _m013_feedback(db: sqlite_utils.Database) -> None:
     """The thanks at close and the case group's feedback. `feedback_asked` says who was thanked (so nobody is thanked
     twice) and which of the two questions each still has open, never what they answered. The answers are kept apart,
@@ -204,28 +226,6 @@ def _m013_feedback(db: sqlite_utils.Database) -> None:
                "primary key (review_key, id)) without rowid")
 
 
-def _m012_finding_responses(db: sqlite_utils.Database) -> None:
-    """The case group's responses to the findings (one current response per member per finding: a change
-    replaces it), and which version of each finding was shared with whom (a second share sends only what is new)."""
-    db["finding_responses"].create({"review_key": str, "finding": str, "member": str, "kind": str, "text": str,
-                                    "at": str}, pk=("review_key", "finding", "member"), if_not_exists=True)
-    db["finding_shares"].create({"review_key": str, "member": str, "finding": str, "version": int,
-                                 "shared_at": str}, pk=("review_key", "member", "finding"), if_not_exists=True)
-
-
-def _m011_follow_ups(db: sqlite_utils.Database) -> None:
-    """The review team's follow-up questions to case group members, each with its answer, and the words a
-    practitioner typed while saying which question they answer. Read by member (their DM) and by review."""
-    db["follow_ups"].create({"id": int, "review_key": str, "member": str, "number": int, "episode": str,
-                             "field": str, "quoted": str, "question": str, "status": str, "asked_at": str,
-                             "answered_at": str, "answer": str, "channel": str, "message_ts": str},
-                            pk="id", if_not_exists=True)
-    db["follow_ups"].create_index(["member", "status"], if_not_exists=True)
-    db["follow_ups"].create_index(["review_key", "episode"], if_not_exists=True)
-    db["follow_up_drafts"].create({"member": str, "review_key": str, "text": str, "choices": str, "saved_at": str},
-                                  pk="member", if_not_exists=True)
-
-
 MIGRATIONS = [
     (1, "initial schema", _m001_initial),
     (2, "review lifecycle, withdrawal and reminders", _m002_lifecycle),
@@ -237,9 +237,9 @@ MIGRATIONS = [
     (8, "the review team's analysis: appraisals and findings, versioned", _m008_analysis),
     (9, "what a review's findings end with: questions or recommendations", _m009_review_asks),
     (10, "the agencies' factual-accuracy comments on the report, and their resolutions", _m010_accuracy_comments),
-    (13, "thanks at close, and the case group's feedback, kept without names", _m013_feedback),
-    (12, "the case group's responses to the findings, and what was shared with whom", _m012_finding_responses),
     (11, "the review team's follow-up questions to case group members, and their answers", _m011_follow_ups),
+    (12, "the case group's responses to the findings, and what was shared with whom", _m012_finding_responses),
+    (13, "thanks at close, and the case group's feedback, kept without names", _m013_feedback),
 ]
 
 

@@ -186,6 +186,12 @@ def _m010_accuracy_comments(db: sqlite_utils.Database) -> None:
                                     "resolved_at": str}, pk=("review_key", "id"), if_not_exists=True)
 
 
+def _m014_review_reason(db: sqlite_utils.Database) -> None:
+    """Why the case was reviewed ([review] reason, optional): the report's introduction. Existing reviews have none."""
+    if "reason" not in db["reviews"].columns_dict:
+        db["reviews"].add_column("reason", str)
+
+
 MIGRATIONS = [
     (1, "initial schema", _m001_initial),
     (2, "review lifecycle, withdrawal and reminders", _m002_lifecycle),
@@ -197,6 +203,7 @@ MIGRATIONS = [
     (8, "the review team's analysis: appraisals and findings, versioned", _m008_analysis),
     (9, "what a review's findings end with: questions or recommendations", _m009_review_asks),
     (10, "the agencies' factual-accuracy comments on the report, and their resolutions", _m010_accuracy_comments),
+    (14, "why a review's case was reviewed, for the report", _m014_review_reason),
 ]
 
 

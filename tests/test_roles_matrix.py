@@ -20,6 +20,7 @@ COMMANDS = [  # (text, who may, evidence of having done it)
     ("add-member child-d", LEADS, ("views.open", "review_add_member")),
     ("add-episode child-d", LEADS, ("views.open", "review_add_episode")),
     ("findings child-d", READERS, ("response_url", "No findings yet")),
+    ("report child-d", READERS, ("files.getUploadURLExternal", "child-d-report-draft-")),
 ]
 ACTIONS = [  # (action_id, value, who may, what they are told)
     ("home_nudge_all", "child-d|all", LEADS, "Reminded"),

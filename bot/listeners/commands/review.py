@@ -13,6 +13,7 @@ from typing import Callable
 from slack_bolt import App
 
 from bot.core.lifecycle import STAGES
+from bot.core.text import neutralise
 from bot.delivery import send
 from bot.deps import Deps
 from bot.listeners.asked import Asked, ParseOnce
@@ -21,6 +22,9 @@ from bot.reminding import Reminders
 from bot.render.home_blocks import review_summary, stage_question, status_messages
 from bot.render.review_modals import add_episode_modal, add_member_modal
 from bot.lead_actions import LeadActions, LeadCard
+from bot.listeners.commands.summary import send_file
+from bot.render.report_docx import docx_bytes
+from bot.report_builder import build_report
 from bot.team_analysis import TeamAnalysis
 
 
@@ -172,6 +176,23 @@ def review_add_episode(deps, review_key):
             "(add and edit them on the Home tab).", roles={"lead", "team"}, doing="read its findings")
 def review_findings(asked, deps, respond, client):
     respond(TeamAnalysis(deps.store, deps.prompts).findings_text(asked.review_key))
+
+
+@subcommand("report", "/review report KEY", "the draft report, as a Word document sent to your DM "
+            "(`casegroup report KEY` writes it too, as Word, HTML or Markdown).", roles={"lead", "team"},
+            doing="make its report")
+def review_report(asked, deps, respond, client):
+    store, say = deps.store, deps.prompts.say
+    review = store.reviews.get(asked.review_key)
+    respond(say("report_slack.working", title=neutralise(review.title)))
+    today = store.clock().date()
+    report = build_report(store, review, deps.prompts, today)
+    failed = send_file(client, asked.user, f"{review.key}-report-draft-{today.isoformat()}.docx",
+                       f"{report.title}: {report.version}", docx_bytes(report), say("report_slack.comment"))
+    respond(say("report_slack.failed", problem=failed, key=review.key) if failed
+            else say("report_slack.sent", title=neutralise(review.title)))
+    store.audit.add(asked.user, "report.made", review.key,
+                    f"as docx; file {'not sent: ' + failed if failed else 'sent to DM'}")
 
 
 def parse_review(deps: Deps, command: dict) -> ReviewCommand:

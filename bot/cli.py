@@ -317,7 +317,7 @@ def cmd_report(args, settings: Settings) -> int:
     if not args.out and Path(out).exists():
         # Never over a draft already made today: the agencies' commented copies may be named like it.
         raise CasegroupError(f"{out} is there already: give --out FILE to write the report elsewhere")
-    report = build_report(store, review, _prompts(), today)
+    report = build_report(store, review, _prompts(), today, with_digest=fmt == "html")
     data = docx_bytes(report, args.template) if fmt == "docx" else render(report, fmt).encode("utf-8")
     write_private_bytes(out, data)
     print(f"Wrote the draft report of {review.key!r} ({fmt}, {len(report.findings)} findings) to {out}, readable by "

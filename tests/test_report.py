@@ -218,3 +218,34 @@ def test_report_comments_words_go_to_the_parser_registered_for_them(imported, db
     monkeypatch.delitem(REPORT_SUBPARSERS, "comments")
     assert main(["report", "comments", "--db", str(db_path)]) == 2     # now just an unknown review
     assert "there is no review with the key 'comments'" in capsys.readouterr().err
+
+
+def test_limitations_name_who_did_not_take_part_and_the_thin_episodes_by_role_and_agency(
+        store, imported, sample_reflections, prompts, db_path, tmp_path):
+    from bot.core.conversation import State
+    from tests.stories import record
+    # The GP declines, and the nursery key worker never answers: KPE4 hears from 1 of the 3 expected.
+    kept = [r for r in sample_reflections if r["member"] not in ("U0GP0001", "U0NK0001")]
+    submit_directly(store, imported, kept, prompts)
+    record(store, State("child-d", "U0GP0001", stage="declined"), events=["invited", "declined"], actor="U0GP0001")
+    code, out = write_report(db_path, tmp_path)
+    assert code == 0
+    limits = [p.text for p in docx.Document(str(out)).paragraphs if p.style.name == "List Bullet"]
+    assert "GP (Millbrook Surgery) did not take part (declined)." in limits
+    assert "Nursery key worker (Hollybush Day Nursery) did not take part (did not give a reflection)." in limits
+    assert "KPE4 (Nursery logs a scalded hand; GP visit) heard from 1 of 3 practitioners expected." in limits
+    took_part = "\n".join(
+        p.text for p in docx.Document(str(out)).paragraphs)
+    assert "5 of 7 case group members gave a reflection, from 4 agencies." in took_part
+
+
+def test_the_report_counts_each_episode_as_its_digest_does(store, imported, sample_reflections, prompts):
+    """The report reads the digest's counts without compiling a digest (bot.core.digest.coverage): the same."""
+    from bot.core.digest import coverage
+    from bot.digest_builder import build_digest
+    submit_directly(store, imported, sample_reflections[1:], prompts)
+    digest = build_digest(store, imported, prompts)
+    counted = coverage(imported, store.submitted.latest("child-d"), store.conversations.stages("child-d"), prompts)
+    assert [(c.key, c.contributed, c.expected, c.learned_later) for c in counted] == [
+        (e.key, e.contributed, e.expected, len(digest.episode(e.key).learned_later)) for e in digest.timeline]
+    assert any(c.learned_later for c in counted) and any(c.contributed < c.expected for c in counted)

@@ -1,14 +1,16 @@
 """The report: an editable draft in the shape of a Learning Together report, from what the bot holds.
 
-    report = compile_report(review, digest, analysis, progress, comments, prompts, today)
+    report = compile_report(review, coverage, analysis, progress, comments, prompts, today)
     [s.heading for s in report.sections]   # ['1 Introduction', '2 The case in brief', ..., 'Appendix B: Factual accuracy']
     report.findings[0].heading             # 'Finding 1: Forms ask about the adults, not the child' (agreed first)
 
-Every section is filled from the review, the case group's digest (bot.core.digest; None while nothing is submitted),
-the review team's analysis (bot.core.analysis_digest) and the agencies' factual-accuracy comments
-(bot.core.accuracy), and a section with nothing yet says so in one line. The digest and the analysis arrive
-pseudonymised; what the report adds (the reason, the episodes' words, the comments) passes through the same
-redaction here, in one batch, so no real name reaches a renderer. Practitioners appear by role and agency only.
+Every section is filled from the review, the case group's coverage of each episode (bot.core.digest.coverage;
+None while nothing is submitted), the review team's analysis (bot.core.analysis_digest) and the agencies'
+factual-accuracy comments (bot.core.accuracy), and a section with nothing yet says so in one line. The analysis
+arrives pseudonymised; what the report adds (the title, the reason, the episodes' words, the comments) passes
+through the same redaction here, in one batch, so no real name reaches a renderer. (The report quotes the case
+group only through the team's findings: it needs the digest's counts, not its compiled text, which is most of a
+digest's time.) Practitioners appear by role and agency only.
 The fixed words are prompts/report.toml's. Pure: no SQL, no Slack, no docx.
 """
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 
 from bot.core.accuracy import AccuracyComment
 from bot.core.analysis_digest import QuoteShown, TeamAnalysis
-from bot.core.digest import Digest
+from bot.core.digest import Coverage, Digest
 from bot.core.progress import ReviewProgress
 from bot.core.redaction import Redactor
 from bot.core.review import Review, day
@@ -118,7 +120,7 @@ class Report:
     asks_label: str                # 'Questions for the board' or 'Recommendations'
     case_group: tuple[MemberRow, ...]
     comments: tuple[CommentRow, ...]
-    # The digest it was made from (None: nothing submitted yet): the HTML draws its timeline from it.
+    # The digest, when the caller made one (the HTML: it draws the digest's timeline from it).
     digest: Digest | None = field(default=None, compare=False, repr=False)
 
     def section(self, name: str) -> Section:
@@ -138,23 +140,23 @@ def _member_part(stage: str | None, words: dict) -> str:
             "withdrawn": words["member_withdrawn"]}.get(stage or "", words["member_not_yet"])
 
 
-def _limitations(review: Review, digest: Digest | None, progress: ReviewProgress, prompts) -> list[str]:
+def _limitations(coverage: list[Coverage] | None, progress: ReviewProgress, titles: dict[str, str],
+                 prompts) -> list[str]:
     """What the data says the review could not hear: who didn't take part, thin episodes, hindsight-only accounts."""
-    if digest is None:
+    if coverage is None:
         return [prompts.say("report_limits.nothing_submitted")]
     found = []
     for member in progress.members:
         if member.stage != "submitted":
             found.append(prompts.say("report_limits.not_taken_part", who=member.member.attribution,
                                      how=_member_part(member.stage, prompts.texts["report"])))
-    for entry in digest.timeline:
-        if entry.expected and entry.contributed < entry.expected * LOW_COVERAGE:
-            found.append(prompts.say("report_limits.low_coverage", key=entry.key, title=entry.title,
-                                     contributed=entry.contributed, expected=entry.expected))
-    for episode in digest.episodes:
-        only_later = [a for a in episode.learned_later if not a.mixed]
-        if only_later:
-            found.append(prompts.say("report_limits.learned_later", key=episode.key, count=len(only_later)))
+    for episode in coverage:
+        if episode.expected and episode.contributed < episode.expected * LOW_COVERAGE:
+            found.append(prompts.say("report_limits.low_coverage", key=episode.key, title=titles[episode.title],
+                                     contributed=episode.contributed, expected=episode.expected))
+    for episode in coverage:
+        if episode.learned_later:
+            found.append(prompts.say("report_limits.learned_later", key=episode.key, count=episode.learned_later))
     return found
 
 
@@ -171,9 +173,11 @@ def _where(comment: AccuracyComment, finding_numbers: dict[str, int], words: dic
     return ", ".join(parts) or "-"
 
 
-def compile_report(review: Review, digest: Digest | None, analysis: TeamAnalysis, progress: ReviewProgress,
-                   comments: list[AccuracyComment], prompts, today: dt.date) -> Report:
-    """The report of `review` as of `today`. `digest` is None while nobody has submitted a reflection."""
+def compile_report(review: Review, coverage: list[Coverage] | None, analysis: TeamAnalysis,
+                   progress: ReviewProgress, comments: list[AccuracyComment], prompts, today: dt.date,
+                   digest: Digest | None = None) -> Report:
+    """The report of `review` as of `today`. `coverage` is None while nobody has submitted a reflection; `digest`,
+    if given, is kept for a renderer that draws its timeline."""
     words = dict(prompts.texts["report"])
     comments = list(comments)
     # What the report adds to the (already pseudonymised) digest and analysis, redacted in one batch.
@@ -232,7 +236,7 @@ def compile_report(review: Review, digest: Digest | None, analysis: TeamAnalysis
         version=words["version"].format(version=version, date=day(today)), date=today, words=words,
         sections=sections, reason=clean[review.reason], took_part=took_part,
         took_part_by_agency=took_part_by_agency,
-        limitations=tuple(_limitations(review, digest, progress, prompts)), chronology=chronology,
+        limitations=tuple(_limitations(coverage, progress, clean, prompts)), chronology=chronology,
         appraisals=tuple(appraisals), findings=findings,
         asks_label=words["recommendations"] if analysis.asks == "recommendations" else words["questions"],
         case_group=case_group, comments=comment_rows, digest=digest)

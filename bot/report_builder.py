@@ -4,8 +4,8 @@
     report = build_report(store, review, prompts, today, with_digest=True)   # for the HTML's timeline
 
 Reads what the report needs (each episode's coverage, the team's analysis, the case group's progress, the
-factual-accuracy comments), then the pure core decides (bot/core/report.py). A review with nothing submitted yet still has a
-report: its sections say so.
+factual-accuracy comments), then the pure core decides (bot/core/report.py). A review with nothing submitted yet
+still has a report: its sections say so.
 """
 from __future__ import annotations
 

@@ -76,8 +76,8 @@ def test_the_word_draft_has_every_section_finding_and_question_in_word_s_own_str
     assert "7 of 7 case group members gave a reflection, from 6 agencies." in text
     assert "In KPE4, 1 account came only from what was learned later" in text   # a limitation from the data
     assert "Who owns a queued call?" in text and "How would a manager see Child D's three calls as one worry?" in text
-    assert "“Mother's partner had gone by the time we got there” (Response police officer (Brackenshire Police), KPE2)" \
-        in text
+    assert ("“Mother's partner had gone by the time we got there” (Response police officer (Brackenshire Police), "
+            "KPE2)") in text
     assert text.count("Draft: not yet agreed by the review team.") == 2   # F1 and F2
     numbered = [p.text for p in document.paragraphs if p.style.name == "List Number"]
     assert "Who owns a queued call?" in numbered
@@ -108,7 +108,7 @@ def test_the_word_draft_has_every_section_finding_and_question_in_word_s_own_str
     assert properties.title == "Child D"
 
     xml = document.element.xml
-    assert 'TOC \\o "1-3" \\h \\z \\u' in xml and "Right-click here and choose Update Field" in xml
+    assert 'TOC \\o "1-3" \\h \\z \\u' in xml and "Right-click the contents and choose Update Field" in xml
     for section in document.sections:
         assert "Confidential draft" in "\n".join(p.text for p in section.header.paragraphs)
         footer = section.footer._element.xml

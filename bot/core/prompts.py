@@ -78,7 +78,8 @@ REQUIRED_FILE_TEXTS = {
         "report": [
             "confidential", "header", "page", "of", "kind_children", "kind_adults", "model", "model_named",
             "version", "draft", "contents", "toc_placeholder", "introduction", "reason", "no_reason", "method",
-            "method_text", "who_took_part", "took_part", "nobody_yet", "limitations", "no_limitations",
+            "method_text", "who_took_part", "took_part", "agency_took_part", "nobody_yet", "limitations",
+            "no_limitations",
             "case_in_brief", "no_episodes", "appraisal_of_practice", "not_appraised", "findings", "no_findings",
             "finding", "finding_short", "finding_draft", "category", "in_this_case", "evidence", "how_widespread",
             "why_it_matters",

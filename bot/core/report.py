@@ -1,7 +1,7 @@
 """The report: an editable draft in the shape of a Learning Together report, from what the bot holds.
 
     report = compile_report(review, coverage, analysis, progress, comments, prompts, today)
-    [s.heading for s in report.sections]   # ['1 Introduction', '2 The case in brief', ..., 'Appendix B: Factual accuracy']
+    [s.heading for s in report.sections]   # ['1 Introduction', ..., 'Appendix B: Factual accuracy']
     report.findings[0].heading             # 'Finding 1: Forms ask about the adults, not the child' (agreed first)
 
 Every section is filled from the review, the case group's coverage of each episode (bot.core.digest.coverage;
@@ -112,7 +112,7 @@ class Report:
     sections: tuple[Section, ...]
     reason: str                    # '' : words['no_reason'] is said instead
     took_part: str                 # one sentence of counts
-    took_part_by_agency: tuple[tuple[str, str], ...]   # (agency, '2 of 3: Health visitor, GP')
+    took_part_by_agency: tuple[tuple[str, str], ...]   # (agency, 'Health visitor, GP: 1 of 2 took part')
     limitations: tuple[str, ...]
     chronology: tuple[ChronologyRow, ...]
     appraisals: tuple[AppraisalRow, ...]
@@ -202,9 +202,10 @@ def compile_report(review: Review, coverage: list[Coverage] | None, analysis: Te
     for m in members:
         by_agency.setdefault(m.member.agency, []).append(m)
     took_part_by_agency = tuple(
-        (agency, f"{sum(1 for m in group if m.stage == 'submitted')} of {len(group)}: "
-                 + ", ".join(f"{role}" + (f" ×{n}" if n > 1 else "")
-                             for role, n in Counter(m.member.role for m in group).items()))
+        (agency, words["agency_took_part"].format(
+            roles=", ".join(role + (f" ×{n}" if n > 1 else "")
+                            for role, n in Counter(m.member.role for m in group).items()),
+            took=sum(1 for m in group if m.stage == "submitted"), count=len(group)))
         for agency, group in by_agency.items())
 
     chronology = tuple(ChronologyRow(e.key, e.dates, clean[e.title], clean[e.description]) for e in review.episodes)

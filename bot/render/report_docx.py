@@ -36,6 +36,8 @@ TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'
 # Column widths (A4 portrait, 2.5 cm margins: 16 cm of text): the key narrow, the words wide.
 CHRONOLOGY_WIDTHS = (Cm(2.2), Cm(3.2), Cm(4.0), Cm(6.6))
 APPRAISAL_WIDTHS = (Cm(2.2), Cm(4.6), Cm(4.6), Cm(4.6))
+CASE_GROUP_WIDTHS = (Cm(4.2), Cm(4.8), Cm(3.2), Cm(3.8))
+COMMENT_WIDTHS = (Cm(1.2), Cm(3.0), Cm(3.3), Cm(5.3), Cm(3.2))
 
 
 def docx_bytes(report: Report, template: str | Path | None = None) -> bytes:
@@ -92,29 +94,25 @@ def _properties(document, report: Report) -> None:
     properties.revision = 1
 
 
-def _field(paragraph, instruction: str, placeholder: str = "") -> None:
-    """A Word field (PAGE, NUMPAGES, TOC) as begin / instruction / separate / shown text / end runs."""
-    def run_with(element):
-        run = paragraph.add_run()
-        run._r.append(element)
-        return run
+def _field_char(paragraph, kind: str, dirty: bool = False) -> None:
+    mark = OxmlElement("w:fldChar")
+    mark.set(qn("w:fldCharType"), kind)
+    if dirty:
+        mark.set(qn("w:dirty"), "true")   # Word offers to update the field as it opens the document
+    paragraph.add_run()._r.append(mark)
 
-    begin = OxmlElement("w:fldChar")
-    begin.set(qn("w:fldCharType"), "begin")
-    if instruction.startswith("TOC"):
-        begin.set(qn("w:dirty"), "true")   # Word offers to update it on opening; LibreOffice fills it in
-    run_with(begin)
+
+def _field(paragraph, instruction: str, placeholder: str = "", end_in=None) -> None:
+    """A Word field (PAGE, NUMPAGES, TOC) as begin / instruction / separate / shown text / end runs. `end_in`: the
+    paragraph the field's result ends in, when it runs over several (the contents)."""
+    _field_char(paragraph, "begin", dirty=instruction.startswith("TOC"))
     text = OxmlElement("w:instrText")
     text.set(qn("xml:space"), "preserve")
     text.text = f" {instruction} "
-    run_with(text)
-    separate = OxmlElement("w:fldChar")
-    separate.set(qn("w:fldCharType"), "separate")
-    run_with(separate)
+    paragraph.add_run()._r.append(text)
+    _field_char(paragraph, "separate")
     paragraph.add_run(placeholder or "1")
-    end = OxmlElement("w:fldChar")
-    end.set(qn("w:fldCharType"), "end")
-    run_with(end)
+    _field_char(end_in if end_in is not None else paragraph, "end")
 
 
 def _has_field(part, name: str) -> bool:
@@ -233,25 +231,55 @@ def _title_page(document, report: Report) -> None:
 def _contents(document, report: Report) -> None:
     # The contents' own title is not a heading: it would list itself.
     _paragraph(document, report.say("contents"), bold=True).runs[0].font.size = Pt(16)
-    _field(document.add_paragraph(), TOC_INSTRUCTION, report.say("toc_placeholder"))
+    # Until Word updates it, the field shows its hint and the headings without page numbers (so does a PDF made
+    # by LibreOffice, which doesn't update it).
+    first = document.add_paragraph()
+    first.paragraph_format.space_after = Pt(12)
+    entries = []
+    for level, text in _outline(report):
+        entry = document.add_paragraph(text)
+        entry.paragraph_format.left_indent = Cm(0.8 * (level - 1))
+        entry.paragraph_format.space_after = Pt(2)
+        entries.append(entry)
+    _field(first, TOC_INSTRUCTION, report.say("toc_placeholder"), end_in=entries[-1])
+    first.runs[-1].italic = True
+
+
+def _outline(report: Report) -> list[tuple[int, str]]:
+    """The headings the body writes, in order, with their levels: the contents as shown before Word updates it."""
+    introduction = _introduction_headings(report)
+    outline = []
+    for section in report.sections:
+        outline.append((1, section.heading))
+        if section.name == "introduction":
+            outline += [(2, text) for text in introduction]
+        if section.name == "findings":
+            outline += [(2, finding.heading) for finding in report.findings]
+    return outline
+
+
+def _introduction_headings(report: Report) -> list[str]:
+    return [f"1.{n} {report.say(name)}" for n, name in enumerate(("reason", "method", "who_took_part", "limitations"),
+                                                                 start=1)]
 
 
 def _introduction(document, report: Report) -> None:
+    reason, method, who, limitations = _introduction_headings(report)
     _heading(document, report.section("introduction").heading, 1)
-    _heading(document, f"1.1 {report.say('reason')}", 2)
+    _heading(document, reason, 2)
     if report.reason:
         _paragraph(document, report.reason)
     else:
         _paragraph(document, report.say("no_reason"), italic=True)
-    _heading(document, f"1.2 {report.say('method')}", 2)
+    _heading(document, method, 2)
     _paragraph(document, report.say("method_text"))
-    _heading(document, f"1.3 {report.say('who_took_part')}", 2)
+    _heading(document, who, 2)
     _paragraph(document, report.took_part)
     for agency, line in report.took_part_by_agency:
         paragraph = _styled(document, "", _style(document, "List Bullet"))
         paragraph.add_run(agency).bold = True
         paragraph.add_run(f": {line}")
-    _heading(document, f"1.4 {report.say('limitations')}", 2)
+    _heading(document, limitations, 2)
     for line in report.limitations or (report.say("no_limitations"),):
         _styled(document, line, _style(document, "List Bullet"))
 
@@ -334,7 +362,7 @@ def _appendix_a(document, report: Report) -> None:
         _paragraph(document, report.say("no_case_group"), italic=True)
         return
     _table(document, [report.say(n) for n in ("column_role", "column_agency", "column_episodes", "column_took_part")],
-           [(m.role, m.agency, m.episodes, m.took_part) for m in report.case_group])
+           [(m.role, m.agency, m.episodes, m.took_part) for m in report.case_group], CASE_GROUP_WIDTHS)
 
 
 def _appendix_b(document, report: Report) -> None:
@@ -349,4 +377,4 @@ def _appendix_b(document, report: Report) -> None:
         rows.append((str(comment.id), comment.agency, comment.section, said,
                      comment.resolution + (f": {comment.reason}" if comment.reason else "")))
     _table(document, [report.say(n) for n in ("column_number", "column_agency", "column_section", "column_comment",
-                                              "column_resolution")], rows)
+                                              "column_resolution")], rows, COMMENT_WIDTHS)

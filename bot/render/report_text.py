@@ -102,7 +102,8 @@ def _comment_row(report: Report, comment) -> tuple[str, ...]:
 STYLE = """
 .title-page { text-align: center; padding: 4em 0 2em; } .title-page h1 { font-size: 2.4em; margin: .3em 0; }
 .confidential { font-weight: 700; letter-spacing: .03em; margin-top: 2.5em; } nav ol { list-style: none; padding: 0; }
-.draft { font-style: italic; color: #55656d; } .finding { break-inside: auto; } td.key { font-weight: 600; width: 3.5em; }
+.draft { font-style: italic; color: #55656d; } .finding { break-inside: auto; }
+td.key { font-weight: 600; width: 3.5em; }
 .open { color: #8a5a00; font-weight: 600; }
 @page { size: A4; margin: 20mm 18mm; }
 @media print { .title-page, nav { break-after: page; } section.report { break-before: page; } }
@@ -138,7 +139,8 @@ def html(report: Report) -> str:
              + "".join(f'<li><a href="#{s.anchor}">{_h(s.heading)}</a></li>' for s in report.sections)
              + "</ol></nav>"]
 
-    agencies = "".join(f"<li><strong>{_h(agency)}</strong>: {_h(line)}</li>" for agency, line in report.took_part_by_agency)
+    agencies = "".join(f"<li><strong>{_h(agency)}</strong>: {_h(line)}</li>"
+                       for agency, line in report.took_part_by_agency)
     limits = "".join(f"<li>{_h(line)}</li>" for line in report.limitations or (say("no_limitations"),))
     parts.append(_section_html(report, "introduction",
                                f"<h3>1.1 {_h(say('reason'))}</h3>{_p(report.reason, say('no_reason'))}"

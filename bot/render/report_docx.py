@@ -284,19 +284,23 @@ def _introduction(document, report: Report) -> None:
         _styled(document, line, _style(document, "List Bullet"))
 
 
+def _section(document, report: Report, name: str, content, nothing: str) -> bool:
+    """The section's heading; and, when it has no `content` yet, the one line that says so (returns False)."""
+    _heading(document, report.section(name).heading, 1)
+    if not content:
+        _paragraph(document, report.say(nothing), italic=True)
+    return bool(content)
+
+
 def _case_in_brief(document, report: Report) -> None:
-    _heading(document, report.section("case_in_brief").heading, 1)
-    if not report.chronology:
-        _paragraph(document, report.say("no_episodes"), italic=True)
+    if not _section(document, report, "case_in_brief", report.chronology, "no_episodes"):
         return
     _table(document, [report.say(n) for n in ("column_episode", "column_dates", "column_title", "column_description")],
            [(row.key, row.dates, row.title, row.description) for row in report.chronology], CHRONOLOGY_WIDTHS)
 
 
 def _appraisal(document, report: Report) -> None:
-    _heading(document, report.section("appraisal_of_practice").heading, 1)
-    if not report.appraisals:
-        _paragraph(document, report.say("no_episodes"), italic=True)
+    if not _section(document, report, "appraisal_of_practice", report.appraisals, "no_episodes"):
         return
     headings = [report.say(n) for n in ("column_episode", "column_what_happened", "column_appraisal",
                                         "column_explanation")]
@@ -328,9 +332,7 @@ def _part(document, label: str, text: str, none: str) -> None:
 
 
 def _findings(document, report: Report) -> None:
-    _heading(document, report.section("findings").heading, 1)
-    if not report.findings:
-        _paragraph(document, report.say("no_findings"), italic=True)
+    if not _section(document, report, "findings", report.findings, "no_findings"):
         return
     none = report.say("none_written")
     for finding in report.findings:
@@ -357,18 +359,14 @@ def _findings(document, report: Report) -> None:
 
 
 def _appendix_a(document, report: Report) -> None:
-    _heading(document, report.section("appendix_a").heading, 1)
-    if not report.case_group:
-        _paragraph(document, report.say("no_case_group"), italic=True)
+    if not _section(document, report, "appendix_a", report.case_group, "no_case_group"):
         return
     _table(document, [report.say(n) for n in ("column_role", "column_agency", "column_episodes", "column_took_part")],
            [(m.role, m.agency, m.episodes, m.took_part) for m in report.case_group], CASE_GROUP_WIDTHS)
 
 
 def _appendix_b(document, report: Report) -> None:
-    _heading(document, report.section("appendix_b").heading, 1)
-    if not report.comments:
-        _paragraph(document, report.say("no_comments"), italic=True)
+    if not _section(document, report, "appendix_b", report.comments, "no_comments"):
         return
     _paragraph(document, report.say("comments_intro"))
     rows = []

@@ -249,3 +249,17 @@ def test_the_report_counts_each_episode_as_its_digest_does(store, imported, samp
     assert [(c.key, c.contributed, c.expected, c.learned_later) for c in counted] == [
         (e.key, e.contributed, e.expected, len(digest.episode(e.key).learned_later)) for e in digest.timeline]
     assert any(c.learned_later for c in counted) and any(c.contributed < c.expected for c in counted)
+
+
+def test_each_finding_s_questions_are_numbered_from_one(analysed, db_path, tmp_path):
+    _, out = write_report(db_path, tmp_path)
+    document = docx.Document(str(out))
+    lists = {}
+    for paragraph in document.paragraphs:
+        if paragraph.style.name == "List Number":
+            lists.setdefault(paragraph._p.pPr.numPr.numId.val, []).append(paragraph.text)
+    numbering = document.part.numbering_part.element
+    assert len(lists) == 3 and sum(len(asks) for asks in lists.values()) == 5
+    for num_id in lists:
+        [start] = numbering.num_having_numId(num_id).xpath("./w:lvlOverride/w:startOverride/@w:val")
+        assert start == "1"

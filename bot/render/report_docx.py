@@ -354,8 +354,27 @@ def _findings(document, report: Report) -> None:
         _paragraph(document, report.asks_label, bold=True)
         if not finding.asks:
             _paragraph(document, none, italic=True)
-        for ask in finding.asks:
-            _styled(document, ask, _style(document, "List Number"))
+        numbered = _numbering_from_one(document)
+        for number, ask in enumerate(finding.asks, start=1):
+            if numbered is None:
+                _paragraph(document, f"{number}. {ask}")
+            else:
+                paragraph = _styled(document, ask, _style(document, "List Number"))
+                paragraph._p.get_or_add_pPr().get_or_add_numPr().get_or_add_numId().val = numbered
+
+
+def _numbering_from_one(document) -> int | None:
+    """A new numbering of the "List Number" list that starts again at 1, for one finding's questions (the style's
+    own numbering runs on through the document: finding 2's first question would be 3). None when the style (a
+    template's) has no numbering: the numbers are then written in the text."""
+    try:
+        style_num = document.styles["List Number"].element.pPr.numPr.numId.val
+        numbering = document.part.numbering_part.element
+        num = numbering.add_num(numbering.num_having_numId(style_num).abstractNumId.val)
+    except (KeyError, AttributeError, NotImplementedError):
+        return None
+    num.add_lvlOverride(ilvl=0).add_startOverride(1)
+    return num.numId
 
 
 def _appendix_a(document, report: Report) -> None:

@@ -155,6 +155,9 @@ def test_a_template_that_isn_t_a_word_document_is_one_line(analysed, db_path, tm
     code, out = write_report(db_path, tmp_path, "--template", str(bad))
     assert code == 2 and not out.exists()
     assert capsys.readouterr().err.strip().startswith("casegroup: the template")
+    code, out = write_report(db_path, tmp_path, "--template", str(tmp_path / "missing.docx"))
+    assert code == 2 and not out.exists()
+    assert capsys.readouterr().err.strip() == f"casegroup: there is no template at {tmp_path / 'missing.docx'}"
 
 
 def test_markdown_and_html_hold_the_same_sections_with_linked_contents(analysed, db_path, tmp_path, sample_review):

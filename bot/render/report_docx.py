@@ -71,6 +71,8 @@ def _base(template: str | Path | None):
             section.left_margin = section.right_margin = Cm(2.5)
             section.top_margin = section.bottom_margin = Cm(2.5)
         return document
+    if not Path(template).is_file():
+        raise CasegroupError(f"there is no template at {template}")
     try:
         document = docx.Document(str(template))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as error:

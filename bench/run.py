@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: the repo's packages (bot, storage, tests, bench)
     sys.path.insert(0, str(ROOT))
 
-from bench import accuracy_comments, answer_path, digest_timings, http_load  # noqa: E402
+from bench import accuracy_comments, answer_path, digest_timings, http_load, report_timings  # noqa: E402
 from bench.report import Row, not_measured, table  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.md"
@@ -31,7 +31,8 @@ PARTS = [
     ("1", answer_path.ROWS, answer_path.measure),
     ("2 and 6", http_load.ROWS, http_load.measure),
     ("3, 4 and 5", digest_timings.ROWS, digest_timings.measure),
-    ("7", accuracy_comments.ROWS, accuracy_comments.measure),
+    ("7", report_timings.ROWS, report_timings.measure),
+    ("8", accuracy_comments.ROWS, accuracy_comments.measure),
 ]
 ROWS = [name for _, names, _ in PARTS for name in names]
 
@@ -127,7 +128,11 @@ move much less.
 - **6. Memory.** The serve process's peak resident memory (`VmHWM` in /proc), after the
   whole review has been answered through it, and again after the lead's `/summary` of
   the whole review.
-- **7. Factual-accuracy comments.** `casegroup report comments import`'s work on a draft of
+- **7. Report.** `casegroup report`'s docx of the 60-episode review once the team has appraised every episode
+  and written 12 findings: the digest, the analysis and the progress read from the store, the report's own texts
+  pseudonymised, and the document written (styles, fields, bookmarks) to bytes. The floor is python-docx writing
+  the same paragraphs and tables, already made, with no logic.
+- **8. Factual-accuracy comments.** `casegroup report comments import`'s work on a draft of
   the bench's 60-episode review (its chronology and appraisal tables, 12 findings) carrying
   200 Word comments: open the .docx, place each comment (section, episode row, finding) and
   read its anchor, and store them with their agency, against python-docx only opening the

@@ -11,6 +11,7 @@
     casegroup export KEY [--episode K] [--format md|json|html] [--out FILE]
     casegroup analysis export KEY [--out FILE]   the review team's appraisals and findings, as TOML
     casegroup analysis import KEY FILE           apply an edited analysis file: new versions of what changed
+    casegroup report KEY [--format docx|html|md] [--out FILE] [--template FILE]   the draft report
     casegroup db encrypt [--db FILE] encrypt a plain database with CASEGROUP_DB_KEY
     casegroup report comments import KEY FILE.docx --from AGENCY   an agency's commented draft report, brought in
     casegroup report comments list KEY                             the comments, by section and finding
@@ -29,6 +30,7 @@ import sys
 import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 from bot.config import Settings, database_path, load_settings
 from bot.errors import CasegroupError, ConfigError, NotFoundError, StageError
@@ -296,6 +298,39 @@ def cmd_export(args, settings: Settings) -> int:
     return 0
 
 
+REPORT_FORMATS = ("docx", "html", "md")
+
+
+def cmd_report(args, settings: Settings) -> int:
+    """The draft report. Its version is "Draft" and the day it was made: nothing counts the reports made (a draft
+    made and thrown away would take a number), and a date is what a board cites a draft by."""
+    from bot.files import write_private_bytes
+    from bot.render.report_docx import docx_bytes
+    from bot.render.report_text import render
+    from bot.report_builder import build_report
+
+    store = _existing_store(settings)
+    review = _review(store, args.key, settings)
+    suffix = Path(args.out or "").suffix.lower().lstrip(".")
+    fmt = args.format or {"htm": "html", "markdown": "md"}.get(suffix, suffix if suffix in REPORT_FORMATS else "docx")
+    if args.template and fmt != "docx":
+        raise CasegroupError(f"--template is a Word document's: it can't shape the {fmt} report")
+    today = store.clock().date()
+    out = args.out or f"{review.key}-report-draft-{today.isoformat()}.{fmt}"
+    if not args.out and Path(out).exists():
+        # Never over a draft already made today: the agencies' commented copies may be named like it.
+        raise CasegroupError(f"{out} is there already: give --out FILE to write the report elsewhere")
+    report = build_report(store, review, _prompts(), today, with_digest=fmt == "html")
+    data = docx_bytes(report, args.template) if fmt == "docx" else render(report, fmt).encode("utf-8")
+    write_private_bytes(out, data)
+    print(f"Wrote the draft report of {review.key!r} ({fmt}, {len(report.findings)} findings) to {out}, readable by "
+          "you only. It holds pseudonymised case material: check every name before it goes beyond the review.",
+          file=sys.stderr)
+    store.audit.add("cli", "report.made", review.key,
+                    f"as {fmt}{', on a template' if args.template else ''}, made by the CLI")
+    return 0
+
+
 def _entry(saved) -> str:
     from bot.core.analysis import Appraisal
     return f"appraisal of {saved.episode}" if isinstance(saved, Appraisal) else f"finding {saved.key}"
@@ -502,6 +537,18 @@ def build_parser() -> argparse.ArgumentParser:
     analysis_import.set_defaults(func=cmd_analysis_import)
     analysis.set_defaults(func=lambda args, settings: (analysis.print_help(), EXIT_USAGE)[1])
 
+    report = commands.add_parser("report", parents=[uses_db], help="write the draft report (Word, HTML or Markdown), "
+                                                                 "in the shape of a Learning Together report")
+    report.add_argument("key", help="the review's key, as in its file")
+    report.add_argument("--format", choices=REPORT_FORMATS,
+                        help="docx (default), html (self-contained, prints on A4) or md; taken from --out's extension "
+                             "when not given")
+    report.add_argument("--out", metavar="FILE", help="write to FILE (created 0600); default "
+                                                      "KEY-report-draft-DATE.FORMAT here")
+    report.add_argument("--template", metavar="FILE", help="a board's own Word document: its styles, header and "
+                                                           "footer are kept, its body replaced")
+    report.set_defaults(func=cmd_report)
+
     database = commands.add_parser("db", help="the database file: encrypt it")
     database_commands = database.add_subparsers(dest="db_command", metavar="ACTION")
     encrypt = database_commands.add_parser("encrypt", parents=[uses_db], help="encrypt a plain database with CASEGROUP_DB_KEY "
@@ -511,13 +558,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The subcommands of `casegroup report` (`casegroup report comments import ...`): a parser builder for each word
+# after "report", e.g. REPORT_SUBPARSERS["comments"] = comments_parser, where comments_parser() returns an
+# ArgumentParser(prog="casegroup report comments") whose actions set `func` (and take `--db`) as build_parser's do.
+# `casegroup report KEY` takes any key, so main() routes these words before argparse reads a key from them.
+REPORT_SUBPARSERS: dict[str, Callable[[], argparse.ArgumentParser]] = {"comments": _report_comments_parser}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:2] == ["report", "comments"]:   # the comments' own parser (issue 16), beside `casegroup report KEY`
-        args = _report_comments_parser().parse_args(argv[2:])
-    else:
-        parser = build_parser()
-        args = parser.parse_args(argv)
+    routed = argv[:1] == ["report"] and len(argv) > 1 and argv[1] in REPORT_SUBPARSERS
+    parser = REPORT_SUBPARSERS[argv[1]]() if routed else build_parser()
+    args = parser.parse_args(argv[2:] if routed else argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE

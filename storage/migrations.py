@@ -226,6 +226,12 @@ def _m013_feedback(db: sqlite_utils.Database) -> None:
                "primary key (review_key, id)) without rowid")
 
 
+def _m014_review_reason(db: sqlite_utils.Database) -> None:
+    """Why the case was reviewed ([review] reason, optional): the report's introduction. Existing reviews have none."""
+    if "reason" not in db["reviews"].columns_dict:
+        db["reviews"].add_column("reason", str)
+
+
 MIGRATIONS = [
     (1, "initial schema", _m001_initial),
     (2, "review lifecycle, withdrawal and reminders", _m002_lifecycle),
@@ -240,6 +246,7 @@ MIGRATIONS = [
     (11, "the review team's follow-up questions to case group members, and their answers", _m011_follow_ups),
     (12, "the case group's responses to the findings, and what was shared with whom", _m012_finding_responses),
     (13, "thanks at close, and the case group's feedback, kept without names", _m013_feedback),
+    (14, "why a review's case was reviewed, for the report", _m014_review_reason),
 ]
 
 

@@ -96,7 +96,7 @@ class Reviews:
         existing = db["reviews"].count_where("key = ?", [review.key])
         row = {"key": review.key, "title": review.title, "kind": review.kind, "model": review.model,
                "board": review.board, "channel": review.channel, "asks": review.asks,
-               "updated_at": tx.now}
+               "reason": review.reason, "updated_at": tx.now}
         if existing:
             db["reviews"].update(review.key, row)
         else:
@@ -153,7 +153,8 @@ class Reviews:
 
     def _read(self, key: str) -> Review:
         db = self.database.db
-        row = db.execute("select key, title, kind, model, board, channel, stage, asks from reviews where key = ?",
+        row = db.execute("select key, title, kind, model, board, channel, stage, asks, reason from reviews "
+                         "where key = ?",
                          [key]).fetchone()
         roles = db.execute("select slack_id, role from review_roles where review_key = ? order by rowid",
                            [key]).fetchall()
@@ -168,7 +169,7 @@ class Reviews:
         former = [Member(s, r, a, tuple(json.loads(e))) for s, r, a, e in db.execute(
             "select slack_id, role, agency, episodes from former_members where review_key = ? order by rowid", [key])]
         return Review(key=row[0], title=row[1], kind=row[2], model=row[3] or "", board=row[4],
-                      channel=row[5] or "", stage=row[6], asks=row[7],
+                      channel=row[5] or "", stage=row[6], asks=row[7], reason=row[8] or "",
                       leads=tuple(s for s, r in roles if r == "lead"),
                       team=tuple(s for s, r in roles if r == "team"),
                       episodes=episodes, members=members, people=people, former=former)

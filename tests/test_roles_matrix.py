@@ -24,6 +24,7 @@ COMMANDS = [  # (text, who may, evidence of having done it)
     ("comments child-d", READERS, ("response_url", "No factual-accuracy comments")),
     # The case group checks the findings (issue 17): nothing to share yet, but only a lead hears so.
     ("share child-d", LEADS, ("response_url", "no draft or agreed findings to share yet")),
+    ("report child-d", READERS, ("files.getUploadURLExternal", "child-d-report-draft-")),
 ]
 ACTIONS = [  # (action_id, value, who may, what they are told)
     ("home_nudge_all", "child-d|all", LEADS, "Reminded"),

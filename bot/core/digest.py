@@ -560,6 +560,37 @@ def _used(review: Review, reflections: dict[str, dict], keys: set[str] | None = 
                 yield member, episode_key, answers
 
 
+def _expected(case_group: list[Member], stages: dict[str, str]) -> int:
+    # Someone who withdrew is listed as such, and is not waited for: their consent, and their words, are gone.
+    return sum(1 for m in case_group if stages.get(m.slack_id) != "withdrawn")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """One episode's counts, as its digest counts them: who was expected, who contributed, and how many accounts
+    were only learned later (EpisodeDigest.learned_later)."""
+    key: str
+    title: str               # as the review file has it: not pseudonymised (the caller shows it cleaned)
+    expected: int
+    contributed: int
+    learned_later: int
+
+
+def coverage(review: Review, reflections: dict[str, dict], stages: dict[str, str], prompts) -> list[Coverage]:
+    """Each episode's Coverage, without compiling (or pseudonymising) a word of the digest: the report's
+    limitations need the counts only. The same rules as compile_digest: _used, _expected, and an account only
+    learned later when that is its one source."""
+    steps = prompts.digest.steps
+    contributed: dict[str, set[str]] = {e.key: set() for e in review.episodes}
+    later: Counter = Counter()
+    for member, key, answers in _used(review, reflections):
+        contributed[key].add(member.slack_id)
+        if chosen_values(answers.get(steps.knowledge)) == [steps.learned_later]:
+            later[key] += 1
+    return [Coverage(e.key, e.title, _expected([m for m in review.members if e.key in m.episodes], stages),
+                     len(contributed[e.key]), later[e.key]) for e in review.episodes]
+
+
 def review_wide(review: Review, reflections: dict[str, dict], prompts) -> ReviewWide:
     """What every episode's factors make together. Only the factors of `reflections` are read (a
     Store.latest_for_episode read is enough)."""
@@ -782,8 +813,7 @@ def _episode_digest(review: Review, episode: Episode, mine: list[_Reflection], s
                     follow_ups: Sequence[FollowUp] = ()) -> EpisodeDigest:
     steps, wording = rules.steps, rules.wording
     case_group = [m for m in review.members if episode.key in m.episodes]
-    # Someone who withdrew is listed as such, and is not waited for: their consent, and their words, are gone.
-    expected = sum(1 for m in case_group if stages.get(m.slack_id) != "withdrawn")
+    expected = _expected(case_group, stages)
     contributed = {r.member.slack_id for r in mine}
     status = {stage: wording.say(f"status.{key}") for stage, key in STATUS_OF_STAGE.items()}
     missing = [Missing(clean[m.attribution], status.get(stages.get(m.slack_id), status[None]))

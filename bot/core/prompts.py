@@ -111,6 +111,27 @@ REQUIRED_FILE_TEXTS = {
                        "status_settled",
                        "reminder_intro", "reminder_line"],
     },
+    # The report (`casegroup report KEY`, `/review report KEY`): its fixed words, limitations and Slack answers.
+    "report.toml": {
+        "report": [
+            "confidential", "header", "page", "of", "kind_children", "kind_adults", "model", "model_named",
+            "version", "draft", "contents", "toc_placeholder", "introduction", "reason", "no_reason", "method",
+            "method_text", "who_took_part", "took_part", "agency_took_part", "nobody_yet", "limitations",
+            "no_limitations",
+            "case_in_brief", "no_episodes", "appraisal_of_practice", "not_appraised", "findings", "no_findings",
+            "finding", "finding_short", "finding_draft", "category", "in_this_case", "evidence", "how_widespread",
+            "why_it_matters",
+            "questions", "recommendations", "none_written", "appendix_a", "no_case_group", "appendix_b",
+            "no_comments", "comments_intro", "column_episode", "column_dates", "column_title", "column_description",
+            "column_what_happened", "column_appraisal", "column_explanation", "column_agency", "column_role",
+            "column_episodes", "column_took_part", "column_number", "column_section", "column_comment",
+            "column_resolution", "member_submitted", "member_declined", "member_withdrawn", "member_not_yet",
+            "resolution_open", "resolution_accepted", "resolution_not_accepted", "on_text"],
+        "report_limits": [
+            "nothing_submitted", "not_taken_part", "low_coverage", "learned_later"],
+        "report_slack": [
+            "working", "sent", "comment", "failed"],
+    },
 }
 
 

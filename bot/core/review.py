@@ -78,6 +78,8 @@ class Review:
     # What the review's findings end with: questions for the board, or recommendations (SARs and child
     # safeguarding practice reviews often make recommendations instead).
     asks: str = "questions"
+    # Why the case was reviewed (optional): the report's introduction opens with it.
+    reason: str = ""
     # Members dropped from the file (`review import --force`) after they had answered: out of the case
     # group, its digests and its progress, but still able to read, and withdraw, what they wrote.
     former: tuple[Member, ...] = ()
@@ -189,6 +191,7 @@ def parse_review(data: dict) -> Review:
     team = _ids(head.get("team", []), "[review] team", problems)
     model = _text(head, "model", "[review]", problems, required=False, limit=40)
     channel = _text(head, "channel", "[review]", problems, required=False, limit=40)
+    reason = _text(head, "reason", "[review]", problems, required=False)
     asks = head.get("asks", "questions")
     if asks not in ASKS:
         problems.append(f"[review]: asks must be \"questions\" (for the board, the default) or \"recommendations\", "
@@ -285,7 +288,7 @@ def parse_review(data: dict) -> Review:
     if problems:
         raise ReviewFileError("-", problems)
     return Review(key=key, title=title, kind=kind, board=board, leads=leads, team=team, model=model,
-                  channel=channel, asks=asks, episodes=sorted(episodes, key=lambda e: (e.start, e.key)),
+                  channel=channel, asks=asks, reason=reason, episodes=sorted(episodes, key=lambda e: (e.start, e.key)),
                   members=members, people=people, renames=renames)
 
 

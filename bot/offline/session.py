@@ -28,7 +28,7 @@ from bot.app import build_app
 from bot.config import Settings
 from bot.core.prompts import Prompts
 from bot.core.review import SLACK_ID_PATTERN, Review
-from bot.files import write_private
+from bot.files import write_private_bytes
 from bot.offline.forms import TerminalForm
 from bot.offline.requests import SignedRequests, dm_channel
 from bot.offline.webapi import BOT_USER, LocalWebAPI
@@ -340,7 +340,7 @@ class TrySession:
         if method == "files.getUploadURLExternal":
             self._uploads.append(str(args.get("filename") or "casegroup-file.md"))
         elif method == "file.upload":
-            self._contents.append(args.get("content", ""))
+            self._contents.append(self.api.uploaded(args.get("path", "")))
         elif method == "files.completeUploadExternal":
             return self._save_files(args)
         return None
@@ -388,7 +388,7 @@ class TrySession:
         user = self._user_of(channel)
         for entry in files:
             name = Path(self._uploads.pop(0) if self._uploads else "casegroup-file.md").name
-            content = self._contents.pop(0) if self._contents else ""
+            content = self._contents.pop(0) if self._contents else b""
             folder = self._files_dir()
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / name
@@ -396,7 +396,7 @@ class TrySession:
             while path.exists():
                 counter += 1
                 path = folder / f"{Path(name).stem}-{counter}{Path(name).suffix}"
-            write_private(str(path), content)  # review material: readable by its owner only
+            write_private_bytes(str(path), content)  # review material: readable by its owner only
             payload = {"text": args.get("initial_comment") or "", "file": str(path),
                        "title": entry.get("title") or name}
             if user is None:

@@ -31,6 +31,7 @@ class LocalWebAPI:
         self._lock = threading.Lock()
         self._ts = 0
         self.users: dict[str, dict] = {}  # users.info answers, by id
+        self._uploaded: dict[str, bytes] = {}  # each upload's bytes, by its path
         self.socket_url = "ws://127.0.0.1:1/"  # apps.connections.open answers this
         api = self
 
@@ -40,8 +41,8 @@ class LocalWebAPI:
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode("utf-8", "replace")
-                api._handle(self, urlparse(self.path).path, raw)
+                body = self.rfile.read(length)
+                api._handle(self, urlparse(self.path).path, body.decode("utf-8", "replace"), body)
 
             def do_PUT(self):
                 self.do_POST()
@@ -66,6 +67,11 @@ class LocalWebAPI:
     def calls(self, method: str | None = None) -> list[dict]:
         with self._lock:
             return [args for m, args in self._calls if method is None or m == method]
+
+    def uploaded(self, path: str) -> bytes:
+        """The bytes uploaded to `path` (a file.upload call's "path"), as sent."""
+        with self._lock:
+            return self._uploaded.get(path, b"")
 
     def methods(self) -> list[str]:
         with self._lock:
@@ -99,11 +105,14 @@ class LocalWebAPI:
             args["token"] = auth.removeprefix("Bearer ")
         return args
 
-    def _handle(self, handler, path: str, raw: str) -> None:
+    def _handle(self, handler, path: str, raw: str, body: bytes = b"") -> None:
         if path.startswith("/response/"):
             method, args = "response_url", self._parse(handler, raw)
         elif path.startswith("/upload/"):
+            # `content` as text (the Markdown files); the bytes as sent (a .docx isn't text): uploaded(path).
             method, args = "file.upload", {"path": path, "content": raw}
+            with self._lock:
+                self._uploaded[path] = body
         elif path.startswith("/api/"):
             method, args = path[len("/api/"):], self._parse(handler, raw)
         else:

@@ -14,6 +14,7 @@ from slack_bolt import App
 
 from bot.accuracy_review import AccuracyReview
 from bot.core.lifecycle import STAGES
+from bot.core.text import neutralise
 from bot.delivery import send, send_and_report
 from bot.deps import Deps
 from bot.finding_check import CaseGroupCheck
@@ -24,6 +25,9 @@ from bot.render.accuracy_blocks import comments_message
 from bot.render.home_blocks import review_summary, stage_question, status_messages
 from bot.render.review_modals import add_episode_modal, add_member_modal
 from bot.lead_actions import LeadActions, LeadCard
+from bot.listeners.commands.summary import send_file
+from bot.render.report_docx import docx_bytes
+from bot.report_builder import build_report
 from bot.team_analysis import TeamAnalysis
 
 
@@ -186,6 +190,8 @@ def review_comments(asked, deps, respond, client):
     review = accuracy.review(asked.review_key)
     message = comments_message(accuracy, review, accuracy.shown(review.key), can_resolve="lead" in asked.roles)
     respond(text=message["text"], blocks=message["blocks"])
+
+
 @subcommand("share", "/review share KEY", "send the review team's draft and agreed findings to each case group "
             "member who took part, to check: only what is new or changed since they last had them (moving to the "
             "meeting stage shares them too).", roles={"lead"}, doing="share its findings with the case group")
@@ -196,6 +202,8 @@ def review_share(asked, deps, respond, client):
     if failures:
         said += " Not delivered: " + "; ".join(f"{d.about} (Slack said `{code}`)" for d, code in failures) + "."
     respond(said)
+
+
 @subcommand("ask", "/review ask KEY EPISODE @member question", "ask a case group member a follow-up question "
             "about one of their episodes, in their DM, from the review team; until the analysis stage.",
             roles={"lead", "team"}, doing="ask follow-up questions")
@@ -215,6 +223,23 @@ def review_ask(asked, deps, respond, client):
         respond(say("follow_ups.unknown_member", what=mention[:40]))
         return
     respond(follow_ups.send(client, follow_ups.ask(review.key, asked.user, member, found.key, " ".join(words))))
+
+
+@subcommand("report", "/review report KEY", "the draft report, as a Word document sent to your DM "
+            "(`casegroup report KEY` writes it too, as Word, HTML or Markdown).", roles={"lead", "team"},
+            doing="make its report")
+def review_report(asked, deps, respond, client):
+    store, say = deps.store, deps.prompts.say
+    review = store.reviews.get(asked.review_key)
+    respond(say("report_slack.working", title=neutralise(review.title)))
+    today = store.clock().date()
+    report = build_report(store, review, deps.prompts, today)
+    failed = send_file(client, asked.user, f"{review.key}-report-draft-{today.isoformat()}.docx",
+                       f"{report.title}: {report.version}", docx_bytes(report), say("report_slack.comment"))
+    respond(say("report_slack.failed", problem=failed, key=review.key) if failed
+            else say("report_slack.sent", title=neutralise(review.title)))
+    store.audit.add(asked.user, "report.made", review.key,
+                    f"as docx; file {'not sent: ' + failed if failed else 'sent to DM'}")
 
 
 def parse_review(deps: Deps, command: dict) -> ReviewCommand:

@@ -103,14 +103,18 @@ def acknowledge_summary(ack, asked: SummaryRequest, deps: Deps):
              f"{' for ' + asked.episode if asked.episode else ''}…")
 
 
-def _send_file(client, user: str, filename: str, title: str, content: str) -> str:
-    """Upload the Markdown digest to the caller's DM. Returns '' or what went wrong (no text of the digest)."""
+DIGEST_FILE_COMMENT = ("The full digest, as a Markdown file. It holds pseudonymised case material: keep it within "
+                       "the review.")
+
+
+def send_file(client, user: str, filename: str, title: str, content: str | bytes,
+              comment: str = DIGEST_FILE_COMMENT) -> str:
+    """Upload a file (the Markdown digest, the report's .docx) to the caller's DM. Returns '' or what went wrong
+    (no text of the file)."""
     try:
         channel = client.conversations_open(users=user)["channel"]["id"]
         client.files_upload_v2(channel=channel, content=content, filename=filename, title=title,
-                               initial_comment="The full digest, as a Markdown file. It holds pseudonymised "
-                                               "case material: keep it within the review.",
-                               request_file_info=False)
+                               initial_comment=comment, request_file_info=False)
         return ""
     except SlackApiError as error:
         return (error.response.get("error") if error.response is not None else None) or "unknown_error"
@@ -144,7 +148,7 @@ def run_summary(asked: SummaryRequest, deps: Deps, respond, client):
     for message in messages:
         respond(text=message["text"], blocks=message["blocks"], response_type="ephemeral", replace_original=False)
     filename = f"{review.key}-{episode}-digest.md" if episode else f"{review.key}-digest.md"
-    failed = _send_file(client, user, filename, f"{digest.title}: {episode or 'review'} digest",
+    failed = send_file(client, user, filename, f"{digest.title}: {episode or 'review'} digest",
                         markdown(digest, episode))
     if failed:
         log.warning("could not upload the digest to %s: %s", user, failed)

@@ -115,7 +115,8 @@ class FollowUps:
         """Store what `where` says, and return what to tell the practitioner."""
         follow_up, follow_ups = where.follow_up, self.store.follow_ups
         if where.kind == "which":
-            follow_ups.keep_draft(tx, user, where.text, list(where.choices))
+            if where.text:   # else asked again, the words typed first still kept
+                follow_ups.keep_draft(tx, user, where.text, list(where.choices))
             return which_message(self.prompts, list(where.choices))
         said = {"name": follow_up.name, "key": follow_up.episode}
         if where.kind == "closed":

@@ -138,11 +138,11 @@ def test_two_questions_open_and_one_typed_answer_the_bot_asks_which(fake, slack,
     reply(slack, HV, "Nobody did; the nursery form went to the social worker.")
     which = last_said(fake, HV)
     assert "You have 2 follow-up questions open. Which one is this an answer to?" in which
-    assert "1. *Q1* (KPE1): Did you see the hostel log?" in which and "2. *Q2* (KPE4)" in which
-    assert "Click one, or type its number." in which
+    assert "• *Q1* (KPE1): Did you see the hostel log?" in which and "• *Q2* (KPE4)" in which
+    assert "Click one, or type its name, like `Q1`." in which
     calls = [c for c in fake.calls("chat.postMessage") if c["channel"] == "D0HV0001"]
     buttons = [e for b in calls[-1]["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert [(b["text"]["text"], b["action_id"]) for b in buttons] == [("1. Q1 (KPE1)", WHICH), ("2. Q2 (KPE4)", WHICH)]
+    assert [(b["text"]["text"], b["action_id"]) for b in buttons] == [("Q1 (KPE1)", WHICH), ("Q2 (KPE4)", WHICH)]
     assert [f.status for f in store.follow_ups.of_review("child-d")] == ["asked", "asked"]   # nothing guessed
 
     reply(slack, HV, "2")
@@ -154,6 +154,32 @@ def test_two_questions_open_and_one_typed_answer_the_bot_asks_which(fake, slack,
     # One open now: what they type next (their reflection being submitted) answers it, and says which.
     reply(slack, HV, "No, it stays in the hostel office.")
     assert "saved as your answer to *Q1* (KPE1)" in last_said(fake, HV)
+    assert reflection_of(store) == before
+
+
+def test_which_question_is_chosen_by_its_name_never_by_its_place_in_the_list(fake, slack, store, submitted):
+    """Q2 and Q3 open (Q1 answered): a typed 2 is Q2, though Q2 is listed first; `Q3 (KPE5)`, the button's own
+    words, is Q3; a number that is neither asks again and keeps the words typed first."""
+    ask_by_command(fake, slack, LEAD, "child-d KPE1 <@U0HV0001> First question?")
+    reply(slack, HV, "The first answer.")
+    ask_by_command(fake, slack, LEAD, "child-d KPE1 <@U0HV0001> Second question?")
+    ask_by_command(fake, slack, TEAM, "child-d KPE5 <@U0HV0001> Third question?")
+    before = reflection_of(store)
+
+    reply(slack, HV, "An answer for the second.")
+    assert "• *Q2* (KPE1): Second question?" in last_said(fake, HV)
+    reply(slack, HV, "7")
+    assert "Which one is this an answer to?" in last_said(fake, HV)
+    reply(slack, HV, "2")
+    assert "saved as your answer to *Q2* (KPE1)" in last_said(fake, HV)
+
+    ask_by_command(fake, slack, LEAD, "child-d KPE4 <@U0HV0001> Fourth question?")
+    reply(slack, HV, "An answer for the third.")
+    reply(slack, HV, "Q3 (KPE5)")
+    assert "saved as your answer to *Q3* (KPE5)" in last_said(fake, HV)
+    assert [(f.name, f.answer) for f in store.follow_ups.of_review("child-d")] == [
+        ("Q1", "The first answer."), ("Q2", "An answer for the second."), ("Q3", "An answer for the third."),
+        ("Q4", "")]
     assert reflection_of(store) == before
 
 

@@ -63,8 +63,8 @@ class FollowUp:
 
 @dataclass(frozen=True)
 class Route:
-    """Where a typed message goes. kind: "answer", "skip", "which" (several open: ask which), "chosen" (the number
-    of one the bot listed: the words kept meanwhile answer it), "add" (more words for one already answered),
+    """Where a typed message goes. kind: "answer", "skip", "which" (several open: ask which; with no text, asked
+    again, the words kept meanwhile), "chosen" (one the bot listed, named: the words kept meanwhile answer it), "add" (more words for one already answered),
     "already" (`skip` for one already answered or declined), or "closed" (a reply to a question of a review past
     its meeting stage)."""
     kind: str
@@ -111,6 +111,12 @@ def route(text: str, thread_ts: str, open_ones: list[FollowUp], in_thread: Follo
         return Route("add" if in_thread.status == "answered" else "answer", in_thread, text)
     if thread_ts:
         return None   # a thread the bot doesn't know as a question's: the reflection's, as any message is
+    if draft_choices and not waiting:
+        chosen = _named_choice(text, draft_choices)
+        if chosen is not None:
+            return Route("chosen", chosen)
+        if _CHOICE.match(text):   # a number that is none of them: asked again, the words kept meanwhile
+            return Route("which", None, "", draft_choices)
     numbered = _NUMBERED.match(text)
     if numbered:
         skip, number, rest = numbered[1], int(numbered[2]), numbered[3].strip()
@@ -120,16 +126,27 @@ def route(text: str, thread_ts: str, open_ones: list[FollowUp], in_thread: Follo
         if skip or _SKIP_AFTER.match(rest):
             return Route("skip", found)
         return Route("answer", found, rest) if rest else None
-    chosen = _CHOICE.match(text)
-    if chosen and draft_choices and not waiting:
-        index = int(chosen[1]) - 1
-        if 0 <= index < len(draft_choices):
-            return Route("chosen", draft_choices[index])
     if waiting or is_command and not _SKIP_AFTER.match(text) or not open_ones:
         return None
     if len(open_ones) == 1:
         return Route("skip", open_ones[0]) if _SKIP_AFTER.match(text) else Route("answer", open_ones[0], text)
     return Route("which", None, text, tuple(open_ones))
+
+
+def _named_choice(text: str, choices: tuple[FollowUp, ...]) -> FollowUp | None:
+    """The one of `choices` ("which question is this?") that `text` names: its number (`2`), its name (`Q2`,
+    `question 2`) or its button's words (`Q2 (KPE4)`). The list shows the names, never positions, so that a
+    typed 2 can only mean Q2."""
+    bare, numbered = _CHOICE.match(text), _NUMBERED.match(text)
+    if bare:
+        number = int(bare[1])
+    elif numbered and not numbered[1]:
+        number, rest = int(numbered[2]), numbered[3].strip(" ()").lower()
+        if rest and not any(rest == f.episode.lower() for f in choices if f.number == number):
+            return None   # `Q2 we rang the GP`: an answer to Q2, taken as one below
+    else:
+        return None
+    return next((f for f in choices if f.number == number), None)
 
 
 def counts(follow_ups: list[FollowUp]) -> dict[str, int]:

@@ -86,15 +86,16 @@ def question_message(prompts: Prompts, review: Review, title: str, follow_up: Fo
 
 
 def which_message(prompts: Prompts, choices: list[FollowUp]) -> dict:
-    """Several open: which one the words typed answer. Numbered buttons; typing the number works too."""
+    """Several open: which one the words typed answer. A button for each, named (Q2); typing its name or number
+    works too (bot.core.follow_ups: never a position in the list, which a typed 2 could be taken for)."""
     shown = choices[:WHICH_SHOWN]
     lines = [_say(prompts, "which", count=len(choices))]
-    lines += [_say(prompts, "which_line", number=n, name=f.name, key=f.episode,
-                   question=neutralise(shorten(f.question, QUESTION_CHARS))) for n, f in enumerate(shown, start=1)]
+    lines += [_say(prompts, "which_line", name=f.name, key=f.episode,
+                   question=neutralise(shorten(f.question, QUESTION_CHARS))) for f in shown]
     return split_messages([section("\n".join(lines)),
-                           actions(*(button(_say(prompts, "which_button", number=n, name=f.name, key=f.episode),
-                                            WHICH, str(f.id)) for n, f in enumerate(shown, start=1))),
-                           context(_say(prompts, "which_footer"))])[0]
+                           actions(*(button(_say(prompts, "which_button", name=f.name, key=f.episode), WHICH, str(f.id))
+                                     for f in shown)),
+                           context(_say(prompts, "which_footer", example=shown[0].name))])[0]
 
 
 def counts_line(prompts: Prompts, follow_ups: list[FollowUp]) -> str:

@@ -118,6 +118,9 @@ class FollowUps:
             if where.text:   # else asked again, the words typed first still kept
                 follow_ups.keep_draft(tx, user, where.text, list(where.choices))
             return which_message(self.prompts, list(where.choices))
+        if where.kind == "unknown":
+            return notice(self._say("unknown_number", name=where.text,
+                                    open=", ".join(f"*{f.name}* ({f.episode})" for f in where.choices)))
         said = {"name": follow_up.name, "key": follow_up.episode}
         if where.kind == "closed":
             return notice(self._say("closed", review=self.store.reviews.get(follow_up.review_key).title, **said))

@@ -65,7 +65,8 @@ class FollowUp:
 class Route:
     """Where a typed message goes. kind: "answer", "skip", "which" (several open: ask which; with no text, asked
     again, the words kept meanwhile), "chosen" (one the bot listed, named: the words kept meanwhile answer it), "add" (more words for one already answered),
-    "already" (`skip` for one already answered or declined), or "closed" (a reply to a question of a review past
+    "already" (`skip` for one already answered or declined), "unknown" (a number, `text`, that is none of the open
+    ones, `choices`), or "closed" (a reply to a question of a review past
     its meeting stage)."""
     kind: str
     follow_up: FollowUp | None = None
@@ -122,7 +123,8 @@ def route(text: str, thread_ts: str, open_ones: list[FollowUp], in_thread: Follo
         skip, number, rest = numbered[1], int(numbered[2]), numbered[3].strip()
         found = next((f for f in open_ones if f.number == number), None)
         if found is None:
-            return None
+            # `Q4 ...` with no Q4 open: said so, unless a reflection waits for its answer (it may be that).
+            return None if waiting or not open_ones else Route("unknown", None, f"Q{number}", tuple(open_ones))
         if skip or _SKIP_AFTER.match(rest):
             return Route("skip", found)
         return Route("answer", found, rest) if rest else None

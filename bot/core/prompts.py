@@ -102,7 +102,7 @@ REQUIRED_FILE_TEXTS = {
     },
     # The review team's follow-up questions (bot/follow_ups.py).
     "follow_ups.toml": {
-        "follow_ups": ["ask_button", "modal_title", "modal_submit", "modal_intro", "about_label", "question_label",
+        "follow_ups": ["unknown_number", "ask_button", "modal_title", "modal_submit", "modal_intro", "about_label", "question_label",
                        "question_hint", "question_empty", "asked", "not_delivered", "usage", "unknown_episode",
                        "unknown_member", "wrong_stage", "not_in_case_group", "not_their_episode", "not_taking_part",
                        "dm_question", "dm_on_answer", "dm_how", "answered", "added", "declined", "already", "closed",

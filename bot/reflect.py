@@ -137,9 +137,17 @@ class Reflections:
                 return taken
             found = self._talk(review, user, state, text)
             if found is None:
-                return [Delivery(channel, [notice(self.prompts.say("replies.not_in_review"))])]
+                return [Delivery(channel, [notice(self._not_a_reflection(user))])]
             deliveries, events = self._step(tx, found, text, channel)
         return self._after_commit(events, deliveries, review.key, user)
+
+    def _not_a_reflection(self, user: str) -> str:
+        """What someone with no reflection to give is told when they type in the DM: a lead reviewer or review team
+        member (who may have typed a button's words) where their own work is; anyone else, whom to ask."""
+        running = sorted(key for key, roles in self.store.reviews.of_person(user).items() if roles & {"lead", "team"})
+        if not running:
+            return self.prompts.say("replies.not_in_review")
+        return self.prompts.say("replies.runs_reviews", reviews=", ".join(f"`{key}`" for key in running))
 
     def click(self, user: str, review_key: str, token: str, typed: str, channel: str,
               event_key: str | None) -> list[Delivery]:

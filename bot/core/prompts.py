@@ -38,7 +38,7 @@ REQUIRED_TEXTS = {
                 "factors_saved_heading",
                 "current_answer", "paused", "resumed", "at_start", "editing_done", "submitted",
                 "already_submitted", "revising", "nothing_to_show", "check_prompt", "stale_button",
-                "not_in_review", "unknown_review", "error"],
+                "not_in_review", "runs_reviews", "unknown_review", "error"],
     "help": ["text"],
     "guide": ["episode_done", "whole_review", "thin_nudge", "hindsight_check", "hindsight_keep_button",
               "hindsight_rephrase_button", "hindsight_kept"],

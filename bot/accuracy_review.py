@@ -17,11 +17,11 @@ import re
 from typing import NamedTuple
 
 from bot.core.accuracy import RESOLUTIONS, AccuracyComment, agency_named, landed, where
-from bot.core.prompts import Prompts
 from bot.core.redaction import Redactor
 from bot.core.review import Review
 from bot.errors import InvalidInput, NotFoundError, StageError
-from storage import Store, Transaction
+from bot.flow import Flow
+from storage import Transaction
 
 LONGEST_AGENCY = 80   # as a review file's agency (bot/core/review.py)
 
@@ -54,18 +54,12 @@ def _report_order(comment: AccuracyComment) -> tuple:
     return (section, int(finding[1]) if finding else 0, comment.episode, comment.id)
 
 
-class AccuracyReview:
-    def __init__(self, store: Store, prompts: Prompts):
-        self.store = store
-        self.prompts = prompts
-
-    def _say(self, name: str, /, **values) -> str:
-        return self.prompts.say(f"accuracy.{name}", **values)
+class AccuracyReview(Flow):
+    SECTION = "accuracy"
 
     def review(self, review_key: str, changing: bool = False) -> Review:
-        review = self.store.reviews.get(review_key)
-        if review is None:
-            raise NotFoundError(self.prompts.say("leads.no_such_review", key=review_key))
+        """The review (`changing`: one that takes comments and resolutions, not closed)."""
+        review = self._review(review_key)
         if changing and review.stage == "closed":
             raise StageError(self._say("read_only", key=review.key))
         return review

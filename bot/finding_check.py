@@ -19,14 +19,14 @@ from bot.core.analysis import shown
 from bot.core.analysis_digest import FindingShown, team_analysis
 from bot.core.conversation import State
 from bot.core.finding_responses import OPEN_STAGES, Typed, looks_like_responses, parse_responses, to_share
-from bot.core.prompts import Prompts
 from bot.core.review import Review
 from bot.core.text import neutralise, one_line, shorten
-from bot.errors import NotFoundError, StageError
+from bot.errors import StageError
+from bot.flow import Flow
 from bot.reflect import Delivery
 from bot.render.blocks import notice
 from bot.render.finding_check_blocks import WORDS_SHOWN, answer_form, kind_said, share_messages
-from storage import Store, Transaction
+from storage import Transaction
 from storage.finding_responses import TAKING_PART
 
 
@@ -36,19 +36,8 @@ class ShareRound:
     told: list[Delivery] = field(default_factory=list)   # each member's DM
 
 
-class CaseGroupCheck:
-    def __init__(self, store: Store, prompts: Prompts):
-        self.store = store
-        self.prompts = prompts
-
-    def _say(self, name: str, /, **values) -> str:
-        return self.prompts.say(f"finding_check.{name}", **values)
-
-    def _review(self, review_key: str) -> Review:
-        review = self.store.reviews.get(review_key)
-        if review is None:
-            raise NotFoundError(self.prompts.say("leads.no_such_review", key=review_key))
-        return review
+class CaseGroupCheck(Flow):
+    SECTION = "finding_check"
 
     def _shown(self, review: Review) -> dict[str, FindingShown]:
         """The findings a member may see (draft and agreed), as every output shows them: pseudonymised."""

@@ -13,21 +13,16 @@ The rules of who may be asked, and where a typed reply goes, are bot/core/follow
 from __future__ import annotations
 
 from bot.core.follow_ups import ASKING_STAGES, WAITING_STAGES, FollowUp, Route, ask_problem, route
-from bot.core.prompts import Prompts
 from bot.core.redaction import Redactor
 from bot.errors import InvalidInput, NotFoundError, StageError
+from bot.flow import Flow
 from bot.render.blocks import notice
 from bot.render.follow_up_blocks import question_message, which_message
-from storage import Store, Transaction
+from storage import Transaction
 
 
-class FollowUps:
-    def __init__(self, store: Store, prompts: Prompts):
-        self.store = store
-        self.prompts = prompts
-
-    def _say(self, text: str, /, **values) -> str:
-        return self.prompts.say(f"follow_ups.{text}", **values)
+class FollowUps(Flow):
+    SECTION = "follow_ups"
 
     # ----- asking -------------------------------------------------------------
 

@@ -19,30 +19,18 @@ from bot.core.analysis_forms import (APPRAISAL_FIELDS, FINDING_FIELDS, asks_from
                                      finding_from_pattern)
 from bot.core.digest import EmergingPattern
 from bot.core.finding_responses import responses_by_finding
-from bot.core.prompts import Prompts
 from bot.core.redaction import Redactor
 from bot.core.review import Review
 from bot.core.text import neutralise
 from bot.digest_builder import build_digest
 from bot.errors import InvalidInput, NotFoundError
+from bot.flow import Flow
 from bot.render.analysis_blocks import appraisal_modal, finding_lines, finding_modal
 from bot.render.finding_check_blocks import with_responses
-from storage import Store
 
 
-class TeamAnalysis:
-    def __init__(self, store: Store, prompts: Prompts):
-        self.store = store
-        self.prompts = prompts
-
-    def _say(self, name: str, /, **values) -> str:
-        return self.prompts.say(f"team_analysis.{name}", **values)
-
-    def _review(self, review_key: str) -> Review:
-        review = self.store.reviews.get(review_key)
-        if review is None:
-            raise NotFoundError(self.prompts.say("leads.no_such_review", key=review_key))
-        return review
+class TeamAnalysis(Flow):
+    SECTION = "team_analysis"
 
     # ----- appraisals -----------------------------------------------------
 

@@ -76,7 +76,7 @@ def test_a_lead_drops_the_police_comments_names_the_agency_reads_and_resolves_th
         ("4 Findings", "", "F2", "Brackenshire Police", "SO")]
     # The next words in the DM are the DM's again: nothing waits for an agency now.
     slack.dm(LEAD, "hello")
-    said_to(fake, LEAD, "not part of a review")
+    said_to(fake, LEAD, "I take typed answers only from the case group")
 
     # `/review comments`: by place, pseudonymised, a Resolve button on each open one (for a lead).
     slack.command(LEAD, "/review", "comments child-d", fake.response_url)
@@ -156,7 +156,7 @@ def test_the_bots_own_upload_is_not_a_drop(fake, slack, lazy, store, imported):
     fake.share_file("F0BOTUP1", "child-d-digest.md", b"# digest")
     slack.event(file_shared(BOT_USER, "F0BOTUP1"))
     slack.dm(LEAD, "hello")   # something the bot does answer, so that an absence below is real
-    said_to(fake, LEAD, "not part of a review")
+    said_to(fake, LEAD, "I take typed answers only from the case group")
     assert not fake.calls("files.info") and not posts_to(fake, BOT_USER)
 
 
@@ -179,7 +179,7 @@ def test_a_bad_file_dropped_gets_one_line_and_nothing_is_stored(name, content, i
     assert len(said) == 1 and "Nothing was stored." in said[0]
     assert not [p for p in posts_to(fake, LEAD) if "Which agency" in p]
     slack.dm(LEAD, "Brackenshire Police")   # nothing waits for an agency: the DM is the DM's
-    said_to(fake, LEAD, "not part of a review")
+    said_to(fake, LEAD, "I take typed answers only from the case group")
     assert store.accuracy.comments("child-d") == []
     # Not a Word file by its name or size: not even downloaded.
     if name in ("minutes.pdf", "huge.docx"):
@@ -228,7 +228,7 @@ def test_a_purge_deletes_a_dropped_file_still_waiting_for_its_agency(fake, slack
     counts = store.retention.purge("child-d", actor="cli")
     assert counts["accuracy_files"] == 1
     slack.dm(LEAD, "Brackenshire Police")   # nothing waits now: the DM is the DM's again
-    said_to(fake, LEAD, "not part of a review")
+    said_to(fake, LEAD, "I take typed answers only from the case group")
     assert store.accuracy.comments("child-d") == []
     assert "police.docx" not in str(store.audit.trail("child-d"))   # named by who and when, not by the file
 

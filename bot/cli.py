@@ -538,7 +538,9 @@ def build_parser() -> argparse.ArgumentParser:
     analysis.set_defaults(func=lambda args, settings: (analysis.print_help(), EXIT_USAGE)[1])
 
     report = commands.add_parser("report", parents=[uses_db], help="write the draft report (Word, HTML or Markdown), "
-                                                                 "in the shape of a Learning Together report")
+                                                                 "in the shape of a Learning Together report",
+                                 epilog="The agencies' factual-accuracy comments on the draft: `casegroup report "
+                                        "comments import|list|resolve ...` (`casegroup report comments --help`).")
     report.add_argument("key", help="the review's key, as in its file")
     report.add_argument("--format", choices=REPORT_FORMATS,
                         help="docx (default), html (self-contained, prints on A4) or md; taken from --out's extension "

@@ -175,6 +175,9 @@ def test_the_commands_have_help(cli, capsys):
             cli(args)
         assert done.value.code == 0
         assert "usage: casegroup report comments" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        cli(["report", "--help"])   # the report's own help points to its comments
+    assert "`casegroup report comments --help`" in " ".join(capsys.readouterr().out.split())
 
 
 def test_two_hundred_comments_import_in_well_under_a_second(tmp_path, store, imported, prompts):

@@ -6,8 +6,8 @@
     comments_from_file("police.docx", review, prompts)     # the three, for `casegroup report comments import`
 
 The report (`casegroup report KEY`) marks its structure for this: its identifier is "casegroup:" + the review's
-key; each section is a "Heading 1" whose text starts with its number ("4 Findings") or "Appendix A"; each finding's
-"Heading 2" holds a bookmark "casegroup_F1"; and the first cell of each episode row of its tables is the episode's
+key; each section is a "Heading 1" whose text starts with its number ("4 Findings") or "Appendix A" (B, C: any
+Heading 1 starts a section, so a new appendix needs nothing here); each finding's "Heading 2" holds a bookmark "casegroup_F1"; and the first cell of each episode row of its tables is the episode's
 key. A comment is placed by its anchor (w:commentRangeStart): the last Heading 1 before it, the table row it sits
 in, and the last finding bookmark before it within the findings. Word's w:author (a person's name) is never read
 into anything kept: only the initials. The agency is the lead's to say (`--from`, or the DM's question).

@@ -4,6 +4,7 @@
         store.finding_responses.record_shared(tx, "child-d", "U0HV0001", [("F1", 2)])
         store.finding_responses.save(tx, "child-d", "U0HV0001", "F2", "doesnt_fit", "we did call")  # 'new'
     store.finding_responses.shared("child-d", "U0HV0001")    # {"F1": 2}: the version each was sent at
+    store.finding_responses.shared_findings("child-d")       # {"F1"}: shared with anyone
     store.finding_responses.of_review("child-d")             # [Response(...)], every member's current one
 
 One current response per member per finding: a change replaces it, and no earlier words are kept. They are the
@@ -38,6 +39,11 @@ class FindingResponses:
         """{finding key: the version last sent to `member`}."""
         return dict(self.database.db.execute("select finding, version from finding_shares where review_key = ? "
                                              "and member = ?", [review_key, member]).fetchall())
+
+    def shared_findings(self, review_key: str) -> set[str]:
+        """The findings shared with at least one member: the report says "not yet shared" of the others."""
+        return {finding for (finding,) in self.database.db.execute(
+            "select distinct finding from finding_shares where review_key = ?", [review_key])}
 
     @staticmethod
     def record_shared(tx: Transaction, review_key: str, member: str, sent: Iterable[tuple[str, int]],

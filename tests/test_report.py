@@ -61,7 +61,8 @@ def test_the_word_draft_has_every_section_finding_and_question_in_word_s_own_str
     headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
     ones = [text for style, text in headings if style == "Heading 1"]
     assert ones == ["1 Introduction", "2 The case in brief", "3 Appraisal of practice", "4 Findings",
-                    "Appendix A: The case group", "Appendix B: Factual accuracy"]
+                    "Appendix A: The case group", "Appendix B: Factual accuracy",
+                    "Appendix C: The case group's feedback"]
     twos = [text for style, text in headings if style == "Heading 2"]
     # Agreed first (F3), then the file's drafts in the team's order (F1, F2); the dropped F4 left out.
     findings = [t for t in twos if t.startswith("Finding")]
@@ -187,7 +188,7 @@ def test_an_empty_review_still_gives_a_report_whose_sections_say_there_is_nothin
     assert "Nobody in the case group has given a reflection yet, so this draft holds no practitioner's account." in text
     assert "The review team has not written any findings yet." in text
     assert "No factual-accuracy comments have been received yet." in text
-    assert len([p for p in document.paragraphs if p.style.name == "Heading 1"]) == 6
+    assert len([p for p in document.paragraphs if p.style.name == "Heading 1"]) == 7
     chronology, appraisal, case_group = document.tables
     assert all(r.cells[1].text == "Not yet appraised by the review team." for r in appraisal.rows[1:])
 

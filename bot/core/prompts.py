@@ -126,7 +126,13 @@ REQUIRED_FILE_TEXTS = {
             "column_what_happened", "column_appraisal", "column_explanation", "column_agency", "column_role",
             "column_episodes", "column_took_part", "column_number", "column_section", "column_comment",
             "column_resolution", "member_submitted", "member_declined", "member_withdrawn", "member_not_yet",
-            "resolution_open", "resolution_accepted", "resolution_not_accepted", "on_text"],
+            "resolution_open", "resolution_accepted", "resolution_not_accepted", "on_text",
+            # Issue 17's parts: the case group's response, the follow-ups' counts, Appendix C's feedback.
+            "responses", "responses_counts", "responses_challenged", "response_fits", "response_doesnt_fit",
+            "response_comment", "not_shared", "no_responses", "follow_ups", "no_follow_ups", "appendix_c",
+            "feedback_not_yet", "feedback_nobody", "feedback_asked", "feedback_rated", "feedback_ratings_held",
+            "feedback_comments", "feedback_comments_held", "feedback_no_comments", "column_rating",
+            "column_answers"],
         "report_limits": [
             "nothing_submitted", "not_taken_part", "low_coverage", "learned_later"],
         "report_slack": [

@@ -1,13 +1,16 @@
 """The report: an editable draft in the shape of a Learning Together report, from what the bot holds.
 
     report = compile_report(review, coverage, analysis, progress, comments, prompts, today)
-    [s.heading for s in report.sections]   # ['1 Introduction', ..., 'Appendix B: Factual accuracy']
+    [s.heading for s in report.sections]   # ['1 Introduction', ..., "Appendix C: The case group's feedback"]
     report.findings[0].heading             # 'Finding 1: Forms ask about the adults, not the child' (agreed first)
+    report.findings[0].response.summary    # "3 responses: 1 fit, 1 doesn't fit, 1 comment."
 
 Every section is filled from the review, the case group's coverage of each episode (bot.core.digest.coverage;
 None while nothing is submitted), the review team's analysis (bot.core.analysis_digest) and the agencies'
-factual-accuracy comments (bot.core.accuracy), and a section with nothing yet says so in one line. The analysis
-arrives pseudonymised; what the report adds (the title, the reason, the episodes' words, the comments) passes
+factual-accuracy comments (bot.core.accuracy), and a section with nothing yet says so in one line. Issue 17's parts
+join it: under each finding the case group's response to it (bot.core.finding_responses), in Appendix A the
+follow-up questions counted (never their words), and Appendix C the feedback at close in aggregate
+(bot.core.feedback). The analysis, the responses and the feedback arrive pseudonymised; what the report adds (the title, the reason, the episodes' words, the comments) passes
 through the same redaction here, in one batch, so no real name reaches a renderer. (The report quotes the case
 group only through the team's findings: it needs the digest's counts, not its compiled text, which is most of a
 digest's time.) Practitioners appear by role and agency only.
@@ -22,6 +25,9 @@ from dataclasses import dataclass, field
 from bot.core.accuracy import AccuracyComment
 from bot.core.analysis_digest import QuoteShown, TeamAnalysis
 from bot.core.digest import Coverage, Digest
+from bot.core.feedback import MINIMUM_SHOWN, RATINGS, FeedbackSummary
+from bot.core.finding_responses import FindingResponses
+from bot.core.follow_ups import FollowUp
 from bot.core.progress import ReviewProgress
 from bot.core.redaction import Redactor
 from bot.core.review import Review, day
@@ -29,7 +35,7 @@ from bot.core.review import Review, day
 # A section's number is the report's, not the wording's: the comments an agency adds are placed back by it
 # (the headings' text starts with it), so rewording prompts/report.toml can't break the import.
 NUMBERS = {"introduction": "1", "case_in_brief": "2", "appraisal_of_practice": "3", "findings": "4",
-           "appendix_a": "Appendix A", "appendix_b": "Appendix B"}
+           "appendix_a": "Appendix A", "appendix_b": "Appendix B", "appendix_c": "Appendix C"}
 # Below this share of the practitioners expected, an episode's coverage is a limitation of the review.
 LOW_COVERAGE = 0.5
 
@@ -66,6 +72,34 @@ class FindingPart:
 
 
 @dataclass(frozen=True)
+class ResponseRow:
+    who: str           # by role and agency
+    kind: str          # the kind in the report's words: 'doesn't fit their experience'
+    text: str          # '' when they gave no words
+
+
+@dataclass(frozen=True)
+class CaseGroupResponse:
+    """The case group's response to one finding: the counts first, a warning when it doesn't fit someone's
+    experience, then each response. With none, `summary` alone says why (not shared yet, or no answer yet)."""
+    summary: str       # "3 responses: 1 fit, 1 doesn't fit, 1 comment." or 'Not yet shared with the case group.'
+    challenged: str    # '' or 'Challenged: 1 member of the case group said ...'
+    responses: tuple[ResponseRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class FeedbackAnnex:
+    """Appendix C: the feedback at close, in aggregate only. `said`: its paragraphs (one, in italics, when there
+    is nothing yet: `empty`); `ratings`: (label, count) for 1 to 5, () while held back below the minimum;
+    `comments_said`: the line before the comments, or why there are none; `comments`: unattributed, sorted."""
+    said: tuple[str, ...]
+    empty: bool = False
+    ratings: tuple[tuple[str, int], ...] = ()
+    comments_said: str = ""
+    comments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ReportFinding:
     number: int        # its place in the report (agreed ones first): may differ from its key's number
     key: str           # F1: the bookmark the factual-accuracy comments are placed by
@@ -77,6 +111,7 @@ class ReportFinding:
     how_widespread: str
     why_it_matters: str
     asks: tuple[str, ...]
+    response: CaseGroupResponse
 
 
 @dataclass(frozen=True)
@@ -119,7 +154,9 @@ class Report:
     findings: tuple[ReportFinding, ...]
     asks_label: str                # 'Questions for the board' or 'Recommendations'
     case_group: tuple[MemberRow, ...]
+    follow_ups: str                # Appendix A's one line of counts
     comments: tuple[CommentRow, ...]
+    feedback: FeedbackAnnex
     # The digest, when the caller made one (the HTML: it draws the digest's timeline from it).
     digest: Digest | None = field(default=None, compare=False, repr=False)
 
@@ -173,11 +210,57 @@ def _where(comment: AccuracyComment, finding_numbers: dict[str, int], words: dic
     return ", ".join(parts) or "-"
 
 
+def _response(responses: FindingResponses | None, shared: bool, prompts) -> CaseGroupResponse:
+    if responses is None or not responses.responses:
+        return CaseGroupResponse(prompts.say("report.no_responses" if shared else "report.not_shared"), "")
+    doesnt_fit = responses.count("doesnt_fit")
+    summary = prompts.say("report.responses_counts", count=len(responses.responses), fits=responses.count("fits"),
+                          doesnt_fit=doesnt_fit, comments=responses.count("comment"))
+    challenged = prompts.say("report.responses_challenged", count=doesnt_fit) if responses.challenged else ""
+    return CaseGroupResponse(summary, challenged, tuple(
+        ResponseRow(r.who, prompts.say(f"report.response_{r.kind}"), r.text) for r in responses.responses))
+
+
+def _follow_ups_line(follow_ups: list[FollowUp], prompts) -> str:
+    """Counts only: the questions and answers are a practitioner's account, which the board reads only as the
+    team's findings quote it; the digest shows them in full, under each account."""
+    if not follow_ups:
+        return prompts.say("report.no_follow_ups")
+    status = Counter(f.status for f in follow_ups)
+    return prompts.say("report.follow_ups", asked=len(follow_ups), answered=status["answered"],
+                       declined=status["declined"], open=status["asked"])
+
+
+def _feedback_annex(review: Review, feedback: FeedbackSummary | None, prompts) -> FeedbackAnnex:
+    if feedback is None or not feedback.asked:
+        return FeedbackAnnex((prompts.say("report.feedback_nobody" if review.stage == "closed"
+                                          else "report.feedback_not_yet"),), empty=True)
+    said = [prompts.say("report.feedback_asked", asked=feedback.asked, board=review.board),
+            prompts.say("report.feedback_rated", rated=feedback.rated, asked=feedback.asked)]
+    ratings: tuple[tuple[str, int], ...] = ()
+    if feedback.ratings_shown:
+        # The scale as the practitioners were shown it ("1. Very hard"): the board reads the same words.
+        ratings = tuple((prompts.say(f"feedback.rating_{n}"), feedback.ratings.get(n, 0)) for n in RATINGS)
+    elif feedback.rated:
+        said.append(prompts.say("report.feedback_ratings_held", minimum=MINIMUM_SHOWN))
+    if feedback.comments:
+        comments_said = prompts.say("report.feedback_comments")
+    elif feedback.comments_held:
+        comments_said = prompts.say("report.feedback_comments_held", count=feedback.comments_held,
+                                    minimum=MINIMUM_SHOWN)
+    else:
+        comments_said = prompts.say("report.feedback_no_comments")
+    return FeedbackAnnex(tuple(said), False, ratings, comments_said, feedback.comments)
+
+
 def compile_report(review: Review, coverage: list[Coverage] | None, analysis: TeamAnalysis,
                    progress: ReviewProgress, comments: list[AccuracyComment], prompts, today: dt.date,
-                   digest: Digest | None = None) -> Report:
+                   digest: Digest | None = None, *, responses: dict[str, FindingResponses], shared: set[str],
+                   feedback: FeedbackSummary | None, follow_ups: list[FollowUp]) -> Report:
     """The report of `review` as of `today`. `coverage` is None while nobody has submitted a reflection; `digest`,
-    if given, is kept for a renderer that draws its timeline."""
+    if given, is kept for a renderer that draws its timeline. `responses`: the case group's, by finding
+    (responses_by_finding); `shared`: the findings shared with anyone; `feedback`: None before anyone was asked;
+    `follow_ups`: every follow-up question of the review."""
     words = dict(prompts.texts["report"])
     comments = list(comments)
     # What the report adds to the (already pseudonymised) digest and analysis, redacted in one batch.
@@ -221,7 +304,8 @@ def compile_report(review: Review, coverage: list[Coverage] | None, analysis: Te
                                                                         if f.status != "agreed"]
     findings = tuple(ReportFinding(number, f.key, words["finding"].format(number=number, title=f.title), f.category,
                                    f.status != "agreed", f.in_this_case, f.evidence, f.how_widespread,
-                                   f.why_it_matters, f.asks)
+                                   f.why_it_matters, f.asks,
+                                   _response(responses.get(f.key), f.key in shared, prompts))
                      for number, f in enumerate(ordered, start=1))
     numbers = {f.key: f.number for f in findings}
 
@@ -240,4 +324,5 @@ def compile_report(review: Review, coverage: list[Coverage] | None, analysis: Te
         limitations=tuple(_limitations(coverage, progress, clean, prompts)), chronology=chronology,
         appraisals=tuple(appraisals), findings=findings,
         asks_label=words["recommendations"] if analysis.asks == "recommendations" else words["questions"],
-        case_group=case_group, comments=comment_rows, digest=digest)
+        case_group=case_group, follow_ups=_follow_ups_line(follow_ups, prompts), comments=comment_rows,
+        feedback=_feedback_annex(review, feedback, prompts), digest=digest)

@@ -5,7 +5,7 @@
 
 What the factual-accuracy import (the agencies' Word comments, placed back in the report) reads, and so must stay:
 - core_properties.identifier is "casegroup:" + the review's key;
-- each section is a "Heading 1" paragraph whose text starts with its number, or "Appendix A" / "Appendix B";
+- each section is a "Heading 1" paragraph whose text starts with its number, or "Appendix A" / "B" / "C";
 - each finding's "Heading 2" paragraph, "Finding N: title", holds a bookmark "casegroup_" + its key (casegroup_F1),
   since N follows the report's order and the key doesn't;
 - in the chronology and appraisal tables, the first cell of each episode's row is the episode's key (KPE2).
@@ -25,9 +25,9 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Pt, RGBColor
 
-from bot.core.report import Report
+from bot.core.report import CaseGroupResponse, Report
 from bot.errors import CasegroupError
 
 BOOKMARK_PREFIX = "casegroup_"
@@ -38,6 +38,9 @@ CHRONOLOGY_WIDTHS = (Cm(2.2), Cm(3.2), Cm(4.0), Cm(6.6))
 APPRAISAL_WIDTHS = (Cm(2.2), Cm(4.6), Cm(4.6), Cm(4.6))
 CASE_GROUP_WIDTHS = (Cm(4.2), Cm(4.8), Cm(3.2), Cm(3.8))
 COMMENT_WIDTHS = (Cm(1.2), Cm(3.0), Cm(3.3), Cm(5.3), Cm(3.2))
+RATING_WIDTHS = (Cm(8.0), Cm(3.0))
+# The line that says a finding doesn't fit someone's experience: dark red, as well as bold, so it stands out.
+CHALLENGED = RGBColor(0x9C, 0x1C, 0x1C)
 
 
 def docx_bytes(report: Report, template: str | Path | None = None) -> bytes:
@@ -55,6 +58,7 @@ def docx_bytes(report: Report, template: str | Path | None = None) -> bytes:
     _findings(document, report)
     _appendix_a(document, report)
     _appendix_b(document, report)
+    _appendix_c(document, report)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -361,6 +365,25 @@ def _findings(document, report: Report) -> None:
             else:
                 paragraph = _styled(document, ask, _style(document, "List Number"))
                 paragraph._p.get_or_add_pPr().get_or_add_numPr().get_or_add_numId().val = numbered
+        _case_group_response(document, report, finding.response)
+
+
+def _case_group_response(document, report: Report, response: CaseGroupResponse) -> None:
+    """Under the team's finding, the case group's words about it: kept apart from the team's by their own label.
+    The label, the counts and the warning keep with what follows, so none is left alone at a page's foot."""
+    _paragraph(document, report.say("responses"), bold=True).paragraph_format.keep_with_next = True
+    if not response.responses:
+        _paragraph(document, response.summary, italic=True)
+        return
+    _paragraph(document, response.summary).paragraph_format.keep_with_next = True
+    if response.challenged:
+        warning = _paragraph(document, response.challenged, bold=True)
+        warning.runs[0].font.color.rgb = CHALLENGED
+        warning.paragraph_format.keep_with_next = True
+    for shown in response.responses:
+        paragraph = _styled(document, "", _style(document, "List Bullet"))
+        paragraph.add_run(shown.who).bold = True
+        paragraph.add_run(f": {shown.kind}" + (f": “{shown.text}”" if shown.text else ""))
 
 
 def _numbering_from_one(document) -> int | None:
@@ -382,6 +405,7 @@ def _appendix_a(document, report: Report) -> None:
         return
     _table(document, [report.say(n) for n in ("column_role", "column_agency", "column_episodes", "column_took_part")],
            [(m.role, m.agency, m.episodes, m.took_part) for m in report.case_group], CASE_GROUP_WIDTHS)
+    _paragraph(document, report.follow_ups).paragraph_format.space_before = Pt(12)
 
 
 def _appendix_b(document, report: Report) -> None:
@@ -395,3 +419,20 @@ def _appendix_b(document, report: Report) -> None:
                      comment.resolution + (f": {comment.reason}" if comment.reason else "")))
     _table(document, [report.say(n) for n in ("column_number", "column_agency", "column_section", "column_comment",
                                               "column_resolution")], rows, COMMENT_WIDTHS)
+
+
+def _appendix_c(document, report: Report) -> None:
+    feedback = report.feedback
+    _heading(document, report.section("appendix_c").heading, 1)
+    for line in feedback.said:
+        _paragraph(document, line, italic=feedback.empty)
+    if feedback.empty:
+        return
+    if feedback.ratings:
+        _table(document, [report.say("column_rating"), report.say("column_answers")],
+               [(label, str(count)) for label, count in feedback.ratings], RATING_WIDTHS)
+    paragraph = _paragraph(document, feedback.comments_said, bold=bool(feedback.comments),
+                           italic=not feedback.comments)
+    paragraph.paragraph_format.space_before = Pt(12)
+    for comment in feedback.comments:
+        _styled(document, comment, _style(document, "List Bullet"))

@@ -74,12 +74,14 @@ def markdown(report: Report) -> str:
                   f"**{say('why_it_matters')}**", "", _md(finding.why_it_matters) or none, "",
                   f"**{report.asks_label}**", ""]
         lines += [f"{number}. {_md(ask)}" for number, ask in enumerate(finding.asks, start=1)] or [none]
-        lines += [""]
+        lines += [""] + _response_md(report, finding.response)
 
     lines += _heading_md(report, "appendix_a")
     lines += (_table_md([say("column_role"), say("column_agency"), say("column_episodes"), say("column_took_part")],
                         [(m.role, m.agency, m.episodes, m.took_part) for m in report.case_group])
               if report.case_group else [f"_{say('no_case_group')}_", ""])
+    if report.case_group:
+        lines += [_md(report.follow_ups), ""]
 
     lines += _heading_md(report, "appendix_b")
     if report.comments:
@@ -88,7 +90,30 @@ def markdown(report: Report) -> str:
                             say("column_resolution")], [_comment_row(report, c) for c in report.comments])
     else:
         lines += [f"_{say('no_comments')}_", ""]
+
+    lines += _heading_md(report, "appendix_c")
+    feedback = report.feedback
+    lines += [f"_{_md(line)}_" if feedback.empty else _md(line) for line in feedback.said] + [""]
+    if not feedback.empty:
+        if feedback.ratings:
+            lines += _table_md([say("column_rating"), say("column_answers")],
+                               [(label, str(count)) for label, count in feedback.ratings])
+        lines += [f"**{_md(feedback.comments_said)}**" if feedback.comments else f"_{_md(feedback.comments_said)}_",
+                  ""]
+        lines += [f"- {_md(comment)}" for comment in feedback.comments] + [""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _response_md(report: Report, response) -> list[str]:
+    lines = [f"**{report.say('responses')}**", ""]
+    if not response.responses:
+        return lines + [f"_{_md(response.summary)}_", ""]
+    lines += [_md(response.summary), ""]
+    if response.challenged:
+        lines += [f"**{_md(response.challenged)}**", ""]
+    lines += [f"- **{_md(r.who)}**: {_md(r.kind)}" + (f": “{_md(r.text)}”" if r.text else "")
+              for r in response.responses]
+    return lines + [""]
 
 
 def _comment_row(report: Report, comment) -> tuple[str, ...]:
@@ -105,6 +130,7 @@ STYLE = """
 .draft { font-style: italic; color: #55656d; } .finding { break-inside: auto; }
 td.key { font-weight: 600; width: 3.5em; }
 .open { color: #8a5a00; font-weight: 600; }
+.challenged { color: #9c1c1c; font-weight: 700; } .responses li { margin: .2em 0; }
 @page { size: A4; margin: 20mm 18mm; }
 @media print { .title-page, nav { break-after: page; } section.report { break-before: page; } }
 """
@@ -176,13 +202,15 @@ def html(report: Report) -> str:
             + (f"<h4>{_h(say('evidence'))}</h4>{quotes}" if quotes else "")
             + f"<h4>{_h(say('how_widespread'))}</h4>{_p(f.how_widespread, none)}"
             f"<h4>{_h(say('why_it_matters'))}</h4>{_p(f.why_it_matters, none)}"
-            f"<h4>{_h(report.asks_label)}</h4>" + (f"<ol>{asks}</ol>" if asks else _p("", none)) + "</article>")
+            f"<h4>{_h(report.asks_label)}</h4>" + (f"<ol>{asks}</ol>" if asks else _p("", none))
+            + _response_html(report, f.response) + "</article>")
     parts.append(_section_html(report, "findings", "".join(findings) or _p("", say("no_findings"))))
 
     case_group = _table_html([say("column_role"), say("column_agency"), say("column_episodes"),
                               say("column_took_part")],
                              [(m.role, _h(m.agency), _h(m.episodes), _h(m.took_part)) for m in report.case_group])
-    parts.append(_section_html(report, "appendix_a", case_group if report.case_group else _p("", say("no_case_group"))))
+    parts.append(_section_html(report, "appendix_a", case_group + f"<p>{_h(report.follow_ups)}</p>"
+                               if report.case_group else _p("", say("no_case_group"))))
 
     rows = [tuple(_h(text) for text in _comment_row(report, c)) for c in report.comments]
     rows = [(*row[:4], f'<span class="open">{row[4]}</span>' if c.open else row[4])
@@ -191,4 +219,31 @@ def html(report: Report) -> str:
                 + _table_html([say("column_number"), say("column_agency"), say("column_section"),
                                say("column_comment"), say("column_resolution")], rows, key_first=False))
     parts.append(_section_html(report, "appendix_b", comments if report.comments else _p("", say("no_comments"))))
+    parts.append(_section_html(report, "appendix_c", _feedback_html(report)))
     return "".join(parts) + "</body></html>\n"
+
+
+def _response_html(report: Report, response) -> str:
+    heading = f"<h4>{_h(report.say('responses'))}</h4>"
+    if not response.responses:
+        return heading + _p("", response.summary)
+    items = "".join(f"<li><strong>{_h(r.who)}</strong>: {_h(r.kind)}" + (f": “{_h(r.text)}”" if r.text else "")
+                    + "</li>" for r in response.responses)
+    challenged = f'<p class="challenged">{_h(response.challenged)}</p>' if response.challenged else ""
+    return f'{heading}<p>{_h(response.summary)}</p>{challenged}<ul class="responses">{items}</ul>'
+
+
+def _feedback_html(report: Report) -> str:
+    feedback = report.feedback
+    if feedback.empty:
+        return "".join(_p("", line) for line in feedback.said)
+    body = "".join(f"<p>{_h(line)}</p>" for line in feedback.said)
+    if feedback.ratings:
+        body += _table_html([report.say("column_rating"), report.say("column_answers")],
+                            [(_h(label), str(count)) for label, count in feedback.ratings], key_first=False)
+    if feedback.comments:
+        body += f"<p><strong>{_h(feedback.comments_said)}</strong></p><ul>"
+        body += "".join(f"<li>{_h(comment)}</li>" for comment in feedback.comments) + "</ul>"
+    else:
+        body += _p("", feedback.comments_said)
+    return body

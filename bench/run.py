@@ -132,11 +132,12 @@ move much less.
   and written 12 findings: the digest, the analysis and the progress read from the store, the report's own texts
   pseudonymised, and the document written (styles, fields, bookmarks) to bytes. The floor is python-docx writing
   the same paragraphs and tables, already made, with no logic.
-- **8. Factual-accuracy comments.** `casegroup report comments import`'s work on a draft of
-  the bench's 60-episode review (its chronology and appraisal tables, 12 findings) carrying
-  200 Word comments: open the .docx, place each comment (section, episode row, finding) and
-  read its anchor, and store them with their agency, against python-docx only opening the
-  file and reading the 200 comments (bench/accuracy_comments.py).
+- **8. Factual-accuracy comments.** `casegroup report comments import`'s work on the real
+  draft report of part 7's review (its chronology and appraisal tables, 60 appraisals, 12
+  findings) carrying 200 Word comments added with python-docx's add_comment: open the .docx,
+  place each comment (section, episode row, finding) and read its anchor, and store them
+  with their agency, against python-docx only opening the file and reading the 200 comments
+  (bench/accuracy_comments.py).
 
 All names and texts are invented (bench/corpus.py).
 """

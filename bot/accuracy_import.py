@@ -7,10 +7,13 @@
 
 The report (`casegroup report KEY`) marks its structure for this: its identifier is "casegroup:" + the review's
 key; each section is a "Heading 1" whose text starts with its number ("4 Findings") or "Appendix A" (B, C: any
-Heading 1 starts a section, so a new appendix needs nothing here); each finding's "Heading 2" holds a bookmark "casegroup_F1"; and the first cell of each episode row of its tables is the episode's
-key. A comment is placed by its anchor (w:commentRangeStart): the last Heading 1 before it, the table row it sits
-in, and the last finding bookmark before it within the findings. Word's w:author (a person's name) is never read
-into anything kept: only the initials. The agency is the lead's to say (`--from`, or the DM's question).
+Heading 1 starts a section, so a new appendix needs nothing here); each finding's "Heading 2" holds a bookmark
+"casegroup_F1"; the first cell of each episode row of its tables is the episode's key; and before the first
+section come the title page, which ends with a page break, and the contents. A comment is placed by its anchor
+(w:commentRangeStart): the last Heading 1 before it (or the title page or the contents, named as
+prompts/report.toml names them), the table row it sits in, and the last finding bookmark before it within the
+findings; a comment with no range, by its reference. Word's w:author (a person's name) is never read into
+anything kept: only the initials. The agency is the lead's to say (`--from`, or the DM's question).
 """
 from __future__ import annotations
 
@@ -35,7 +38,8 @@ LARGEST_FILE = 20 * 1024 * 1024  # a draft report is a few hundred kB; a bigger 
 _P, _T, _TAB, _BR = qn("w:p"), qn("w:t"), qn("w:tab"), qn("w:br")
 _TR, _TC = qn("w:tr"), qn("w:tc")
 _START, _END, _BOOKMARK = qn("w:commentRangeStart"), qn("w:commentRangeEnd"), qn("w:bookmarkStart")
-_ID, _NAME, _STYLE = qn("w:id"), qn("w:name"), qn("w:val")
+_REFERENCE = qn("w:commentReference")
+_ID, _NAME, _STYLE, _TYPE = qn("w:id"), qn("w:name"), qn("w:val"), qn("w:type")
 
 
 class CommentsFileError(CasegroupError):
@@ -67,7 +71,8 @@ def comments_in(document, review: Review, name: str, prompts: Prompts) -> list[A
     CommentsFileError when the draft is another review's (or nobody's), or has no comments."""
     if review_key_of(document) != review.key:
         raise CommentsFileError(prompts.say("accuracy.not_this_review", name=name, key=review.key))
-    places = _places(document, {e.key.casefold(): e.key for e in review.episodes})
+    places = _places(document, {e.key.casefold(): e.key for e in review.episodes},
+                     (prompts.say("report.title_page"), prompts.say("report.contents")))
     comments = []
     for comment in document.comments:
         text = comment.text.strip()
@@ -99,18 +104,21 @@ def _stamp(when: dt.datetime | None) -> str:
     return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _places(document, episodes: dict[str, str]) -> dict[int, tuple[str, str, str, str]]:
-    """comment id -> (section, episode, finding, anchor text), in one walk of the body in document order."""
+def _places(document, episodes: dict[str, str], front: tuple[str, str]) -> dict[int, tuple[str, str, str, str]]:
+    """comment id -> (section, episode, finding, anchor text), in one walk of the body in document order. `front`:
+    the names of what comes before the first section, the title page and the contents."""
     headings = _heading_levels(document)
-    section, finding = "", ""
+    title_page, contents = front
+    # An agency comments on the title page too (the board's name, the kind of review): it is placed there.
+    section, finding, numbered = title_page, "", False
     placed: dict[int, list] = {}
     open_anchors: dict[int, list[str]] = {}   # comment ids whose range is open -> their text so far
-    for element in document.element.body.iter(_P, _T, _TAB, _BR, _START, _END, _BOOKMARK):
+    for element in document.element.body.iter(_P, _T, _TAB, _BR, _START, _END, _BOOKMARK, _REFERENCE):
         tag = element.tag
         if tag == _P:
             level = headings.get(_style_of(element))
             if level == 1:
-                section, finding = _text(element), ""
+                section, finding, numbered = _text(element), "", True
             for words in open_anchors.values():   # a range over paragraphs reads as one line
                 if words and words[-1] != " ":
                     words.append(" ")
@@ -120,6 +128,8 @@ def _places(document, episodes: dict[str, str]) -> dict[int, tuple[str, str, str
         elif tag in (_TAB, _BR):
             for words in open_anchors.values():
                 words.append(" ")
+            if tag == _BR and not numbered and element.get(_TYPE) == "page":   # the title page's end
+                section = contents
         elif tag == _BOOKMARK:
             name = element.get(_NAME) or ""
             if name.startswith(FINDING_BOOKMARK) and section.startswith(FINDINGS_SECTION):
@@ -128,6 +138,10 @@ def _places(document, episodes: dict[str, str]) -> dict[int, tuple[str, str, str
             number = _number(element)
             placed[number] = [section, _episode_of(element, episodes), finding, ""]
             open_anchors[number] = []
+        elif tag == _REFERENCE:
+            number = _number(element)
+            if number not in placed:   # a comment on a point, with no range (some editors write them): placed there
+                placed[number] = [section, _episode_of(element, episodes), finding, ""]
         elif tag == _END:
             number = _number(element)
             if number in open_anchors and number in placed:

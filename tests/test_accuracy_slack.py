@@ -1,33 +1,63 @@
 """Factual-accuracy comments in Slack (issue 16): a lead drops an agency's commented draft into the bot's DM, says
 which agency it is from, reads the comments with `/review comments`, and resolves one in its modal; a practitioner's
 file is not downloaded; bad files get one line. The real App, signed requests, the fake Web API serving files.info
-and the file's private URL."""
+and the file's private URL. The drafts are the real report: sent by `/review report` in the story, else written
+by `casegroup report` from the same database."""
 from __future__ import annotations
 
+import io
 import itertools
 import json
+from pathlib import Path
 
+import docx
 import pytest
 
+from bot.cli import main
 from tests.fakeslack import BOT_USER, TEAM
-from tests.reportkit import comment_on, draft, runs_of, saved
+from tests.wordcomments import comment_on, runs_of, saved
 from tests.runningkit import (body_of, clock, home_of, posts_to, said_to, store, submit_view,  # noqa: F401
                               wait_until)
 from tests.slackdriver import dm_event
 
 LEAD, TEAM_MEMBER, PRACTITIONER, OUTSIDER = "U0LEAD01", "U0TEAM01", "U0HV0001", "U0OUT001"
 _files = itertools.count(1)
+DATA = Path(__file__).parent / "data"
 
 
-def police_draft(review_key="child-d") -> bytes:
-    document = draft(review_key)
-    comment_on(document, runs_of(document, "What happened in KPE2", table_row="KPE2", column=2),
+@pytest.fixture
+def analysed(imported, db_path):
+    """Child D with the team's analysis imported from its file (`casegroup analysis import`): two draft findings."""
+    assert main(["analysis", "import", "child-d", str(DATA / "sample-review" / "analysis.toml"),
+                 "--db", str(db_path)]) == 0
+    return imported
+
+
+@pytest.fixture
+def drafts(db_path, tmp_path):
+    """The draft report of a review in the test's database, as `casegroup report KEY` writes it."""
+    def draft(review_key: str = "child-d") -> docx.Document:
+        out = tmp_path / f"{review_key}-draft.docx"
+        if not out.exists():
+            assert main(["report", review_key, "--db", str(db_path), "--out", str(out)]) == 0
+        return docx.Document(str(out))
+    return draft
+
+
+def police_comment_on(document) -> bytes:
+    """The police's reviewer comments in Word: on the KPE2 row of the chronology, a finding's heading, a question."""
+    comment_on(document, runs_of(document, "999", table_row="KPE2", column=3),
                "The call came at 01:05. Kirsty Ashby rang first.", author="Jo Tait", initials="JT")
-    comment_on(document, runs_of(document, "Finding 1: title of F1"), "The title overstates it.", author="Jo Tait",
-               initials="JT")
-    comment_on(document, runs_of(document, "Question for the board on F2"), "Word it for all agencies.",
+    comment_on(document, runs_of(document, "Finding 1: Forms ask about the adults", style="Heading 2"),
+               "The title overstates it.", author="Jo Tait", initials="JT")
+    comment_on(document, runs_of(document, "What does the board expect when a family"), "Word it for all agencies.",
                author="Sam Okafor", initials="SO")
     return saved(document)
+
+
+@pytest.fixture
+def police_draft(analysed, drafts) -> bytes:
+    return police_comment_on(drafts())
 
 
 def drop(slack, fake, user: str, name: str, content: bytes, also_file_shared: bool = False, **info) -> str:
@@ -52,9 +82,13 @@ def file_shared(user: str, file_id: str) -> dict:
             "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}]}
 
 
-def test_a_lead_drops_the_police_comments_names_the_agency_reads_and_resolves_them(fake, slack, lazy, store,
-                                                                                  imported):
-    drop(slack, fake, LEAD, "police-comments.docx", police_draft(), also_file_shared=True)
+def test_a_lead_sends_the_draft_drops_the_police_comments_names_the_agency_reads_and_resolves_them(
+        fake, slack, lazy, store, analysed):
+    # The lead asks for the draft in Slack and sends it to the agencies; the police send it back commented.
+    slack.command(LEAD, "/review", "report child-d", fake.response_url)
+    [upload] = wait_until(lambda: fake.calls("file.upload"), what="the draft uploaded")
+    sent = docx.Document(io.BytesIO(fake.uploaded(upload["path"])))
+    drop(slack, fake, LEAD, "police-comments.docx", police_comment_on(sent), also_file_shared=True)
     asked = said_to(fake, LEAD, "Which agency are the comments from?")
     assert len(asked) == 1   # the file_share message and the file_shared event: one file, read once
     question = json.loads(asked[0])
@@ -108,8 +142,8 @@ def test_a_lead_drops_the_police_comments_names_the_agency_reads_and_resolves_th
         "accuracy.file_received", "accuracy.imported", "accuracy.resolved"]
 
 
-def test_the_agency_button_imports_and_the_team_reads_without_resolving(fake, slack, lazy, store, imported):
-    drop(slack, fake, TEAM_MEMBER, "health.docx", police_draft())
+def test_the_agency_button_imports_and_the_team_reads_without_resolving(fake, slack, lazy, store, police_draft):
+    drop(slack, fake, TEAM_MEMBER, "health.docx", police_draft)
     said_to(fake, TEAM_MEMBER, "Which agency are the comments from?")
     slack.click(TEAM_MEMBER, "accuracy_agency", "child-d|Brackenshire Community Health")
     said_to(fake, TEAM_MEMBER, "Imported 3 comments from Brackenshire Community Health")
@@ -124,8 +158,8 @@ def test_the_agency_button_imports_and_the_team_reads_without_resolving(fake, sl
     assert not fake.calls("views.open")
 
 
-def test_cancel_sets_the_file_aside_and_the_same_file_again_adds_nothing(fake, slack, lazy, store, imported):
-    data = police_draft()
+def test_cancel_sets_the_file_aside_and_the_same_file_again_adds_nothing(fake, slack, lazy, store, police_draft):
+    data = police_draft
     drop(slack, fake, LEAD, "police.docx", data)
     said_to(fake, LEAD, "Which agency")
     slack.dm(LEAD, "cancel")
@@ -143,9 +177,9 @@ def test_cancel_sets_the_file_aside_and_the_same_file_again_adds_nothing(fake, s
 
 
 def test_a_practitioner_who_drops_a_file_is_told_kindly_and_nothing_is_downloaded(fake, slack, lazy, store,
-                                                                                 imported):
+                                                                                 police_draft):
     for user in (PRACTITIONER, OUTSIDER):
-        drop(slack, fake, user, "my-notes.docx", police_draft(), also_file_shared=True)
+        drop(slack, fake, user, "my-notes.docx", police_draft, also_file_shared=True)
         said = said_to(fake, user, "I can only take files from a review's lead reviewers and review team")
         assert len(said) == 1 and "Nothing was downloaded" in said[0]
     assert not fake.calls("files.info") and not fake.calls("file.download")
@@ -160,20 +194,31 @@ def test_the_bots_own_upload_is_not_a_drop(fake, slack, lazy, store, imported):
     assert not fake.calls("files.info") and not posts_to(fake, BOT_USER)
 
 
+def _another_reviews_draft(drafts, db_path) -> bytes:
+    """Adult G's real draft, commented: a review this lead doesn't run (nor read)."""
+    assert main(["review", "import", str(DATA / "adults-review" / "review.toml"), "--db", str(db_path)]) == 0
+    document = drafts("adult-g")
+    comment_on(document, runs_of(document, "Why this case was reviewed"), "The date is wrong.")
+    return saved(document)
+
+
 BAD_DROPS = [  # (name, content, files.info extras, what the lead is told)
     ("minutes.pdf", b"%PDF-1.7", {}, "minutes.pdf isn't a Word document (.docx)"),
     ("renamed.docx", b"Dear team, our comments are below", {}, "renamed.docx isn't a Word document (.docx)"),
     ("empty.docx", b"", {}, "empty.docx is empty"),
-    ("adult-f.docx", None, {}, "adult-f.docx isn't a draft report of a review you run or read"),
-    ("clean.docx", saved(draft("child-d")), {}, "clean.docx has no comments in it"),
+    ("adult-g.docx", "another review's", {}, "adult-g.docx isn't a draft report of a review you run or read"),
+    ("clean.docx", "uncommented", {}, "clean.docx has no comments in it"),
     ("huge.docx", b"PK", {"size": 50 * 1024 * 1024}, "huge.docx is larger than 20 MB"),
 ]
 
 
 @pytest.mark.parametrize("name, content, info, told", BAD_DROPS, ids=[b[0] for b in BAD_DROPS])
 def test_a_bad_file_dropped_gets_one_line_and_nothing_is_stored(name, content, info, told, fake, slack, lazy, store,
-                                                               imported):
-    content = police_draft("adult-f") if content is None else content
+                                                               imported, drafts, db_path):
+    if content == "another review's":
+        content = _another_reviews_draft(drafts, db_path)
+    elif content == "uncommented":
+        content = saved(drafts("child-d"))
     drop(slack, fake, LEAD, name, content, also_file_shared=True, **info)
     said = said_to(fake, LEAD, told)
     assert len(said) == 1 and "Nothing was stored." in said[0]
@@ -186,9 +231,9 @@ def test_a_bad_file_dropped_gets_one_line_and_nothing_is_stored(name, content, i
         assert not fake.calls("file.download")
 
 
-def test_slack_refusing_the_file_is_said_and_nothing_is_stored(fake, slack, lazy, store, imported):
+def test_slack_refusing_the_file_is_said_and_nothing_is_stored(fake, slack, lazy, store, police_draft):
     fake.fail("files.info", error="file_not_found")
-    drop(slack, fake, LEAD, "police.docx", police_draft())
+    drop(slack, fake, LEAD, "police.docx", police_draft)
     said_to(fake, LEAD, "I couldn't fetch F0DOC")
     assert store.accuracy.comments("child-d") == []
 
@@ -222,8 +267,8 @@ def test_roles_resolve_button_and_form(role, fake, slack, lazy, store, with_comm
         assert len(refusals) == 2   # the button and the form, each refused and audited
 
 
-def test_a_purge_deletes_a_dropped_file_still_waiting_for_its_agency(fake, slack, lazy, store, imported):
-    drop(slack, fake, LEAD, "police.docx", police_draft())
+def test_a_purge_deletes_a_dropped_file_still_waiting_for_its_agency(fake, slack, lazy, store, police_draft):
+    drop(slack, fake, LEAD, "police.docx", police_draft)
     said_to(fake, LEAD, "Which agency")
     counts = store.retention.purge("child-d", actor="cli")
     assert counts["accuracy_files"] == 1
@@ -246,8 +291,8 @@ def test_a_practitioners_words_sent_with_a_file_are_still_their_answer(fake, sla
 
 
 def test_a_lead_typing_a_long_message_while_a_file_waits_is_asked_for_just_the_name(fake, slack, lazy, store,
-                                                                                  imported):
-    drop(slack, fake, LEAD, "police.docx", police_draft())
+                                                                                  police_draft):
+    drop(slack, fake, LEAD, "police.docx", police_draft)
     said_to(fake, LEAD, "Which agency")
     slack.dm(LEAD, "These are the comments the police sent back on Friday, after their legal team read it " * 2)
     said_to(fake, LEAD, "An agency's name is at most 80 characters")

@@ -14,7 +14,7 @@ import pytest
 
 from bot.cli import main
 from bot.core.follow_ups import FollowUp
-from tests.reportkit import comment_on, runs_of, saved
+from tests.wordcomments import comment_on, runs_of, saved
 from tests.test_digest_story import real_names
 # The report's own story: everyone submitted; the team's file gives F1 and F2 (drafts), F3 is agreed and comes
 # first, F4 is dropped; two factual-accuracy comments (Appendix B's table).

@@ -115,7 +115,7 @@ REQUIRED_FILE_TEXTS = {
     "report.toml": {
         "report": [
             "confidential", "header", "page", "of", "kind_children", "kind_adults", "model", "model_named",
-            "version", "draft", "contents", "toc_placeholder", "introduction", "reason", "no_reason", "method",
+            "version", "draft", "contents", "title_page", "toc_placeholder", "introduction", "reason", "no_reason", "method",
             "method_text", "who_took_part", "took_part", "agency_took_part", "nobody_yet", "limitations",
             "no_limitations",
             "case_in_brief", "no_episodes", "appraisal_of_practice", "not_appraised", "findings", "no_findings",

@@ -8,7 +8,8 @@ What the factual-accuracy import (the agencies' Word comments, placed back in th
 - each section is a "Heading 1" paragraph whose text starts with its number, or "Appendix A" / "B" / "C";
 - each finding's "Heading 2" paragraph, "Finding N: title", holds a bookmark "casegroup_" + its key (casegroup_F1),
   since N follows the report's order and the key doesn't;
-- in the chronology and appraisal tables, the first cell of each episode's row is the episode's key (KPE2).
+- in the chronology and appraisal tables, the first cell of each episode's row is the episode's key (KPE2);
+- before the first section, the title page ends with a page break, and the contents follow it.
 
 Headings use Word's built-in Heading styles, so the navigation pane and the contents (a real TOC field, which
 Word fills in) work. Every section's header says "Confidential draft" and its footer "Page X of Y" (PAGE and
@@ -41,11 +42,21 @@ COMMENT_WIDTHS = (Cm(1.2), Cm(3.0), Cm(3.3), Cm(5.3), Cm(3.2))
 RATING_WIDTHS = (Cm(8.0), Cm(3.0))
 # The line that says a finding doesn't fit someone's experience: dark red, as well as bold, so it stands out.
 CHALLENGED = RGBColor(0x9C, 0x1C, 0x1C)
+# A template's Word comments, and the parts Word keeps beside them (their authors' names in people.xml): someone's
+# notes on the template, under their name, are not the draft's, and the agencies would send them back as theirs.
+TEMPLATE_NOTES = frozenset({
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments",
+    "http://schemas.microsoft.com/office/2011/relationships/commentsExtended",
+    "http://schemas.microsoft.com/office/2016/09/relationships/commentsIds",
+    "http://schemas.microsoft.com/office/2018/08/relationships/commentsExtensible",
+    "http://schemas.microsoft.com/office/2011/relationships/people",
+})
 
 
 def docx_bytes(report: Report, template: str | Path | None = None) -> bytes:
     """The report as a .docx file. `template`: a board's document, whose styles, header and footer are kept and
-    whose body is replaced. Raises CasegroupError (one line) for a template that isn't a Word document."""
+    whose body (and any comments on it) is replaced. Raises CasegroupError (one line) for a template that isn't a
+    Word document."""
     document = _base(template)
     _properties(document, report)
     for section in document.sections:
@@ -86,6 +97,9 @@ def _base(template: str | Path | None):
     for child in list(body):
         if child.tag != qn("w:sectPr"):   # the last section's page setup stays: the board's margins and paper
             body.remove(child)
+    for rel_id, rel in list(document.part.rels.items()):
+        if rel.reltype in TEMPLATE_NOTES:
+            document.part.drop_rel(rel_id)
     return document
 
 

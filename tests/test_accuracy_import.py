@@ -207,10 +207,11 @@ def test_the_commands_have_help(cli, capsys):
     assert "`casegroup report comments --help`" in " ".join(capsys.readouterr().out.split())
 
 
-def test_two_hundred_comments_import_in_well_under_a_second(cli, store, analysed, prompts):
-    """The bench's number, kept honest here: 200 comments on the real draft, read from one file and stored
-    (bench/run.py reports it on the bench's 60-episode review)."""
+def test_the_benchs_two_hundred_comments_on_the_real_draft_are_each_placed_and_stored(cli, store, analysed, prompts):
+    """What bench/run.py times (its row 8, on the bench's 60-episode review), checked for what it does, not how fast:
+    200 comments on the real draft, read from one file, each placed in a section and stored once."""
     from bench.accuracy_comments import import_200
-    seconds = import_200(store, analysed, prompts)
-    assert len(store.accuracy.comments("child-d")) == 200
-    assert seconds < 2.0, seconds
+    import_200(store, analysed, prompts)
+    comments = store.accuracy.comments("child-d")
+    assert len(comments) == 200 and len({c.fingerprint for c in comments}) == 200
+    assert all(c.section for c in comments)

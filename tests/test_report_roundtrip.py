@@ -127,6 +127,10 @@ def test_comments_written_on_the_real_draft_land_in_place_are_resolved_and_appea
     assert rows[str(ids["Could the co"])][2] == "Contents"
     places = {row[2] for row in rows.values()}
     assert {"1 Introduction", "3 Appraisal of practice, KPE3"} <= places
+    # The Introduction's comment is anchored on its whole first paragraph: Appendix B quotes only its start.
+    [introduction] = [row for row in rows.values() if row[2] == "1 Introduction"]
+    quoted = introduction[3].split("\nOn: “", 1)[1]
+    assert quoted.startswith("Child D, aged two") and quoted.endswith("…”") and len(quoted) <= 122
     opened = [row for row in rows.values() if row[4] == "Open: not yet resolved"]
     assert len(opened) == 5
 

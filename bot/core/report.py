@@ -31,6 +31,7 @@ from bot.core.follow_ups import FollowUp
 from bot.core.progress import ReviewProgress
 from bot.core.redaction import Redactor
 from bot.core.review import Review, day
+from bot.core.text import shorten
 
 # A section's number is the report's, not the wording's: the comments an agency adds are placed back by it
 # (the headings' text starts with it), so rewording prompts/report.toml can't break the import.
@@ -38,6 +39,9 @@ NUMBERS = {"introduction": "1", "case_in_brief": "2", "appraisal_of_practice": "
            "appendix_a": "Appendix A", "appendix_b": "Appendix B", "appendix_c": "Appendix C"}
 # Below this share of the practitioners expected, an episode's coverage is a limitation of the review.
 LOW_COVERAGE = 0.5
+# Appendix B quotes what each comment is anchored to so that a reader can find it, not the whole paragraph: a
+# comment on a long paragraph made its row a page long.
+ANCHOR_QUOTED = 120
 
 
 @dataclass(frozen=True)
@@ -313,7 +317,8 @@ def compile_report(review: Review, coverage: list[Coverage] | None, analysis: Te
                                  _member_part(m.stage, words)) for m in members)
     resolutions = {"open": words["resolution_open"], "accepted": words["resolution_accepted"],
                    "not-accepted": words["resolution_not_accepted"]}
-    comment_rows = tuple(CommentRow(c.id, c.agency, _where(c, numbers, words), clean[c.text], clean[c.anchor],
+    comment_rows = tuple(CommentRow(c.id, c.agency, _where(c, numbers, words), clean[c.text],
+                                    shorten(clean[c.anchor], ANCHOR_QUOTED),
                                     resolutions.get(c.status, c.status), clean[c.reason], c.open)
                          for c in comments)
     return Report(

@@ -38,7 +38,7 @@ TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'
 CHRONOLOGY_WIDTHS = (Cm(2.2), Cm(3.2), Cm(4.0), Cm(6.6))
 APPRAISAL_WIDTHS = (Cm(2.2), Cm(4.6), Cm(4.6), Cm(4.6))
 CASE_GROUP_WIDTHS = (Cm(4.2), Cm(4.8), Cm(3.2), Cm(3.8))
-COMMENT_WIDTHS = (Cm(1.2), Cm(3.0), Cm(3.3), Cm(5.3), Cm(3.2))
+COMMENT_WIDTHS = (Cm(1.2), Cm(3.4), Cm(3.0), Cm(5.4), Cm(3.0))   # "No." and an agency's name unbroken
 RATING_WIDTHS = (Cm(8.0), Cm(3.0))
 # The line that says a finding doesn't fit someone's experience: dark red, as well as bold, so it stands out.
 CHALLENGED = RGBColor(0x9C, 0x1C, 0x1C)

@@ -16,7 +16,7 @@ import dataclasses
 import re
 from typing import NamedTuple
 
-from bot.core.accuracy import RESOLUTIONS, AccuracyComment, agency_named, landed, where
+from bot.core.accuracy import RESOLUTIONS, AccuracyComment, agency_named, landed, report_order, where
 from bot.core.redaction import Redactor
 from bot.core.review import Review
 from bot.errors import InvalidInput, NotFoundError, StageError
@@ -43,18 +43,6 @@ def resolution_named(typed: str) -> str:
     """`accepted`, `not-accepted`, `not accepted`, `Not_Accepted` -> one of RESOLUTIONS, or ""."""
     word = re.sub(r"[\s_]+", "-", typed.strip().casefold())
     return word if word in RESOLUTIONS else ""
-
-
-def _report_order(comment: AccuracyComment, front: tuple[str, str]) -> tuple:
-    """The title page and the contents (`front`, as prompts/report.toml names them) first, then the sections by
-    their number ("2 The case in brief" before "4 Findings"), the appendices after, the comments no place holds
-    (found nowhere in the body) last; within a section, by finding, then episode, then as received."""
-    number = re.match(r"\d+", comment.section)
-    rank = (front.index(comment.section) - 2 if comment.section in front else int(number[0]) if number
-            else 100 if comment.section else 1000)
-    section = (rank, comment.section)
-    finding = re.match(r"F(\d+)$", comment.finding)
-    return (section, int(finding[1]) if finding else 0, comment.episode, comment.id)
 
 
 class AccuracyReview(Flow):
@@ -99,7 +87,7 @@ class AccuracyReview(Flow):
         """Every comment, in the report's order, its words through the review's pseudonyms (one batch)."""
         review = self.review(review_key)
         front = (self.prompts.say("report.title_page"), self.prompts.say("report.contents"))
-        comments = sorted(self.store.accuracy.comments(review.key), key=lambda c: _report_order(c, front))
+        comments = sorted(self.store.accuracy.comments(review.key), key=lambda c: report_order(c, front))
         n = len(comments)
         cleaned = Redactor.for_review(review).clean_many([c.text for c in comments] + [c.anchor for c in comments]
                                                          + [c.reason for c in comments])

@@ -115,6 +115,10 @@ def test_comments_written_on_the_real_draft_land_in_place_are_resolved_and_appea
     appendix = next_draft.tables[-1]
     assert [c.text for c in appendix.rows[0].cells] == ["No.", "Agency", "Section", "Comment", "Resolution"]
     rows = {r.cells[0].text: [c.text for c in r.cells] for r in appendix.rows[1:]}
+    # In the report's order, as `casegroup report comments list` gives them: the title page first, the findings by key.
+    assert [r.cells[2].text for r in appendix.rows[1:]] == [
+        "Title page", "Contents", "1 Introduction", "2 The case in brief, KPE2", "3 Appraisal of practice, KPE3",
+        "4 Findings, Finding 2 (F1)", "4 Findings, Finding 1 (F2)"]
     assert len(rows) == 7 and {r[1] for r in rows.values()} == {"Brackenshire Police"}
     call, title = rows[str(ids["The call cam"])], rows[str(ids["The title ov"])]
     assert call[2] == "2 The case in brief, KPE2" and call[4] == "Accepted, text changed"

@@ -13,6 +13,7 @@ never a person's name. Pure: plain frozen data.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 # How a lead resolves a comment. "open" is every comment's state until then.
@@ -73,3 +74,16 @@ def landed(comments: list[AccuracyComment]) -> list[tuple[str, int]]:
     for comment in comments:
         counts[where(comment)] = counts.get(where(comment), 0) + 1
     return list(counts.items())
+
+
+def report_order(comment: AccuracyComment, front: tuple[str, str]) -> tuple:
+    """A sort key: the order `casegroup report comments list`, `/review comments` and Appendix B list comments in.
+    The title page and the contents (`front`, as prompts/report.toml names them) first, then the sections by
+    their number ("2 The case in brief" before "4 Findings"), the appendices after, the comments no place holds
+    (found nowhere in the body) last; within a section, by finding, then episode, then as received."""
+    number = re.match(r"\d+", comment.section)
+    rank = (front.index(comment.section) - 2 if comment.section in front else int(number[0]) if number
+            else 100 if comment.section else 1000)
+    section = (rank, comment.section)
+    finding = re.match(r"F(\d+)$", comment.finding)
+    return (section, int(finding[1]) if finding else 0, comment.episode, comment.id)

@@ -22,7 +22,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bot.core.accuracy import AccuracyComment
+from bot.core.accuracy import AccuracyComment, report_order
 from bot.core.analysis_digest import QuoteShown, TeamAnalysis
 from bot.core.digest import Coverage, Digest
 from bot.core.feedback import MINIMUM_SHOWN, RATINGS, FeedbackSummary
@@ -317,10 +317,11 @@ def compile_report(review: Review, coverage: list[Coverage] | None, analysis: Te
                                  _member_part(m.stage, words)) for m in members)
     resolutions = {"open": words["resolution_open"], "accepted": words["resolution_accepted"],
                    "not-accepted": words["resolution_not_accepted"]}
+    front = (words["title_page"], words["contents"])   # the places before the first section, as the import names them
     comment_rows = tuple(CommentRow(c.id, c.agency, _where(c, numbers, words), clean[c.text],
                                     shorten(clean[c.anchor], ANCHOR_QUOTED),
                                     resolutions.get(c.status, c.status), clean[c.reason], c.open)
-                         for c in comments)
+                         for c in sorted(comments, key=lambda c: report_order(c, front)))
     return Report(
         key=review.key, title=clean[review.title], board=review.board, kind=kind, model=model,
         version=words["version"].format(version=version, date=day(today)), date=today, words=words,

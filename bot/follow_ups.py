@@ -12,7 +12,7 @@ The rules of who may be asked, and where a typed reply goes, are bot/core/follow
 """
 from __future__ import annotations
 
-from bot.core.follow_ups import ASKING_STAGES, WAITING_STAGES, FollowUp, Route, ask_problem, route
+from bot.core.follow_ups import ASKING_STAGES, WAITING_STAGES, FollowUp, Route, ask_problem, named, route
 from bot.core.redaction import Redactor
 from bot.errors import InvalidInput, NotFoundError, StageError
 from bot.flow import Flow
@@ -83,8 +83,15 @@ class FollowUps(Flow):
                 in_thread, stage = found
                 thread_closed = stage not in ASKING_STAGES
         open_ones = [] if in_thread else self.store.follow_ups.open_for(tx, user)
+        to_one = named(text) if in_thread is None and not thread_ts else None
+        if to_one and not any(f.number == to_one[0] for f in open_ones):
+            # `Q3 …` for a question no longer open (answered, or declined): as a reply in Q3's thread would be.
+            found = self.store.follow_ups.numbered(tx, user, to_one[0])
+            if found:
+                (in_thread, stage), text = found, to_one[1]
+                thread_closed = stage not in ASKING_STAGES
         if in_thread is None and not open_ones:
-            return None   # nearly every DM: one indexed read, and on to the reflection
+            return None   # nearly every DM: one or two indexed reads, and on to the reflection
         draft, chosen_ids = self.store.follow_ups.draft(tx, user) if open_ones else ("", [])
         choices = tuple(f for wanted in chosen_ids for f in open_ones if f.id == wanted)
         waiting = any(c.state is not None and c.state.stage in WAITING_STAGES for c in candidates)

@@ -81,6 +81,13 @@ class FollowUps:
         return (_follow_up(row[:-1]), row[-1]) if row else None
 
     @staticmethod
+    def numbered(tx: Transaction, member: str, number: int) -> tuple[FollowUp, str] | None:
+        """The practitioner's follow-up Q`number`, whatever its status, with its review's stage; None if none."""
+        row = tx.db.execute(f"{_SELECT.replace(' from', ', r.stage from')} join reviews r on r.key = f.review_key "
+                            "where f.member = ? and f.number = ?", [member, number]).fetchone()
+        return (_follow_up(row[:-1]), row[-1]) if row else None
+
+    @staticmethod
     def settle(tx: Transaction, follow_up: FollowUp, status: str, answer: str = "") -> FollowUp:
         """Answered (`answer`, added to what they said before, if anything) or declined. Audited without the text."""
         text = f"{follow_up.answer}\n\n{answer}" if follow_up.answer and answer else (answer or follow_up.answer)

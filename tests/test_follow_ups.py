@@ -180,9 +180,11 @@ def test_which_question_is_chosen_by_its_name_never_by_its_place_in_the_list(fak
     reply(slack, HV, "Q9 the heating was off")   # no Q9: said so, and the open one named
     assert "*Q9* isn't one of your open follow-up questions, so nothing was saved. Open now: *Q4* (KPE4)." in \
         last_said(fake, HV)
+    reply(slack, HV, "Q3: and the heating was off")   # Q3 answered already: more words for it, as in its thread
+    assert "Added to your answer to *Q3* (KPE5)." in last_said(fake, HV)
     assert [(f.name, f.answer) for f in store.follow_ups.of_review("child-d")] == [
-        ("Q1", "The first answer."), ("Q2", "An answer for the second."), ("Q3", "An answer for the third."),
-        ("Q4", "")]
+        ("Q1", "The first answer."), ("Q2", "An answer for the second."),
+        ("Q3", "An answer for the third.\n\nand the heating was off"), ("Q4", "")]
     assert reflection_of(store) == before
 
 

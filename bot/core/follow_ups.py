@@ -135,6 +135,13 @@ def route(text: str, thread_ts: str, open_ones: list[FollowUp], in_thread: Follo
     return Route("which", None, text, tuple(open_ones))
 
 
+def named(text: str) -> tuple[int, str] | None:
+    """(2, "housing, when they placed the family") for `Q2: housing, when they placed the family`: a message that
+    names one of the practitioner's questions and says something to it; None otherwise (`skip Q2` included)."""
+    found = _NUMBERED.match(text)
+    return (int(found[2]), found[3].strip()) if found and not found[1] and found[3].strip() else None
+
+
 def _named_choice(text: str, choices: tuple[FollowUp, ...]) -> FollowUp | None:
     """The one of `choices` ("which question is this?") that `text` names: its number (`2`), its name (`Q2`,
     `question 2`) or its button's words (`Q2 (KPE4)`). The list shows the names, never positions, so that a

@@ -56,7 +56,7 @@ class CaseGroupCheck(Flow):
                                        stage=self.prompts.say(f"stages.{review.stage}")))
         findings = self.store.analysis.findings(review_key)
         if not shown(findings):
-            return ShareRound(self._say("no_findings", title=title))
+            return ShareRound(self._say("no_findings", title=title, review=review_key))
         members = [m for m in (review.member(s) for s in self.store.finding_responses.took_part(review_key)) if m]
         if not members:
             return ShareRound(self._say("nobody_took_part", title=title))

@@ -23,7 +23,8 @@ COMMANDS = [  # (text, who may, evidence of having done it)
     # The agencies' factual-accuracy comments (issue 16); resolving them: tests/test_accuracy_slack.py.
     ("comments child-d", READERS, ("response_url", "No factual-accuracy comments")),
     # The case group checks the findings (issue 17): nothing to share yet, but only a lead hears so.
-    ("share child-d", LEADS, ("response_url", "no draft or agreed findings to share yet")),
+    ("share child-d", LEADS, ("response_url", "no draft or agreed findings to share yet. Add them on the Home tab, "
+                                              "then share them with the case group with `/review share child-d`")),
     ("report child-d", READERS, ("files.getUploadURLExternal", "child-d-report-draft-")),
 ]
 ACTIONS = [  # (action_id, value, who may, what they are told)

@@ -182,28 +182,6 @@ def review_findings(asked, deps, respond, client):
     respond(TeamAnalysis(deps.store, deps.prompts).findings_text(asked.review_key))
 
 
-@subcommand("comments", "/review comments KEY", "the agencies' factual-accuracy comments on the draft report, by "
-            "section and finding, with their status; leads resolve each (drop a commented .docx into my DM to "
-            "bring one agency's in).", roles={"lead", "team"}, doing="read the agencies' comments")
-def review_comments(asked, deps, respond, client):
-    accuracy = AccuracyReview(deps.store, deps.prompts)
-    review = accuracy.review(asked.review_key)
-    message = comments_message(accuracy, review, accuracy.shown(review.key), can_resolve="lead" in asked.roles)
-    respond(text=message["text"], blocks=message["blocks"])
-
-
-@subcommand("share", "/review share KEY", "send the review team's draft and agreed findings to each case group "
-            "member who took part, to check: only what is new or changed since they last had them (moving to the "
-            "meeting stage shares them too).", roles={"lead"}, doing="share its findings with the case group")
-def review_share(asked, deps, respond, client):
-    shared = CaseGroupCheck(deps.store, deps.prompts).share(asked.review_key, actor=asked.user)
-    failures = send(client, shared.told)
-    said = shared.said
-    if failures:
-        said += " Not delivered: " + "; ".join(f"{d.about} (Slack said `{code}`)" for d, code in failures) + "."
-    respond(said)
-
-
 @subcommand("ask", "/review ask KEY EPISODE @member question", "ask a case group member a follow-up question "
             "about one of their episodes, in their DM, from the review team; until the analysis stage.",
             roles={"lead", "team"}, doing="ask follow-up questions")
@@ -225,6 +203,18 @@ def review_ask(asked, deps, respond, client):
     respond(follow_ups.send(client, follow_ups.ask(review.key, asked.user, member, found.key, " ".join(words))))
 
 
+@subcommand("share", "/review share KEY", "send the review team's draft and agreed findings to each case group "
+            "member who took part, to check: only what is new or changed since they last had them (moving to the "
+            "meeting stage shares them too).", roles={"lead"}, doing="share its findings with the case group")
+def review_share(asked, deps, respond, client):
+    shared = CaseGroupCheck(deps.store, deps.prompts).share(asked.review_key, actor=asked.user)
+    failures = send(client, shared.told)
+    said = shared.said
+    if failures:
+        said += " Not delivered: " + "; ".join(f"{d.about} (Slack said `{code}`)" for d, code in failures) + "."
+    respond(said)
+
+
 @subcommand("report", "/review report KEY", "the draft report, as a Word document sent to your DM "
             "(`casegroup report KEY` writes it too, as Word, HTML or Markdown).", roles={"lead", "team"},
             doing="make its report")
@@ -240,6 +230,16 @@ def review_report(asked, deps, respond, client):
             else say("report_slack.sent", title=neutralise(review.title)))
     store.audit.add(asked.user, "report.made", review.key,
                     f"as docx; file {'not sent: ' + failed if failed else 'sent to DM'}")
+
+
+@subcommand("comments", "/review comments KEY", "the agencies' factual-accuracy comments on the draft report, by "
+            "section and finding, with their status; leads resolve each (drop a commented .docx into my DM to "
+            "bring one agency's in).", roles={"lead", "team"}, doing="read the agencies' comments")
+def review_comments(asked, deps, respond, client):
+    accuracy = AccuracyReview(deps.store, deps.prompts)
+    review = accuracy.review(asked.review_key)
+    message = comments_message(accuracy, review, accuracy.shown(review.key), can_resolve="lead" in asked.roles)
+    respond(text=message["text"], blocks=message["blocks"])
 
 
 def parse_review(deps: Deps, command: dict) -> ReviewCommand:

@@ -76,6 +76,15 @@ def store(db_path) -> Store:
     return Store(db_path)
 
 
+@pytest.fixture
+def cli(tmp_path, monkeypatch, db_path):
+    """Run `casegroup ...` against the test database, from an empty folder (no .env)."""
+    from bot.cli import main
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CASEGROUP_DB", str(db_path))
+    return main
+
+
 @pytest.fixture(scope="session")
 def prompts():
     return load_prompts()

@@ -19,14 +19,6 @@ ADULTS = Path(__file__).parent / "data" / "adults-review" / "review.toml"
 
 
 @pytest.fixture
-def cli(tmp_path, monkeypatch, db_path):
-    """Run `casegroup ...` against the test database, from an empty folder (no .env)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("CASEGROUP_DB", str(db_path))
-    return main
-
-
-@pytest.fixture
 def analysed(cli, imported, capsys):
     """Child D with the team's analysis imported from its file: two draft findings, two episodes appraised."""
     assert cli(["analysis", "import", "child-d", str(ANALYSIS)]) == 0

@@ -8,16 +8,7 @@ import stat
 
 import pytest
 
-from bot.cli import main
 from tests.stories import submit_directly
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch, db_path):
-    """Run `casegroup ...` against the test database, from an empty folder (no .env)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("CASEGROUP_DB", str(db_path))
-    return main
 
 
 @pytest.fixture

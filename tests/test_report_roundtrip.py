@@ -14,7 +14,6 @@ import docx
 import pytest
 
 from tests.stories import submit_directly
-from tests.test_accuracy_import import cli  # noqa: F401 - the fixture: `casegroup ...` against the test database
 from tests.test_digest_story import real_names
 from tests.wordcomments import comment_on, runs_of, saved
 

@@ -17,13 +17,13 @@ from __future__ import annotations
 from bot.core.conversation import State
 from bot.core.feedback import RATINGS, read_rating
 from bot.core.lifecycle import is_preparing, is_read_only
-from bot.core.prompts import Prompts
 from bot.core.review import Review
 from bot.core.text import neutralise
+from bot.flow import Flow
 from bot.reflect import Delivery
 from bot.render.blocks import notice
 from bot.render.feedback_blocks import comment_message, rating_labels, rating_message
-from storage import Store, Transaction
+from storage import Transaction
 from storage.feedback import OpenFeedback
 
 # While the rating is still open, a text of at least this many words that names no rating is the other answer,
@@ -35,14 +35,12 @@ THE_REFLECTIONS_OWN = ("help", "answers")
 ANSWERING = ("asking", "checking", "consent")
 
 
-class Thanks:
-    def __init__(self, store: Store, prompts: Prompts):
-        self.store = store
-        self.prompts = prompts
+class Thanks(Flow):
+    SECTION = "feedback"
 
     def thank_you(self, review: Review, members: list[str]) -> list[Delivery]:
         """The board's thanks, with the first question, for each of `members` (those just recorded as thanked)."""
-        said = self.prompts.say("feedback.thank_you", title=neutralise(review.title), board=neutralise(review.board))
+        said = self._say("thank_you", title=neutralise(review.title), board=neutralise(review.board))
         by_id = {m.slack_id: m for m in review.members}
         return [Delivery(member, [rating_message(self.prompts, review.key, [said])], review.key,
                          by_id[member].attribution) for member in members if member in by_id]
@@ -74,7 +72,7 @@ class Thanks:
             if target is None:
                 review = self.store.reviews.get(review_key)
                 title = neutralise(review.title) if review else review_key
-                return [Delivery(channel, [notice(self.prompts.say("feedback.nothing_open", title=title))])]
+                return [Delivery(channel, [notice(self._say("nothing_open", title=title))])]
             if what.isdigit() and int(what) in RATINGS:
                 payload = self._rated(tx, target, user, int(what))
             else:
@@ -98,32 +96,32 @@ class Thanks:
                 return self._rated(tx, target, user, rating)
             if target.comment and len(words.split()) >= COMMENT_WORDS:
                 self.store.feedback.comment(tx, target.review_key, user, words)
-                return rating_message(self.prompts, target.review_key, [self.prompts.say("feedback.comment_first")])
-            return rating_message(self.prompts, target.review_key, [self.prompts.say("feedback.rating_again")])
+                return rating_message(self.prompts, target.review_key, [self._say("comment_first")])
+            return rating_message(self.prompts, target.review_key, [self._say("rating_again")])
         if rating is not None and len(words.split()) < COMMENT_WORDS:
             # "4" after the rating was given: not what would have made it easier.
-            return comment_message(self.prompts, target.review_key, [self.prompts.say("feedback.rating_already")])
+            return comment_message(self.prompts, target.review_key, [self._say("rating_already")])
         self.store.feedback.comment(tx, target.review_key, user, words)
-        return notice(self.prompts.say("feedback.done"))
+        return notice(self._say("done"))
 
     def _rated(self, tx: Transaction, target: OpenFeedback, user: str, rating: int) -> dict:
         if not target.rating:
-            return self._next(target, [self.prompts.say("feedback.rating_already")])
+            return self._next(target, [self._say("rating_already")])
         self.store.feedback.rate(tx, target.review_key, user, rating)
-        noted = self.prompts.say("feedback.rating_noted", rating=rating_labels(self.prompts)[rating])
+        noted = self._say("rating_noted", rating=rating_labels(self.prompts)[rating])
         if target.comment:
             return comment_message(self.prompts, target.review_key, [noted])
-        return notice(f"{noted} {self.prompts.say('feedback.done')}")   # the comment came first: thanked once, now
+        return notice(f"{noted} {self._say('done')}")   # the comment came first: thanked once, now
 
     def _skipped(self, tx: Transaction, target: OpenFeedback, user: str, question: str) -> dict:
         if question == "rating" and target.rating:
             self.store.feedback.rate(tx, target.review_key, user, None)
             if target.comment:
-                return comment_message(self.prompts, target.review_key, [self.prompts.say("feedback.rating_skipped")])
-            return notice(self.prompts.say("feedback.done"))   # they gave the other answer first
+                return comment_message(self.prompts, target.review_key, [self._say("rating_skipped")])
+            return notice(self._say("done"))   # they gave the other answer first
         if question == "comment" and target.comment and not target.rating:
             self.store.feedback.comment(tx, target.review_key, user, None)
-            return notice(self.prompts.say("feedback.done_nothing"))
+            return notice(self._say("done_nothing"))
         return self._next(target, [])
 
     def _next(self, target: OpenFeedback, said: list[str]) -> dict:

@@ -113,7 +113,10 @@ class CommentFiles:
         """The file's bytes, fetched with the bot token (Slack's private URLs need it), from Slack's hosts only."""
         if not self._may_send_token(url):
             raise _DownloadFailed("not a Slack file URL")
-        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {self.client.token}"})
+        request = urllib.request.Request(url)
+        # Unredirected: urllib copies a request's headers into any redirect it follows, so a redirect elsewhere
+        # would carry the bot token with it.
+        request.add_unredirected_header("Authorization", f"Bearer {self.client.token}")
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 data = response.read(LARGEST_FILE + 1)

@@ -61,6 +61,12 @@ class FakeSlack(LocalWebAPI):
         with self._lock:
             self._calls.append(("file.download", {"path": handler.path, "token": token}))
         found = next((f for f in self.files.values() if f["url_private_download"].endswith(handler.path)), None)
+        if found is not None and found.get("redirect_to"):   # a file served from elsewhere: Slack's 302 to it
+            handler.send_response(302)
+            handler.send_header("Location", found["redirect_to"])
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
         if found is None or token != "xoxb-test":   # Slack answers a missing token with a sign-in page, not the file
             body, status = b"<html>Sign in to Slack</html>", 200 if found else 404
         else:

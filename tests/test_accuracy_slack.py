@@ -238,6 +238,18 @@ def test_slack_refusing_the_file_is_said_and_nothing_is_stored(fake, slack, lazy
     assert store.accuracy.comments("child-d") == []
 
 
+def test_the_bot_token_goes_to_slacks_file_url_and_never_on_to_where_it_redirects(fake, slack, lazy, store,
+                                                                                  police_draft):
+    """urllib follows a redirect with the request's headers: the token must stay with the URL Slack gave."""
+    elsewhere = f"http://localhost:{fake.port}/files/F0ELSEWHERE/police.docx"   # another host name
+    drop(slack, fake, LEAD, "police.docx", police_draft, redirect_to=elsewhere)
+    said_to(fake, LEAD, "I couldn't fetch police.docx")
+    first, then = fake.calls("file.download")
+    assert first["path"].startswith("/files/F0DOC") and first["token"] == "xoxb-test"
+    assert then["path"] == "/files/F0ELSEWHERE/police.docx" and then["token"] == ""
+    assert store.accuracy.comments("child-d") == []
+
+
 ROLE_PEOPLE = {"lead": LEAD, "team": TEAM_MEMBER, "member": PRACTITIONER, "outsider": OUTSIDER}
 
 

@@ -80,6 +80,11 @@ class CommentFiles:
         event_key = f"file:{file_id}"
         if self.store.accuracy.file_seen(event_key):   # before the download: the same drop, told twice
             return []
+        with self.store.transaction() as tx:
+            # Claimed before the download: the file_share message and the file_shared event, read at once on two
+            # threads (both after their acknowledgement), fetch the file once.
+            if not self.store.conversations.claim_event(tx, f"fetch:{file_id}"):
+                return []
         try:
             info = self.client.files_info(file=file_id)["file"]
         except (SlackApiError, SlackClientError, OSError) as error:

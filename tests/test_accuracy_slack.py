@@ -238,6 +238,26 @@ def test_slack_refusing_the_file_is_said_and_nothing_is_stored(fake, slack, lazy
     assert store.accuracy.comments("child-d") == []
 
 
+def test_a_dropped_file_is_acknowledged_before_it_is_fetched(fake, slack, lazy, store, police_draft):
+    """Slack retries an event it hasn't heard back on within 3 seconds: the DM's file_share message and the
+    file_shared event are answered at once, and the file fetched after (files.info takes 3 s here)."""
+    def questions() -> int:
+        return len([p for p in posts_to(fake, LEAD) if "Which agency" in p])
+
+    fake.fail("files.info", delay=3.0)
+    drop(slack, fake, LEAD, "police.docx", police_draft)
+    assert questions() == 0   # the event answered, the file not read yet
+    wait_until(lambda: questions() == 1, what="the agency asked")
+    slack.dm(LEAD, "cancel")
+    said_to(fake, LEAD, "aside: nothing was imported")
+
+    fake.fail("files.info", delay=3.0)
+    fake.share_file("F0SLOW0001", "police-again.docx", police_draft)
+    assert slack.event(file_shared(LEAD, "F0SLOW0001")).status == 200
+    assert questions() == 1
+    wait_until(lambda: questions() == 2, what="the agency asked again")
+
+
 def test_the_bot_token_goes_to_slacks_file_url_and_never_on_to_where_it_redirects(fake, slack, lazy, store,
                                                                                   police_draft):
     """urllib follows a redirect with the request's headers: the token must stay with the URL Slack gave."""

@@ -3,6 +3,7 @@ from slack_bolt import App
 
 from bot.delivery import send_and_report
 from bot.deps import Deps
+from bot.listeners.error_path import reporting_errors
 
 # Edits, deletions, joins and the bot's own posts are not answers.
 IGNORED_SUBTYPES = {"message_changed", "message_deleted", "bot_message", "channel_join", "message_replied"}
@@ -26,5 +27,14 @@ def handle_direct_message(body, event, deps: Deps, client):
     send_and_report(client, deliveries, deps.reflections)
 
 
+def acknowledge_now(ack):
+    ack()
+
+
 def register(app: App) -> None:
+    # A file dropped in the DM is fetched from Slack (up to 20 MB) before it is read: that runs after the
+    # acknowledgement, in a lazy listener, or Slack would retry an event not answered within 3 seconds. Bolt runs
+    # the first listener that matches, so this one goes first.
+    app.event({"type": "message", "subtype": "file_share"})(ack=acknowledge_now,
+                                                            lazy=[reporting_errors(handle_direct_message)])
     app.event("message")(handle_direct_message)

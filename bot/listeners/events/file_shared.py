@@ -7,6 +7,8 @@ from slack_bolt import App
 
 from bot.delivery import send_and_report
 from bot.deps import Deps
+from bot.listeners.error_path import reporting_errors
+from bot.listeners.events.direct_message import acknowledge_now
 
 
 def handle_file_shared(event, deps: Deps, client, context):
@@ -19,4 +21,5 @@ def handle_file_shared(event, deps: Deps, client, context):
 
 
 def register(app: App) -> None:
-    app.event("file_shared")(handle_file_shared)
+    # Acknowledged at once, the file read after (a download can outlast Slack's 3 seconds for an event).
+    app.event("file_shared")(ack=acknowledge_now, lazy=[reporting_errors(handle_file_shared)])

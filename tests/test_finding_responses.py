@@ -273,3 +273,21 @@ def test_withdrawal_and_purge_remove_the_responses(fake, slack, store, findings,
     assert store.finding_responses.of_review("child-d") == []
     assert [a for a in store.audit.trail("child-d") if a["action"] == "purge.deleted"
             and a["detail"].startswith("response of U0HV0001 to finding F1")]
+
+
+def test_review_findings_lists_five_responses_under_a_finding_and_counts_them_all(store, findings, prompts):
+    """One Slack message holds every finding: past five responses to one, the rest are counted, not listed (the
+    ones that don't fit first, so they are never the ones left out)."""
+    from bot.team_analysis import TeamAnalysis
+    members = [m.slack_id for m in store.reviews.get("child-d").members]
+    with store.transaction() as tx:
+        for n, member in enumerate(members):
+            store.finding_responses.record_shared(tx, "child-d", member, [("F1", 1)], actor=LEAD)
+            kind = "doesnt_fit" if n == len(members) - 1 else "fits"
+            store.finding_responses.save(tx, "child-d", member, "F1", kind, f"words of member {n}")
+    text = TeamAnalysis(store, prompts).findings_text("child-d")
+    assert len(members) == 7
+    assert "case group: 6 fit · 1 doesn't fit · 0 comments" in text
+    assert "words of member 6" in text.split("case group:")[1].split("\n")[1]   # the one that doesn't fit, first
+    assert text.count("words of member") == 5
+    assert "…and 2 more: every one is under the finding in `/summary`, the exports and the report." in text

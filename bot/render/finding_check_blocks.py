@@ -27,6 +27,9 @@ SHOWN_EVIDENCE = 6      # quotes shown per finding in the DM; the count of the r
 QUOTE_CHARS = 300
 TEXT_CHARS = 1000   # two of them and the heading stay within a section's 3,000 characters
 WORDS_SHOWN = 300       # a response's words where the team reads many of them (Slack); the files keep them whole
+# The responses listed under each finding in `/review findings`, one Slack message for every finding: 40 members
+# answering 12 findings would pass Slack's 40,000 characters. The counts above them count every one.
+MOST_LISTED = 5
 
 
 def _say(prompts: Prompts, name: str, /, **values) -> str:
@@ -111,10 +114,12 @@ def team_lines(prompts: Prompts, responses: FindingResponses, detail: bool = Fal
         lines.append(_say(prompts, "team_warning", count=responses.count("doesnt_fit")))
     lines.append(_say(prompts, "team_counts", fits=responses.count("fits"), doesnt_fit=responses.count("doesnt_fit"),
                       comments=responses.count("comment")))
-    if detail:
-        for r in responses.responses:
+    if detail:   # those that don't fit first, then the comments (bot.core.finding_responses.responses_by_finding)
+        for r in responses.responses[:MOST_LISTED]:
             said = _say(prompts, "team_response", who=neutralise(r.who), kind=_say(prompts, f"team_kind_{r.kind}"))
             lines.append(f"{said}: “{_safe(r.text, WORDS_SHOWN)}”" if r.text else said)
+        if len(responses.responses) > MOST_LISTED:
+            lines.append(_say(prompts, "team_more", count=len(responses.responses) - MOST_LISTED))
     return lines
 
 

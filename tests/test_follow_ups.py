@@ -130,6 +130,12 @@ def ask_by_command(fake, slack, asker: str, text: str) -> str:
     return wait_until(lambda: fake.calls("response_url")[before:], what="the answer to /review ask")[0]["text"]
 
 
+def test_a_question_asked_with_the_command_keeps_its_line_breaks(fake, slack, store, submitted):
+    ask_by_command(fake, slack, LEAD, "child-d KPE1 <@U0HV0001>  Two things:\n1. Who booked the visit?\n2. When?")
+    [asked] = store.follow_ups.of_review("child-d")
+    assert asked.question == "Two things:\n1. Who booked the visit?\n2. When?"
+
+
 def test_two_questions_open_and_one_typed_answer_the_bot_asks_which(fake, slack, store, submitted):
     assert "Sent *Q1*" in ask_by_command(fake, slack, LEAD, "child-d KPE1 <@U0HV0001|hv> Did you see the hostel log?")
     assert "Sent *Q2*" in ask_by_command(fake, slack, TEAM, "child-d KPE4 <@U0HV0001> Who tells you of an injury?")

@@ -68,6 +68,7 @@ class ReviewCommand(Asked):
     name: str = "help"              # the subcommand
     args: tuple[str, ...] = ()      # the words after it; the review's key first, when it takes one
     trigger_id: str = ""            # for a subcommand that opens a form
+    text: str = ""                  # the command's words as typed, line breaks and all (a question's, say)
 
     @property
     def subcommand(self) -> Subcommand:
@@ -191,7 +192,7 @@ def review_ask(asked, deps, respond, client):
         respond(say("follow_ups.usage"))
         return
     review = deps.store.reviews.get(asked.review_key)
-    _, episode, mention, *words = asked.args
+    _, episode, mention, *_ = asked.args
     found = next((e for e in review.episodes if e.key.lower() == episode.lower()), None)
     if found is None:
         respond(say("follow_ups.unknown_episode", what=episode[:40], review=review.key))
@@ -200,7 +201,8 @@ def review_ask(asked, deps, respond, client):
     if not re.fullmatch(r"[UW][A-Z0-9]+", member):
         respond(say("follow_ups.unknown_member", what=mention[:40]))
         return
-    respond(follow_ups.send(client, follow_ups.ask(review.key, asked.user, member, found.key, " ".join(words))))
+    question = re.split(r"\s+", asked.text.strip(), maxsplit=4)[4]   # after `ask KEY EPISODE @member`, as typed
+    respond(follow_ups.send(client, follow_ups.ask(review.key, asked.user, member, found.key, question)))
 
 
 @subcommand("share", "/review share KEY", "send the review team's draft and agreed findings to each case group "
@@ -252,7 +254,8 @@ def parse_review(deps: Deps, command: dict) -> ReviewCommand:
     # `help` last, after the key too (`/review stage KEY help`): it is never a stage, member or review.
     if args and args[-1].lower() in ("help", "--help"):
         return ReviewCommand(command["user_id"], answer=f"`{entry.usage}`: {entry.helptext}")
-    asked = ReviewCommand(command["user_id"], name=name, args=args, trigger_id=command.get("trigger_id") or "")
+    asked = ReviewCommand(command["user_id"], name=name, args=args, trigger_id=command.get("trigger_id") or "",
+                          text=command.get("text") or "")
     if not entry.needs_review or (entry.key_optional and not args):
         return asked
     if not args:

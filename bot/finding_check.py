@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from bot.core.analysis import shown
 from bot.core.analysis_digest import FindingShown, team_analysis
 from bot.core.conversation import State
-from bot.core.finding_responses import OPEN_STAGES, Typed, looks_like_responses, parse_responses, to_share
+from bot.core.finding_responses import (OPEN_STAGES, Typed, kind_alone, looks_like_responses, parse_responses,
+                                        to_share)
 from bot.core.review import Review
 from bot.core.text import neutralise, one_line, shorten
 from bot.errors import StageError
@@ -120,9 +121,18 @@ class CaseGroupCheck(Flow):
         """A DM that answers the findings (it starts with a finding's key, and findings were shared with its writer
         in the review the DM is about), answered in the DM's transaction; None for anything else, which is the
         reflection's, unchanged."""
-        if review is None or not looks_like_responses(text) or not self.store.finding_responses.shared(review.key,
-                                                                                                      user):
+        if review is None or not (looks_like_responses(text) or kind_alone(text)):
             return None
+        shared = self.store.finding_responses.shared(review.key, user)
+        if not shared:
+            return None
+        if not looks_like_responses(text):
+            # A button's words typed with no key: which finding? Unless a reflection waits for its answer.
+            if (state and state.stage != "submitted") or review.stage not in OPEN_STAGES:
+                return None
+            keys = sorted(shared, key=lambda key: int(key[1:]))
+            return [Delivery(channel, [notice(self._say("which_finding", keys=", ".join(keys),
+                                                        example=f"{keys[0]} {text.strip()[:60]}"))], review.key)]
         parsed = parse_responses(text)
         said = self._answer(tx, review, user, state.stage if state else None, parsed.responses, parsed.unreadable)
         return [Delivery(channel, [notice(said)], review.key)]

@@ -186,6 +186,10 @@ def test_the_share_round_three_members_three_findings_buttons_typing_a_change_an
     ("F1 fits and F2 fits my experience\nF3 doesnt fit", [Typed("F1", "fits"), Typed("F2", "fits"),
                                                          Typed("F3", "doesnt_fit")]),
     ("F 4 fits. F5 fits", [Typed("F4", "fits"), Typed("F5", "fits")]),
+    # The buttons' own words, typed after the key.
+    ("F1 This fits my experience", [Typed("F1", "fits")]),
+    ("F2 This doesn't fit: we rang twice", [Typed("F2", "doesnt_fit", "we rang twice")]),
+    ("F3 Comment: the leaflet was all we had", [Typed("F3", "comment", "the leaflet was all we had")]),
 ])
 def test_typed_responses_are_read_with_typos_case_and_apostrophes(typed, expected):
     parsed = parse_responses(typed)
@@ -195,6 +199,17 @@ def test_typed_responses_are_read_with_typos_case_and_apostrophes(typed, expecte
 @pytest.mark.parametrize("typed", ["F1", "F1 maybe", "F2 perhaps not", "F1 is a fair point"])
 def test_unreadable_responses_are_named(typed):
     assert parse_responses(typed).unreadable == [typed] and parse_responses(typed).responses == []
+
+
+def test_a_buttons_words_typed_without_a_key_ask_which_finding_and_note_nothing(fake, slack, store, findings,
+                                                                                 prompts):
+    CaseGroupCheck(store, prompts).share("child-d", actor=LEAD)
+    slack.dm(HV, "This fits my experience")
+    assert said_to(fake, HV, "Which finding is that about? Type its key first, like `F1 This fits my experience`. "
+                             "The findings shared with you: F1, F2, F3.")
+    slack.dm(HV, "F2 This fits my experience")
+    assert said_to(fake, HV, "Noted for F2")
+    assert responses(store) == {("F2", HV): ("fits", "")}
 
 
 def test_a_typed_line_that_is_no_response_goes_to_the_reflection_unchanged(fake, slack, store, findings, prompts):

@@ -27,10 +27,13 @@ KINDS = ("fits", "doesnt_fit", "comment")
 OPEN_STAGES = ("conversations", "meeting")
 # What a member may type after a finding's key, for each kind (lower case, apostrophes taken out). One small
 # typo is forgiven in a phrase of four letters or more ("dosent fit", "coment").
+# The buttons' own words (prompts/running.toml [finding_check] *_button), typed after a key, are among them.
 PHRASES = {
-    "fits": ("fits", "fit", "fits my experience", "fits me", "it fits", "yes fits", "agree", "agreed"),
+    "fits": ("fits", "fit", "fits my experience", "fits me", "it fits", "yes fits", "agree", "agreed",
+             "this fits", "this fits my experience"),
     "doesnt_fit": ("doesnt fit", "does not fit", "dont fit", "do not fit", "not fit", "doesnt", "no fit",
-                   "doesnt fit my experience", "does not fit my experience", "disagree", "it doesnt fit"),
+                   "doesnt fit my experience", "does not fit my experience", "disagree", "it doesnt fit",
+                   "this doesnt fit", "this does not fit", "this doesnt fit my experience"),
     "comment": ("comment", "comments", "note", "remark"),
 }
 TYPOS = 1
@@ -73,6 +76,13 @@ class Parsed:
 def looks_like_responses(text: str) -> bool:
     """Whether a DM starts with a finding's key: only then is it read as responses (else it is a reflection's)."""
     return bool(_FIRST.match(text or ""))
+
+
+def kind_alone(text: str) -> str | None:
+    """The kind a DM names with no finding's key ("This fits my experience", a button's words typed): the member
+    is asked which finding; None for anything else."""
+    words = _WORD.findall((text or "").lower().translate(_APOSTROPHES))
+    return _kind(words) if 0 < len(words) <= LONGEST_VERB_WORDS else None
 
 
 def _kind(words: list[str]) -> str | None:

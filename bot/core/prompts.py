@@ -91,7 +91,8 @@ REQUIRED_FILE_TEXTS = {
                           "modal_submit", "modal_intro", "modal_doesnt_fit_label", "modal_comment_label",
                           "modal_needs_words", "shared", "shared_again_note", "nothing_new", "no_findings",
                           "nobody_took_part", "wrong_stage", "team_counts", "team_warning", "team_response",
-                          "team_kind_fits", "team_kind_doesnt_fit", "team_kind_comment", "team_more"],
+                          "team_kind_fits", "team_kind_doesnt_fit", "team_kind_comment", "team_more",
+                          "which_finding"],
     },
     # The thanks at close and the case group's feedback (bot/feedback.py).
     "feedback.toml": {

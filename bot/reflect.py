@@ -48,7 +48,10 @@ class Reflections:
         self.snooze = snooze
         # A lead naming the agency of a commented draft they dropped (bot/accuracy_files.py CommentFiles.answer).
         self.comment_files = comment_files
-        from bot.feedback import Thanks   # here: bot/feedback.py builds on this module's Delivery
+        # The DM's other readers, before the reflection (take). Imported here: they build on this module's Delivery.
+        from bot.feedback import Thanks
+        from bot.finding_check import CaseGroupCheck
+        self.finding_check = CaseGroupCheck(store, prompts)
         self.thanks = Thanks(store, prompts)
         self.follow_ups = FollowUps(store, prompts)
 
@@ -125,8 +128,7 @@ class Reflections:
             # shared with them (a line that starts with a finding's key, `F1 fits`); an answer to a follow-up
             # question (its thread, `Q2 ...`, or any text while no reflection waits: after the findings, so `F1 fits`
             # is never taken for one); the feedback at close, while one of its questions is open.
-            from bot.finding_check import CaseGroupCheck   # here, not at the top: it builds this module's Deliveries
-            answered = CaseGroupCheck(self.store, self.prompts).typed(tx, review, state, user, text, channel)
+            answered = self.finding_check.typed(tx, review, state, user, text, channel)
             if answered is not None:
                 return answered
             follow_up = self.follow_ups.take(tx, user, text, thread_ts, candidates)
